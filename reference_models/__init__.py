@@ -1,0 +1,11 @@
+"""Reference models for modelcheck: echo models that pass every check, and broken variants.
+
+`EchoLLM` and `EchoChatModel` follow every item of LangChain's custom LLM and custom chat model
+guides. `reference_models.broken` holds variants that each fail exactly one check; modelcheck's
+own tests use them to prove each check catches what it should.
+"""
+
+from reference_models.echo_chat import EchoChatModel
+from reference_models.echo_llm import EchoLLM
+
+__all__ = ["EchoChatModel", "EchoLLM"]

@@ -1,0 +1,1 @@
+"""The checks: pure functions from an `Observation` to a `Verdict`, one module per family."""

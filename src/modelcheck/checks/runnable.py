@@ -1,0 +1,166 @@
+"""The Runnable surface: invoke, ainvoke, batch, abatch, stream and astream, and their agreement."""
+
+from __future__ import annotations
+
+from modelcheck.checks.common import call_failed, expected_type, show
+from modelcheck.consensus import Consensus, consensus
+from modelcheck.records import Call, Observation, Output
+from modelcheck.verdict import Verdict, failed, passed
+
+NONDETERMINISTIC = (
+    "The model gave different answers to the same prompt on different paths, so it was taken as "
+    "nondeterministic and only the shapes were checked."
+)
+
+
+def _shape(kind: str, out: Output | None, what: str, streamed: bool = False) -> Verdict | None:
+    want = expected_type(kind, streamed=streamed)  # type: ignore[arg-type]
+    if out is None:
+        return failed(f"{what} returned nothing; it should return a {want}.")
+    if not out.expected_type:
+        return failed(
+            f"{what} returned a {out.type_name}; it should return a {want}. "
+            f"Build the result as the guide does ({_how(kind, streamed)})."
+        )
+    return None
+
+
+def _how(kind: str, streamed: bool) -> str:
+    if kind == "llm":
+        return (
+            "`_call` returns the text as a str"
+            if not streamed
+            else "`_stream` yields GenerationChunk(text=...)"
+        )
+    if streamed:
+        return "`_stream` yields ChatGenerationChunk(message=AIMessageChunk(content=...))"
+    return "`_generate` returns ChatResult(generations=[ChatGeneration(message=AIMessage(content=...))])"
+
+
+def _agrees(text: str | None, agreed: Consensus, what: str, path: str) -> Verdict | None:
+    if not agreed.deterministic or text == agreed.text:
+        return None
+    others = ", ".join(n for n in agreed.agreeing if n != path)
+    return failed(
+        f"{what} gave {show(text)}, but {others} all gave {show(agreed.text)} for the same prompt. "
+        f"The {path} path should produce the same answer as the others; check how it builds its result."
+    )
+
+
+def _note(agreed: Consensus) -> str:
+    return "" if agreed.deterministic else NONDETERMINISTIC
+
+
+def judge_invoke(obs: Observation) -> Verdict:
+    call, messages = obs.calls.get("invoke"), obs.calls.get("invoke_messages")
+    verdict = call_failed(call, "invoke('<probe prompt>')") or call_failed(
+        messages, "invoke([HumanMessage('<probe prompt>')])"
+    )
+    if verdict:
+        return verdict
+    assert call is not None and messages is not None
+    verdict = _shape(obs.kind, call.output, "invoke('<probe prompt>')") or _shape(
+        obs.kind, messages.output, "invoke([HumanMessage(...)])"
+    )
+    if verdict:
+        return verdict
+    agreed = consensus(obs)
+    verdict = _agrees(call.output.text if call.output else None, agreed, "invoke", "invoke")
+    if verdict is None and obs.kind == "chat" and agreed.deterministic:
+        verdict = _agrees(
+            messages.output.text if messages.output else None,
+            agreed,
+            "invoke with a list of messages",
+            "invoke",
+        )
+    return verdict or passed(_note(agreed))
+
+
+def judge_ainvoke(obs: Observation) -> Verdict:
+    call = obs.calls.get("ainvoke")
+    verdict = call_failed(call, "ainvoke('<probe prompt>')")
+    if verdict:
+        return verdict
+    assert call is not None
+    agreed = consensus(obs)
+    return (
+        _shape(obs.kind, call.output, "ainvoke")
+        or _agrees(call.output.text if call.output else None, agreed, "ainvoke", "ainvoke")
+        or passed(_note(agreed))
+    )
+
+
+def _judge_batch(obs: Observation, name: str) -> Verdict:
+    call = obs.calls.get(name)
+    verdict = call_failed(call, f"{name}([prompt 1, prompt 2])")
+    if verdict:
+        return verdict
+    assert call is not None
+    if len(call.outputs) != 2:
+        return failed(
+            f"{name} of 2 prompts returned {len(call.outputs)} results; it must return "
+            "one result per input, in input order."
+        )
+    for i, out in enumerate(call.outputs):
+        verdict = _shape(obs.kind, out, f"{name} item {i}")
+        if verdict:
+            return verdict
+    agreed = consensus(obs)
+    first, second = call.outputs[0].text, call.outputs[1].text
+    if agreed.deterministic and first != agreed.text and second == agreed.text:
+        return failed(
+            f"{name} returned its results out of order: item 0 is the answer to prompt 2. "
+            "Return one result per input, in input order."
+        )
+    return _agrees(first, agreed, f"{name} item 0", name) or passed(_note(agreed))
+
+
+def judge_batch(obs: Observation) -> Verdict:
+    return _judge_batch(obs, "batch")
+
+
+def judge_abatch(obs: Observation) -> Verdict:
+    return _judge_batch(obs, "abatch")
+
+
+def _judge_stream(obs: Observation, name: str) -> Verdict:
+    call = obs.calls.get(name)
+    verdict = call_failed(call, f"{name}('<probe prompt>')")
+    if verdict:
+        return verdict
+    assert call is not None
+    if not call.chunks:
+        return failed(f"{name} yielded no chunk; it must yield at least one.")
+    for i, chunk in enumerate(call.chunks):
+        verdict = _shape(obs.kind, chunk.output, f"{name} chunk {i}", streamed=True)
+        if verdict:
+            return verdict
+    agreed = consensus(obs)
+    return _stream_agrees(call, agreed, name) or passed(_note(agreed))
+
+
+def _stream_agrees(call: Call, agreed: Consensus, name: str) -> Verdict | None:
+    text = call.streamed_text
+    if not agreed.deterministic or text == agreed.text:
+        return None
+    assert agreed.text is not None
+    chunks = [c.output.text or "" for c in call.chunks]
+    hint = (
+        "chunks were repeated"
+        if len(text) > len(agreed.text)
+        else "chunks were lost"
+        if len(text) < len(agreed.text)
+        else "the chunk texts differ"
+    )
+    return failed(
+        f"the {len(chunks)} chunks of {name} join to {show(text)}, but the other paths answered "
+        f"{show(agreed.text)}: {hint}. Each piece of the answer must be yielded exactly once, in order."
+    )
+
+
+def judge_stream(obs: Observation) -> Verdict:
+    return _judge_stream(obs, "stream")
+
+
+def judge_astream(obs: Observation) -> Verdict:
+    return _judge_stream(obs, "astream")

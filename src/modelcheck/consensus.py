@@ -1,0 +1,55 @@
+"""Decide from records already made whether a model is deterministic, and what it answers.
+
+The same probe prompt goes through invoke, ainvoke, batch, abatch, stream and astream. When at
+least three of those paths agree, and more agree on that text than on any other, the model is
+taken as deterministic and that text is the reference every path is compared with. A broken path
+then stands out against the others; a model that answers differently every time gets shape
+checks only, never a false failure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from modelcheck.records import Call, Observation
+
+SOURCES = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
+MIN_AGREEING = 3
+
+
+@dataclass(frozen=True)
+class Consensus:
+    text: str | None
+    agreeing: tuple[str, ...]
+    compared: tuple[str, ...]
+
+    @property
+    def deterministic(self) -> bool:
+        return self.text is not None
+
+
+def probe_text(call: Call | None) -> str | None:
+    """The text a probe gave for the first probe prompt, if it completed with the right types."""
+    if call is None or not call.ok:
+        return None
+    if call.probe in ("stream", "astream"):
+        if not call.chunks or not all(c.output.expected_type for c in call.chunks):
+            return None
+        return call.streamed_text
+    out = call.output
+    return out.text if out is not None and out.expected_type else None
+
+
+def consensus(obs: Observation) -> Consensus:
+    texts = {name: probe_text(obs.calls.get(name)) for name in SOURCES}
+    present = {name: t for name, t in texts.items() if t is not None}
+    counts = Counter(present.values()).most_common(2)
+    compared = tuple(present)
+    if not counts:
+        return Consensus(None, (), compared)
+    top, n = counts[0]
+    runner_up = counts[1][1] if len(counts) > 1 else 0
+    if n < MIN_AGREEING or n == runner_up:
+        return Consensus(None, (), compared)
+    return Consensus(top, tuple(k for k, t in present.items() if t == top), compared)

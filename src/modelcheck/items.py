@@ -1,0 +1,145 @@
+"""The pytest nodes: one collector per target (it observes the model once), one item per check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelcheck.catalog import Check, checks_for
+from modelcheck.loading import LoadedTarget
+from modelcheck.records import Observation
+from modelcheck.run import BrokenTarget, ModelcheckRun
+from modelcheck.scrub import Scrubber
+from modelcheck.verdict import Verdict
+
+ROOT = "modelcheck"
+
+
+class CheckFailed(Exception):
+    """A check's verdict was 'failed'; the message is the whole report."""
+
+
+class TargetNode(pytest.Collector):
+    """One target. Its setup observes the model once, for every selected check."""
+
+    def __init__(self, *, loaded: LoadedTarget | BrokenTarget, run: ModelcheckRun, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.loaded = loaded
+        self.run = run
+        self.observation: Observation | None = None
+
+    def collect(self) -> list[pytest.Item]:
+        if isinstance(self.loaded, BrokenTarget):
+            return [
+                LoadItem.from_parent(self, name="load", nodeid=f"{self.nodeid}::load", broken=self.loaded)
+            ]
+        items: list[pytest.Item] = []
+        for check in checks_for(self.loaded.kind):
+            item = CheckItem.from_parent(
+                self, name=check.id, nodeid=f"{self.nodeid}::{check.id}", check=check
+            )
+            if item.skipped_by_config:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"skipped by `skip` in [tool.modelcheck] for {self.name}")
+                )
+            items.append(item)
+        return items
+
+    def setup(self) -> None:
+        if not isinstance(self.loaded, LoadedTarget):
+            return
+        from modelcheck.observe.observation import observe
+
+        needs: set[str] = set()
+        for item in self.session.items:
+            if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config:
+                needs |= item.check.needs
+        self.observation = observe(self.loaded, needs)
+        self.run.scrub.add(self.observation.canaries)
+        self.run.scrub.add(self.observation.real_secrets)
+        self.run.calls[self.loaded.settings.target] = self.observation.call_count
+
+
+class CheckItem(pytest.Item):
+    """One check of the catalog on one target."""
+
+    def __init__(self, *, check: Check, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.check = check
+        self.info: dict[str, Any] = {
+            "target": self.target_node.loaded.target
+            if isinstance(self.target_node.loaded, BrokenTarget)
+            else self.target_node.loaded.settings.target,
+            "id": check.id,
+            "section": check.section,
+        }
+        self.user_properties.append(("modelcheck", self.info))
+
+    @property
+    def target_node(self) -> TargetNode:
+        assert isinstance(self.parent, TargetNode)
+        return self.parent
+
+    @property
+    def skipped_by_config(self) -> bool:
+        loaded = self.target_node.loaded
+        return isinstance(loaded, LoadedTarget) and self.check.id in loaded.settings.skip
+
+    def runtest(self) -> None:
+        observation = self.target_node.observation
+        assert observation is not None
+        verdict = self.check.judge(observation)
+        self.info["calls"] = observation.call_count
+        self._conclude(verdict)
+
+    def _conclude(self, verdict: Verdict) -> None:
+        scrub: Scrubber = self.target_node.run.scrub
+        message = scrub(verdict.message)
+        if verdict.outcome == "failed":
+            message = f"{message} See {self.check.anchor}."
+        self.info["message"] = message
+        if verdict.outcome == "failed":
+            raise CheckFailed(message)
+        if verdict.outcome == "skipped":
+            pytest.skip(message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        scrub = self.target_node.run.scrub
+        if isinstance(excinfo.value, CheckFailed):
+            return f"[{self.check.id}] {excinfo.value}"
+        text = scrub(str(super().repr_failure(excinfo, style="short")))
+        message = f"modelcheck hit an internal error while judging this check: {text}"
+        self.info["message"] = scrub(f"{type(excinfo.value).__name__}: {excinfo.value}")
+        return message
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"modelcheck {self.info['target']} {self.check.id}"
+
+
+class LoadItem(pytest.Item):
+    """Stands for a target that could not be loaded, so the run shows why and goes on."""
+
+    def __init__(self, *, broken: BrokenTarget, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.broken = broken
+        self.user_properties.append(("modelcheck", {"target": broken.target, "load_error": broken.message}))
+
+    def runtest(self) -> None:
+        raise CheckFailed(self.broken.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"modelcheck {self.broken.target} (not loaded)"
+
+
+def make_items(session: pytest.Session, run: ModelcheckRun) -> list[pytest.Item]:
+    """Collect every target's items through the session, so they count as collected."""
+    items: list[pytest.Item] = []
+    for loaded in run.targets:
+        name = loaded.target if isinstance(loaded, BrokenTarget) else loaded.settings.target
+        node = TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=loaded, run=run)
+        items.extend(session.genitems(node))
+    return items

@@ -1,0 +1,196 @@
+"""Turn a `module.path:Name` target into a model instance, or one paragraph that says why not.
+
+Imports are late (the plugin must not import LangChain before modelcheck is asked for), and every
+failure becomes a `TargetError` whose message says what was found and what is accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelcheck.records import Kind
+from modelcheck.scrub import Scrubber
+from modelcheck.settings import TargetSettings
+
+ACCEPTED = (
+    "A target is 'module.path:Name' where Name is a LangChain model class (a subclass of "
+    "langchain_core.language_models.llms.LLM/BaseLLM or BaseChatModel), an instance of one, or a "
+    "function taking no arguments that returns one."
+)
+
+
+class TargetError(Exception):
+    """A target could not be turned into a model; the message is for the user."""
+
+
+@dataclass
+class LoadedTarget:
+    """A model ready to be observed, and how it was made (so it can be rebuilt with canaries)."""
+
+    settings: TargetSettings
+    kind: Kind
+    model: Any
+    origin: str
+    model_class: type[Any]
+
+
+def load_target(settings: TargetSettings, search_paths: list[Path]) -> LoadedTarget:
+    """Import, resolve and build the target, raising TargetError with a user-facing paragraph."""
+    module_name, attr = split_target(settings.target)
+    module = import_target_module(module_name, settings.target, search_paths)
+    obj = resolve_attr(module, module_name, attr, settings.target)
+    return build_model(obj, settings)
+
+
+def split_target(target: str) -> tuple[str, str]:
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise TargetError(
+            f"modelcheck: the target {target!r} is not of the form 'module.path:Name'. {ACCEPTED}"
+        )
+    return module_name.strip(), attr.strip()
+
+
+def import_target_module(module_name: str, target: str, search_paths: list[Path]) -> Any:
+    for path in search_paths:
+        if str(path) not in sys.path and path.is_dir():
+            sys.path.append(str(path))
+    try:
+        return importlib.import_module(module_name)
+    except SystemExit as exc:
+        reason = f"the module called sys.exit({exc.code!r}) while it was imported"
+    except SyntaxError as exc:
+        reason = f"the module has a syntax error: {exc.msg} ({exc.filename}, line {exc.lineno})"
+    except ModuleNotFoundError as exc:
+        reason = f"ModuleNotFoundError: {exc}. Is the package installed (pip install -e .) or on PYTHONPATH?"
+    except Exception as exc:  # the user's module may raise anything while importing
+        reason = f"importing it raised {type(exc).__name__}: {exc}"
+    raise TargetError(
+        f"modelcheck: cannot import module {module_name!r} for target {target!r}: {reason}. "
+        "Fix the import, then run again."
+    )
+
+
+def resolve_attr(module: Any, module_name: str, attr: str, target: str) -> Any:
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise TargetError(
+                f"modelcheck: module {module_name!r} has no attribute {part!r} "
+                f"(target {target!r}).{hint} {ACCEPTED}"
+            )
+        obj = getattr(obj, part)
+    return obj
+
+
+def model_kind(obj: Any) -> Kind | None:
+    """'chat' or 'llm' for a LangChain model class or instance, else None."""
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.language_models.llms import BaseLLM
+
+    cls = obj if isinstance(obj, type) else type(obj)
+    if issubclass(cls, BaseChatModel):
+        return "chat"
+    if issubclass(cls, BaseLLM):
+        return "llm"
+    return None
+
+
+def build_model(obj: Any, settings: TargetSettings) -> LoadedTarget:
+    if isinstance(obj, type):
+        return _from_class(obj, settings)
+    kind = model_kind(obj)
+    if kind is not None:
+        _no_params(settings, "an instance")
+        return LoadedTarget(settings, kind, obj, "instance", type(obj))
+    if callable(obj):
+        return _from_factory(obj, settings)
+    raise TargetError(
+        f"modelcheck: target {settings.target!r} is a {type(obj).__name__}, not a model. {ACCEPTED}"
+    )
+
+
+def _from_class(cls: type[Any], settings: TargetSettings) -> LoadedTarget:
+    kind = model_kind(cls)
+    if kind is None:
+        raise TargetError(
+            f"modelcheck: target {settings.target!r} is the class {cls.__qualname__}, which is not "
+            f"a LangChain language model (its bases: {_bases(cls)}). {ACCEPTED}"
+        )
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
+        raise TargetError(
+            f"modelcheck: target {settings.target!r} is an abstract class: it does not implement "
+            f"{missing}. Point modelcheck at a concrete model class that implements them."
+        )
+    model = construct(cls, settings.params, settings)
+    return LoadedTarget(settings, kind, model, "class", cls)
+
+
+def construct(cls: type[Any], params: dict[str, Any], settings: TargetSettings) -> Any:
+    try:
+        return cls(**params)
+    except Exception as exc:
+        scrub = Scrubber(str(v) for v in params.values() if isinstance(v, str))
+        shown = scrub(repr(mask_params(params, settings.secret_pattern)))
+        raise TargetError(
+            f"modelcheck: constructing {cls.__qualname__}(**{shown}) for target "
+            f"{settings.target!r} failed with {type(exc).__name__}: "
+            f"{scrub(_one_line(str(exc)))}. Give the constructor arguments it needs with "
+            f"--modelcheck-params='{{...}}' or params in [tool.modelcheck.\"{settings.target}\"]."
+        ) from None
+
+
+def _from_factory(factory: Any, settings: TargetSettings) -> LoadedTarget:
+    _no_params(settings, "a factory function")
+    try:
+        model = factory()
+    except TypeError as exc:
+        raise TargetError(
+            f"modelcheck: calling factory {settings.target!r} with no arguments failed: {exc}. "
+            f"A factory target must take no arguments. {ACCEPTED}"
+        ) from None
+    except Exception as exc:
+        raise TargetError(
+            f"modelcheck: factory {settings.target!r} raised {type(exc).__name__}: "
+            f"{_one_line(str(exc))}. Fix the factory so that it returns a model."
+        ) from None
+    kind = model_kind(model)
+    if kind is None:
+        raise TargetError(
+            f"modelcheck: factory {settings.target!r} returned a {type(model).__name__}, "
+            f"not a LangChain model. {ACCEPTED}"
+        )
+    return LoadedTarget(settings, kind, model, "factory", type(model))
+
+
+def _no_params(settings: TargetSettings, what: str) -> None:
+    if settings.params:
+        raise TargetError(
+            f"modelcheck: target {settings.target!r} is {what}, so constructor params cannot be "
+            "applied to it. Drop the params, or point the target at the model class."
+        )
+
+
+def mask_params(params: dict[str, Any], pattern: str) -> dict[str, Any]:
+    import re
+
+    rx = re.compile(pattern, re.IGNORECASE)
+    return {k: ("***" if rx.search(k) else v) for k, v in params.items()}
+
+
+def _bases(cls: type[Any]) -> str:
+    return ", ".join(b.__qualname__ for b in cls.__mro__[1:4]) or "none"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

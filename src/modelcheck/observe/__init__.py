@@ -1,0 +1,1 @@
+"""Observing a model: the calls modelcheck makes and the plain records they leave."""

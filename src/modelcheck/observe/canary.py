@@ -1,0 +1,123 @@
+"""Build the target again with a unique canary in every secret field and secret env var.
+
+The canary instance is observed like any other; the secret checks then look for the canaries
+everywhere the observation went. When no real secret was given, the canary instance is the one
+observed for every check, so masking costs no extra model call.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcheck.loading import LoadedTarget
+from modelcheck.records import FieldInfo, SecretSurface
+from modelcheck.secretfields import secret_fields
+
+
+@dataclass
+class CanaryPlan:
+    """The canary instance (if one could be built) and every secret modelcheck must scrub."""
+
+    model: Any | None
+    canaries: list[str]
+    env: dict[str, str]
+    note: str | None
+    real_secrets: list[str] = field(default_factory=list)
+
+    @property
+    def main_is_canary(self) -> bool:
+        return self.model is not None and not self.real_secrets
+
+
+def new_canary(label: str) -> str:
+    return f"mc-canary-{label}-{secrets.token_hex(8)}"
+
+
+def plan_canaries(target: LoadedTarget, fields: list[FieldInfo]) -> CanaryPlan:
+    settings = target.settings
+    found = secret_fields(fields, settings.secret_pattern)
+    env = {name: new_canary(name.lower()) for name in settings.secret_env}
+    values = {f.name: new_canary(f.name) for f in found}
+    real = real_secrets(target.model, found, settings.secret_env)
+    if not found and not env:
+        return CanaryPlan(None, [], {}, "the model has no secret field and no secret_env", real)
+    with patched_env(env):
+        model, note = rebuild(target, found, values)
+    return CanaryPlan(model, [*values.values(), *env.values()], env, note, real)
+
+
+def real_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for f in found:
+        value: Any = getattr(model, f.name, None)
+        if value is not None and hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        if isinstance(value, str) and value:
+            out.append(value)
+    out.extend(os.environ[n] for n in env_names if os.environ.get(n))
+    return out
+
+
+def rebuild(target: LoadedTarget, found: list[FieldInfo], values: dict[str, str]) -> tuple[Any, str | None]:
+    """The target rebuilt with canaries, or None and the reason it could not be."""
+    cls = target.model_class
+    if target.origin == "class":
+        base = dict(target.settings.params)
+    else:
+        base = {name: getattr(target.model, name) for name in target.model.model_fields_set}
+    base = {k: v for k, v in base.items() if k not in values}
+    errors: list[str] = []
+    for use_alias in (False, True):
+        keyed = {(f.alias if use_alias and f.alias else f.name): values[f.name] for f in found}
+        try:
+            return cls(**base, **keyed), None
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    return None, (
+        f"{cls.__qualname__} could not be rebuilt with canary secrets ({errors[-1]}), so "
+        "masking could not be observed"
+    )
+
+
+@contextmanager
+def patched_env(env: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def static_surfaces(model: Any) -> list[SecretSurface]:
+    """The places a secret can leak without a model call: repr, dumps, params, cache key."""
+    from langchain_core.load import dumpd, dumps
+
+    readers: dict[str, Any] = {
+        "repr()": lambda: repr(model),
+        "str()": lambda: str(model),
+        "model_dump()": lambda: repr(model.model_dump()),
+        "model_dump(mode='json')": lambda: repr(model.model_dump(mode="json")),
+        "model_dump_json()": lambda: model.model_dump_json(),
+        "dumpd()": lambda: repr(dumpd(model)),
+        "dumps()": lambda: dumps(model),
+        "_identifying_params": lambda: repr(dict(model._identifying_params)),
+        "_get_ls_params()": lambda: repr(model._get_ls_params()),
+        "_get_llm_string() (the cache key)": lambda: model._get_llm_string(),
+    }
+    surfaces: list[SecretSurface] = []
+    for place, read in readers.items():
+        try:
+            surfaces.append(SecretSurface(place, str(read())))
+        except Exception as exc:
+            surfaces.append(SecretSurface(f"the error raised by {place}", f"{type(exc).__name__}: {exc}"))
+    return surfaces

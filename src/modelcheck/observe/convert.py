@@ -1,0 +1,46 @@
+"""Reduce what a model returns or yields to plain `Output` records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+
+from modelcheck.records import Kind, Output
+
+
+def content_text(content: Any) -> str:
+    """The text of message content: a string, or the text parts of a list of blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[str] = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+        return "".join(parts)
+    return ""
+
+
+def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
+    """What the checks need of a returned or yielded value: its type and its text."""
+    type_name = type(value).__name__
+    if kind == "llm":
+        return Output(type_name, value if isinstance(value, str) else None, isinstance(value, str))
+    if isinstance(value, BaseMessage):
+        expected = AIMessageChunk if streamed else AIMessage
+        return Output(type_name, content_text(value.content), isinstance(value, expected))
+    return Output(type_name, value if isinstance(value, str) else None, False)
+
+
+def dump(value: Any) -> str:
+    """Everything a value carries, as text, for the secret search."""
+    if isinstance(value, BaseMessage):
+        return json.dumps(value.model_dump(), default=repr, ensure_ascii=False)
+    try:
+        return json.dumps(value, default=repr, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)

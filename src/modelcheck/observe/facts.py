@@ -1,0 +1,109 @@
+"""What a model's class and instance say about themselves: fields, docs, overrides, params."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from typing import Any
+
+from modelcheck.records import Facts, FieldInfo, Kind
+
+CORE_PREFIXES = ("langchain_core", "pydantic")
+NATIVE_METHODS = {
+    "chat": ("_agenerate", "_astream", "_stream", "_generate"),
+    "llm": ("_acall", "_agenerate", "_astream", "_stream", "_call", "_generate"),
+}
+
+
+def gather_facts(model: Any, kind: Kind) -> Facts:
+    cls = type(model)
+    facts = Facts(cls.__qualname__, cls.__module__, inspect.getdoc(cls) or "")
+    try:
+        facts.fields = list(field_infos(cls))
+    except (OSError, TypeError) as exc:
+        facts.docs_error = f"the source of {cls.__qualname__} could not be read ({exc})"
+        facts.fields = list(field_infos(cls, read_source=False))
+    facts.native = {name: owner_of(cls, name) for name in NATIVE_METHODS[kind]}
+    try:
+        params = model._identifying_params
+        facts.identifying_params = {str(k): type(v).__name__ for k, v in dict(params).items()}
+        name = dict(params).get("model_name")
+        facts.model_name = name if isinstance(name, str) else None
+    except Exception as exc:
+        facts.identifying_params_error = f"{type(exc).__name__}: {exc}"
+    return facts
+
+
+def owner_of(cls: type[Any], name: str) -> str | None:
+    """The module of the class that defines `name`, or None if only LangChain's bases do."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            module = klass.__module__
+            return None if module.startswith(CORE_PREFIXES) else f"{module}.{klass.__qualname__}"
+    return None
+
+
+def own_classes(cls: type[Any]) -> list[type[Any]]:
+    """The target class and its bases that are not LangChain's or pydantic's."""
+    return [
+        k
+        for k in cls.__mro__
+        if k is not object and not k.__module__.startswith((*CORE_PREFIXES, "builtins", "abc", "typing"))
+    ]
+
+
+def field_infos(cls: type[Any], *, read_source: bool = True) -> list[FieldInfo]:
+    fields = getattr(cls, "model_fields", {})
+    infos: list[FieldInfo] = []
+    for klass in own_classes(cls):
+        documented = attribute_docstrings(klass) if read_source else set()
+        for name in _annotations(klass):
+            if name not in fields or any(i.name == name for i in infos):
+                continue
+            info = fields[name]
+            text = _annotation_text(info.annotation)
+            infos.append(
+                FieldInfo(
+                    name=name,
+                    alias=info.alias,
+                    annotation=text,
+                    is_secret_type="SecretStr" in text,
+                    is_str_type=bool(re.search(r"\bstr\b", text)) and "SecretStr" not in text,
+                    documented=name in documented or bool(info.description),
+                    owner=klass.__qualname__,
+                )
+            )
+    return infos
+
+
+def _annotations(klass: type[Any]) -> list[str]:
+    return list(vars(klass).get("__annotations__", {}))
+
+
+def _annotation_text(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("pydantic.types.", "")
+
+
+def attribute_docstrings(klass: type[Any]) -> set[str]:
+    """Names of the class-body fields followed by a string literal (an attribute docstring)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    names: set[str] = set()
+    for node, following in zip(body, [*body[1:], None], strict=True):
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(target, ast.Name) and _is_docstring(following):
+            names.add(target.id)
+    return names
+
+
+def _is_docstring(node: ast.stmt | None) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and bool(node.value.value.strip())
+    )

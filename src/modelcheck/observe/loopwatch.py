@@ -1,0 +1,141 @@
+"""Watch an event loop while an async probe runs: thread-pool hand-offs and stalls in model code.
+
+A native async model neither sends its work to a thread pool (`run_in_executor`, `to_thread`) nor
+holds the loop in a blocking call. Hand-offs are caught by wrapping the loop's `run_in_executor`;
+stalls by a heartbeat task on the loop and a watchdog thread that, while the heartbeat is late,
+samples the loop thread's stack and counts only samples that are inside the model's own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from modelcheck.records import ExecutorCall, LoopStall
+
+TICK_S = 0.005
+LATE_S = 0.03
+SAMPLE_S = 0.01
+MIN_STALL_S = 0.1
+MIN_SAMPLES = 3
+
+_probe: contextvars.ContextVar[str | None] = contextvars.ContextVar("modelcheck_probe", default=None)
+
+
+class LoopWatch:
+    """Records executor hand-offs and model-held stalls of one loop, per probe."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, model_modules: tuple[str, ...]) -> None:
+        self.loop = loop
+        self.model_modules = model_modules
+        self.executor_calls: dict[str, list[ExecutorCall]] = {}
+        self.stalls: list[LoopStall] = []
+        self._last_tick = time.perf_counter()
+        self._loop_thread: int | None = None
+        self._stop = threading.Event()
+        self._watching = False
+
+    def install(self) -> None:
+        original = self.loop.run_in_executor
+
+        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+            name = _probe.get()
+            if name is not None:
+                self.executor_calls.setdefault(name, []).append(ExecutorCall(describe(func)))
+            return original(executor, func, *args)
+
+        self.loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
+
+    @contextmanager
+    def probe(self, name: str) -> Iterator[None]:
+        token = _probe.set(name)
+        try:
+            yield
+        finally:
+            _probe.reset(token)
+
+    async def watch(self, coro: Any) -> tuple[Any, list[LoopStall]]:
+        """Run `coro` alone on the loop with the heartbeat and the watchdog on."""
+        self._loop_thread = threading.get_ident()
+        self.stalls = []
+        self._stop.clear()
+        beat = asyncio.ensure_future(self._heartbeat())
+        dog = threading.Thread(target=self._watchdog, name="modelcheck-watchdog", daemon=True)
+        dog.start()
+        try:
+            return await coro, self.stalls
+        finally:
+            self._stop.set()
+            beat.cancel()
+            dog.join(1.0)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            self._last_tick = time.perf_counter()
+            await asyncio.sleep(TICK_S)
+
+    def _watchdog(self) -> None:
+        start: float | None = None
+        samples = 0
+        where = ""
+        while not self._stop.wait(SAMPLE_S):
+            now = time.perf_counter()
+            late = now - self._last_tick > LATE_S
+            spot = self._model_frame() if late else None
+            if spot is None:
+                self._close(start, samples, where, now)
+                start, samples = None, 0
+                continue
+            if start is None:
+                start, where = self._last_tick, spot
+            samples += 1
+        self._close(start, samples, where, time.perf_counter())
+
+    def _close(self, start: float | None, samples: int, where: str, now: float) -> None:
+        if start is not None and samples >= MIN_SAMPLES and now - start >= MIN_STALL_S:
+            self.stalls.append(LoopStall(round(now - start, 3), where))
+
+    def _model_frame(self) -> str | None:
+        frame = sys._current_frames().get(self._loop_thread or -1)
+        top = frame
+        while frame is not None:
+            if _in_modules(frame, self.model_modules):
+                return f"{_spot(frame)} (blocked in {_spot(top)})" if top is not frame else _spot(frame)
+            frame = frame.f_back
+        return None
+
+
+def _in_modules(frame: FrameType, modules: tuple[str, ...]) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return any(name == m or name.startswith(m + ".") for m in modules)
+
+
+def _spot(frame: FrameType | None) -> str:
+    if frame is None:
+        return "?"
+    code = frame.f_code
+    return f"{code.co_name} ({code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno})"
+
+
+def describe(func: Any) -> str:
+    """Name the function behind the layers of partials and wrappers LangChain adds."""
+    for _ in range(6):
+        if isinstance(func, functools.partial):
+            inner = [a for a in func.args if callable(a)]
+            func = inner[0] if inner else func.func
+            continue
+        cells = [c.cell_contents for c in (getattr(func, "__closure__", None) or ())]
+        inner = [c for c in cells if callable(c) and not isinstance(c, type)]
+        if getattr(func, "__name__", "") == "wrapper" and inner:
+            func = inner[0]
+            continue
+        break
+    return getattr(func, "__qualname__", None) or repr(func)

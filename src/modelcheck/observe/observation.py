@@ -1,0 +1,104 @@
+"""Observe one target once: every probe the selected checks need, run once and shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcheck.loading import LoadedTarget
+from modelcheck.observe.canary import CanaryPlan, patched_env, plan_canaries, static_surfaces
+from modelcheck.observe.facts import gather_facts, own_classes
+from modelcheck.observe.probes import STOP_PROBES, ProbeContext
+from modelcheck.observe.recorder import Sequencer
+from modelcheck.observe.runner import ProbeRunner
+from modelcheck.observe.stopchoice import choose_stop
+from modelcheck.records import Observation
+
+CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
+
+
+def core_features() -> dict[str, bool]:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    return {"chat_stream_run_manager": hasattr(BaseChatModel, "_iter_v2_events")}
+
+
+def core_version() -> str:
+    from importlib.metadata import version
+
+    return version("langchain-core")
+
+
+def observe(target: LoadedTarget, needs: set[str]) -> Observation:
+    """Make every call in `needs` once (with the canary instance where possible) and record it."""
+    facts = gather_facts(target.model, target.kind)
+    obs = Observation(
+        target.settings.target,
+        target.kind,
+        facts,
+        features=core_features(),
+        core_version=core_version(),
+        settings=_settings(target),
+    )
+    plan = plan_canaries(target, facts.fields)
+    obs.canaries, obs.canary_note = plan.canaries, plan.note
+    obs.real_secrets = plan.real_secrets
+    model = plan.model if plan.main_is_canary else target.model
+    with patched_env(plan.env if plan.main_is_canary else {}):
+        _observe_model(obs, model, target, needs, masked=plan.main_is_canary)
+    if not plan.main_is_canary and plan.model is not None and "canary" in needs:
+        with patched_env(plan.env):
+            _observe_canary(obs, plan, target)
+    return obs
+
+
+def _observe_model(obs: Observation, model: Any, target: LoadedTarget, needs: set[str], masked: bool) -> None:
+    ctx = ProbeContext(model, target.kind, Sequencer(), [])
+    runner = ProbeRunner(ctx, target.settings.timeout, model_modules(target))
+    try:
+        first = [n for n in _ordered(needs) if n not in STOP_PROBES and _applies(n, obs)]
+        obs.calls.update(runner.run(first))
+        stops = [n for n in _ordered(needs) if n in STOP_PROBES]
+        if stops:
+            ctx.stop, obs.stop_probe_error = choose_stop(obs)
+            obs.stop_probe = ctx.stop
+            if ctx.stop is not None:
+                obs.calls.update(runner.run(stops))
+    finally:
+        runner.close()
+    if masked:
+        obs.surfaces.extend(ctx.surfaces)
+        obs.surfaces.extend(static_surfaces(model))
+
+
+def _observe_canary(obs: Observation, plan: CanaryPlan, target: LoadedTarget) -> None:
+    ctx = ProbeContext(plan.model, target.kind, Sequencer(), [])
+    runner = ProbeRunner(ctx, target.settings.timeout, model_modules(target))
+    try:
+        calls = runner.run(list(CANARY_PROBES))
+    finally:
+        runner.close()
+    for name, call in calls.items():
+        obs.calls[f"canary_{name}"] = call
+    obs.surfaces.extend(ctx.surfaces)
+    obs.surfaces.extend(static_surfaces(plan.model))
+
+
+def _applies(name: str, obs: Observation) -> bool:
+    if name in ("drive_stream", "drive_astream"):
+        return obs.kind == "chat" and obs.features["chat_stream_run_manager"]
+    return name != "canary"
+
+
+def _ordered(needs: set[str]) -> list[str]:
+    return sorted(needs)
+
+
+def model_modules(target: LoadedTarget) -> tuple[str, ...]:
+    """The modules whose frames count as the model's own code when the loop stalls."""
+    names = {k.__module__ for k in own_classes(target.model_class)}
+    return tuple(sorted(names | {n.split(".")[0] for n in names if n != "__main__"}))
+
+
+def _settings(target: LoadedTarget) -> dict[str, Any]:
+    s = target.settings
+    return {"stop_policy": s.stop_policy, "timeout": s.timeout, "secret_pattern": s.secret_pattern}

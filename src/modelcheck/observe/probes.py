@@ -1,0 +1,188 @@
+"""The model calls modelcheck makes. Each probe fills one `Call` record; none of them judges."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage
+
+from modelcheck.observe.convert import dump, to_output
+from modelcheck.observe.recorder import Recorder, Sequencer
+from modelcheck.records import Call, Chunk, Kind, SecretSurface, StopProbe
+
+PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
+PROMPT_2 = "modelcheck second probe: pack my box with five dozen liquor jugs"
+
+
+@dataclass
+class ProbeContext:
+    """What every probe needs: the model, the shared clock, where to put what it saw."""
+
+    model: Any
+    kind: Kind
+    seq: Sequencer
+    surfaces: list[SecretSurface]
+    stop: StopProbe | None = None
+    keep: list[Any] = field(default_factory=list)
+
+    def config(self, call: Call) -> dict[str, Any]:
+        recorder = Recorder(self.seq, call.probe, self.surfaces)
+        call.extra["recorder"] = recorder
+        return {"callbacks": [recorder]}
+
+    def returned(self, call: Call, value: Any) -> None:
+        call.outputs.append(to_output(value, self.kind, streamed=False))
+        self.surfaces.append(SecretSurface(f"output of {call.probe}", dump(value)))
+
+    def received(self, call: Call, value: Any) -> None:
+        self.keep.append(value)
+        message = getattr(value, "message", value)
+        output = to_output(message, self.kind, streamed=True)
+        call.chunks.append(Chunk(self.seq.next(), output, id(message)))
+        self.surfaces.append(SecretSurface(f"chunk of {call.probe}", dump(message)))
+
+
+SyncProbe = Callable[[ProbeContext, Call], None]
+AsyncProbe = Callable[[ProbeContext, Call], Awaitable[None]]
+
+
+def invoke(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call)))
+
+
+def invoke_messages(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, ctx.model.invoke([HumanMessage(content=PROMPT)], ctx.config(call)))
+
+
+async def ainvoke(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, await ctx.model.ainvoke(PROMPT, ctx.config(call)))
+
+
+def batch(ctx: ProbeContext, call: Call) -> None:
+    for value in ctx.model.batch([PROMPT, PROMPT_2], ctx.config(call)):
+        ctx.returned(call, value)
+
+
+async def abatch(ctx: ProbeContext, call: Call) -> None:
+    for value in await ctx.model.abatch([PROMPT, PROMPT_2], ctx.config(call)):
+        ctx.returned(call, value)
+
+
+def stream(ctx: ProbeContext, call: Call) -> None:
+    _consume(ctx, call, ctx.model.stream(PROMPT, ctx.config(call)))
+
+
+async def astream(ctx: ProbeContext, call: Call) -> None:
+    await _aconsume(ctx, call, ctx.model.astream(PROMPT, ctx.config(call)))
+
+
+def _consume(ctx: ProbeContext, call: Call, chunks: Iterator[Any]) -> None:
+    for chunk in chunks:
+        ctx.received(call, chunk)
+
+
+async def _aconsume(ctx: ProbeContext, call: Call, chunks: AsyncIterator[Any]) -> None:
+    async for chunk in chunks:
+        ctx.received(call, chunk)
+
+
+def stop_invoke(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+
+
+async def stop_ainvoke(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, await ctx.model.ainvoke(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+
+
+def stop_stream(ctx: ProbeContext, call: Call) -> None:
+    _consume(ctx, call, ctx.model.stream(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+
+
+async def stop_astream(ctx: ProbeContext, call: Call) -> None:
+    chunks = ctx.model.astream(PROMPT, ctx.config(call), stop=[_stop(ctx).stop])
+    await _aconsume(ctx, call, chunks)
+
+
+def stop_absent(ctx: ProbeContext, call: Call) -> None:
+    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=[_stop(ctx).absent_stop]))
+
+
+def stop_two(ctx: ProbeContext, call: Call) -> None:
+    probe = _stop(ctx)
+    stops = [probe.later_stop, probe.stop] if probe.later_stop else [probe.stop]
+    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=stops))
+
+
+def _stop(ctx: ProbeContext) -> StopProbe:
+    assert ctx.stop is not None, "stop probes run only after a stop string was chosen"
+    return ctx.stop
+
+
+def drive_stream(ctx: ProbeContext, call: Call) -> None:
+    """Call the chat model's `_stream` with a recording run manager, as core's v3 path does."""
+    from langchain_core.callbacks import CallbackManager
+
+    recorder = ctx.config(call)["callbacks"][0]
+    manager = CallbackManager(handlers=[recorder], inheritable_handlers=[recorder])
+    messages: list[BaseMessage] = [HumanMessage(content=PROMPT)]
+    (run,) = manager.on_chat_model_start({}, [messages], batch_size=1)
+    try:
+        _consume(ctx, call, ctx.model._stream(messages, stop=None, run_manager=run))
+    except BaseException as exc:
+        run.on_llm_error(exc)
+        raise
+    run.on_llm_end(_empty_result())
+
+
+async def drive_astream(ctx: ProbeContext, call: Call) -> None:
+    """Call the chat model's `_astream` with a recording run manager, as core's v3 path does."""
+    from langchain_core.callbacks import AsyncCallbackManager
+
+    recorder = ctx.config(call)["callbacks"][0]
+    manager = AsyncCallbackManager(handlers=[recorder], inheritable_handlers=[recorder])
+    messages: list[BaseMessage] = [HumanMessage(content=PROMPT)]
+    (run,) = await manager.on_chat_model_start({}, [messages], batch_size=1)
+    try:
+        await _aconsume(ctx, call, ctx.model._astream(messages, stop=None, run_manager=run))
+    except BaseException as exc:
+        await run.on_llm_error(exc)
+        raise
+    await run.on_llm_end(_empty_result())
+
+
+def _empty_result() -> Any:
+    from langchain_core.outputs import LLMResult
+
+    return LLMResult(generations=[])
+
+
+SYNC_PROBES: dict[str, SyncProbe] = {
+    "invoke": invoke,
+    "invoke_messages": invoke_messages,
+    "batch": batch,
+    "stream": stream,
+    "stop_invoke": stop_invoke,
+    "stop_stream": stop_stream,
+    "stop_absent": stop_absent,
+    "stop_two": stop_two,
+    "drive_stream": drive_stream,
+}
+ASYNC_PROBES: dict[str, AsyncProbe] = {
+    "ainvoke": ainvoke,
+    "abatch": abatch,
+    "astream": astream,
+    "stop_ainvoke": stop_ainvoke,
+    "stop_astream": stop_astream,
+    "drive_astream": drive_astream,
+}
+WATCHED = ("ainvoke", "astream")
+STOP_PROBES = (
+    "stop_invoke",
+    "stop_ainvoke",
+    "stop_stream",
+    "stop_astream",
+    "stop_absent",
+    "stop_two",
+)

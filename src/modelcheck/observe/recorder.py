@@ -1,0 +1,128 @@
+"""A callback handler that writes every callback of a model run as a numbered `Callback` record."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from modelcheck.observe.convert import content_text, dump
+from modelcheck.records import Callback, SecretSurface
+
+
+class Sequencer:
+    """One clock for callbacks and chunk receipts, so their order can be compared."""
+
+    def __init__(self) -> None:
+        self._count = itertools.count()
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            return next(self._count)
+
+
+class Recorder(BaseCallbackHandler):
+    """Records callbacks in firing order; runs inline so it sees the order the model made."""
+
+    run_inline = True
+
+    def __init__(self, seq: Sequencer, probe: str, surfaces: list[SecretSurface]) -> None:
+        self.seq = seq
+        self.probe = probe
+        self.surfaces = surfaces
+        self.records: list[Callback] = []
+        self.keep: list[Any] = []
+
+    def _add(self, event: str, run_id: UUID, parent_run_id: UUID | None, **fields: Any) -> None:
+        parent = str(parent_run_id) if parent_run_id else None
+        self.records.append(Callback(self.seq.next(), event, str(run_id), parent, **fields))
+
+    def _payload(self, event: str, **parts: Any) -> None:
+        for key, value in parts.items():
+            if value:
+                self.surfaces.append(SecretSurface(f"callback {event} {key} ({self.probe})", dump(value)))
+
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any],
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._add("start", run_id, parent_run_id)
+        self._payload("on_llm_start", serialized=serialized, prompts=prompts, **_extras(kwargs))
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._add("start", run_id, parent_run_id)
+        self._payload("on_chat_model_start", serialized=serialized, **_extras(kwargs))
+
+    def on_llm_new_token(
+        self,
+        token: Any,
+        *,
+        chunk: Any = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.keep.append(chunk)
+        ref = id(getattr(chunk, "message", chunk)) if chunk is not None else None
+        self._add(
+            "new_token",
+            run_id,
+            parent_run_id,
+            token=token if isinstance(token, str) else content_text(token),
+            chunk_text=_chunk_text(chunk),
+            chunk_ref=ref,
+        )
+
+    def on_llm_end(
+        self, response: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        self._add("end", run_id, parent_run_id)
+        self.surfaces.append(
+            SecretSurface(
+                f"callback on_llm_end response ({self.probe})",
+                dump(response.model_dump() if hasattr(response, "model_dump") else response),
+            )
+        )
+
+    def on_llm_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._add("error", run_id, parent_run_id)
+        self.surfaces.append(SecretSurface(f"callback on_llm_error ({self.probe})", repr(error)))
+
+
+def _extras(kwargs: dict[str, Any]) -> dict[str, Any]:
+    keys = ("invocation_params", "options", "metadata", "tags", "name")
+    return {k: kwargs.get(k) for k in keys}
+
+
+def _chunk_text(chunk: Any) -> str | None:
+    if chunk is None:
+        return None
+    message = getattr(chunk, "message", None)
+    if message is not None:
+        return content_text(message.content)
+    text = getattr(chunk, "text", None)
+    return text if isinstance(text, str) else None

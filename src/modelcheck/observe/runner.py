@@ -1,0 +1,123 @@
+"""Run probes concurrently with a deadline each: sync ones on daemon threads, async on one loop.
+
+A model that never answers leaves its probe marked "timed out"; a model that raises leaves the
+exception's type and message; either way the other probes still run and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from modelcheck.observe.loopthread import LoopThread
+from modelcheck.observe.loopwatch import LoopWatch
+from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
+from modelcheck.records import Call, Failure, SecretSurface
+
+
+class ProbeRunner:
+    """Runs named probes against one model and returns finished, frozen `Call` records."""
+
+    def __init__(self, ctx: ProbeContext, timeout: float, model_modules: tuple[str, ...]) -> None:
+        self.ctx = ctx
+        self.timeout = timeout
+        self.loop = LoopThread()
+        self.watch = LoopWatch(self.loop.loop, model_modules)
+        self.loop.loop.call_soon_threadsafe(self.watch.install)
+
+    def run(self, names: list[str]) -> dict[str, Call]:
+        calls = {name: Call(name) for name in names}
+        done: set[str] = set()
+        threads = [self._start_thread(calls[n], done) for n in names if n in SYNC_PROBES]
+        async_names = [n for n in names if n in ASYNC_PROBES]
+        watched = [n for n in WATCHED if n in async_names]
+        others = [n for n in async_names if n not in watched]
+        if async_names and not self.loop.blocked:
+            future = self.loop.submit(self._async_phase(calls, watched, others, done))
+            slots = len(watched) + (1 if others else 0)
+            self.loop.wait(future, self.timeout * slots + 2.0)
+        for _name, thread in threads:
+            thread.join(max(0.0, self.timeout - (time.perf_counter() - thread.started)))
+        return {name: self._finish(call, name in done) for name, call in calls.items()}
+
+    def close(self) -> None:
+        self.loop.close()
+
+    def _start_thread(self, call: Call, done: set[str]) -> tuple[str, Any]:
+        fn = SYNC_PROBES[call.probe]
+
+        def target() -> None:
+            start = time.perf_counter()
+            try:
+                fn(self.ctx, call)
+            except BaseException as exc:
+                self._raised(call, exc)
+            call.duration_s = time.perf_counter() - start
+            done.add(call.probe)
+
+        thread = threading.Thread(target=target, name=f"modelcheck-{call.probe}", daemon=True)
+        thread.started = time.perf_counter()  # type: ignore[attr-defined]
+        thread.start()
+        return call.probe, thread
+
+    async def _async_phase(
+        self, calls: dict[str, Call], watched: list[str], others: list[str], done: set[str]
+    ) -> None:
+        for name in watched:
+            await self._run_async(calls[name], done, watched=True)
+        tasks = []
+        for name in others:
+            with self.watch.probe(name):
+                tasks.append(asyncio.ensure_future(self._run_async(calls[name], done)))
+        await asyncio.gather(*tasks)
+
+    async def _run_async(self, call: Call, done: set[str], watched: bool = False) -> None:
+        coro = ASYNC_PROBES[call.probe](self.ctx, call)
+        start = time.perf_counter()
+        with self.watch.probe(call.probe):
+            try:
+                if watched:
+                    _, stalls = await asyncio.wait_for(self.watch.watch(coro), self.timeout)
+                    call.stalls = list(stalls)
+                else:
+                    await asyncio.wait_for(coro, self.timeout)
+            except asyncio.TimeoutError:
+                call.failure = self._timeout()
+            except BaseException as exc:
+                self._raised(call, exc)
+        call.duration_s = time.perf_counter() - start
+        call.executor_calls = list(self.watch.executor_calls.get(call.probe, []))
+        done.add(call.probe)
+
+    def _raised(self, call: Call, exc: BaseException) -> None:
+        text = " ".join(str(exc).split())
+        call.failure = Failure("raised", type(exc).__name__, text)
+        self.ctx.surfaces.append(
+            SecretSurface(f"the {type(exc).__name__} raised by {call.probe}", repr(exc) + text)
+        )
+
+    def _timeout(self, blocked: bool = False) -> Failure:
+        why = "; the event loop was blocked, so the call could not be cancelled" if blocked else ""
+        return Failure("timeout", "TimeoutError", f"timed out after {self.timeout:g} s{why}")
+
+    def _finish(self, call: Call, finished: bool) -> Call:
+        """A frozen copy: a probe still running on its thread must not change what is judged."""
+        recorder = call.extra.pop("recorder", None)
+        callbacks = list(recorder.records) if recorder is not None else list(call.callbacks)
+        starts = sum(1 for c in callbacks if c.event == "start")
+        failure = call.failure
+        if not finished:
+            failure = self._timeout(blocked=call.probe in ASYNC_PROBES and self.loop.blocked)
+        return Call(
+            probe=call.probe,
+            outputs=list(call.outputs),
+            chunks=list(call.chunks),
+            callbacks=callbacks,
+            failure=failure,
+            duration_s=call.duration_s if finished else self.timeout,
+            executor_calls=list(call.executor_calls),
+            stalls=list(call.stalls),
+            extra={**call.extra, "model_calls": max(1, starts)},
+        )

@@ -1,0 +1,49 @@
+"""Pick stop strings from the model's own answer, so the stop checks work on any model."""
+
+from __future__ import annotations
+
+from modelcheck.consensus import consensus, probe_text
+from modelcheck.records import Observation, StopProbe
+
+ABSENT = "\u2063modelcheck-absent-stop\u2063"
+
+
+def choose_stop(obs: Observation) -> tuple[StopProbe | None, str | None]:
+    agreed = consensus(obs)
+    base = agreed.text if agreed.deterministic else probe_text(obs.calls.get("invoke"))
+    if base is None:
+        return None, "invoke gave no usable text to choose a stop string from"
+    return pick(base)
+
+
+def pick(text: str) -> tuple[StopProbe | None, str | None]:
+    """A stop string from the middle of `text`: first seen there, with text on both sides."""
+    middle = len(text) // 2
+    for length in (4, 3, 2, 1):
+        for offset in range(len(text)):
+            for start in (middle + offset, middle - offset):
+                stop = text[start : start + length]
+                if _usable(text, stop, start, length):
+                    later = _later(text, start + length)
+                    return StopProbe(text, stop, later, ABSENT if ABSENT not in text else "\u2064"), None
+    return None, f"the model's answer {text[:40]!r} is too short to choose a stop string from"
+
+
+def _usable(text: str, stop: str, start: int, length: int) -> bool:
+    return (
+        len(stop) == length
+        and stop.strip() == stop
+        and start > 0
+        and start + length < len(text)
+        and text.find(stop) == start
+    )
+
+
+def _later(text: str, after: int) -> str | None:
+    """A second stop string that first occurs wholly after `after`, to test that the earliest wins."""
+    for length in (4, 3, 2):
+        for start in range(after + 1, len(text) - length + 1):
+            stop = text[start : start + length]
+            if stop.strip() == stop and text.find(stop) == start:
+                return stop
+    return None

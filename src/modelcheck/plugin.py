@@ -1,0 +1,137 @@
+"""The pytest hooks of modelcheck; all the work is in the modules they call.
+
+Nothing here imports LangChain: a pytest run that does not ask for modelcheck pays only for
+adding the options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck.settings import DEFAULT_TARGETS
+
+RUN_KEY = pytest.StashKey["Any"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("modelcheck", "modelcheck: check LangChain models")
+    group.addoption(
+        "--modelcheck",
+        action="append",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="TARGET",
+        help="check the model module.path:Name (a class, an instance or a factory); repeatable. "
+        f"With no value, check the bundled reference models ({', '.join(DEFAULT_TARGETS)}).",
+    )
+    group.addoption(
+        "--modelcheck-params",
+        default=None,
+        metavar="JSON",
+        help="constructor keyword arguments for class targets given on the command line",
+    )
+    group.addoption(
+        "--modelcheck-report",
+        default=None,
+        metavar="PATH",
+        help="write the JSON report of every target's verdicts to PATH",
+    )
+    parser.addini(
+        "modelcheck_targets",
+        "models to check (module.path:Name), one a line",
+        type="linelist",
+        default=[],
+    )
+    parser.addini("modelcheck_report", "path of the JSON report", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from modelcheck.run import target_names
+
+    names, from_cli = target_names(config)
+    if not names:
+        if config.getoption("modelcheck_params") is not None:
+            raise pytest.UsageError(
+                "modelcheck: --modelcheck-params was given without a target. "
+                "Add --modelcheck=module.path:Name."
+            )
+        return
+    from modelcheck.run import all_broken, start_run
+
+    run = start_run(config, names, from_cli)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(RunHooks(run), "modelcheck-run")
+    error = all_broken(run)
+    if error is not None:
+        _write_report(config, run)
+        raise error
+
+
+def _run(config: pytest.Config) -> Any:
+    return config.stash.get(RUN_KEY, None)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = _run(config)
+    if run is None:
+        return None
+    from importlib.metadata import version
+
+    from modelcheck import __version__
+
+    names = ", ".join(t.target if hasattr(t, "message") else t.settings.target for t in run.targets)
+    return [
+        f"modelcheck {__version__} (langchain-core {version('langchain-core')}, "
+        f"syrupy {version('syrupy')}): {names}"
+    ]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    run = _run(config)
+    return True if run is not None and run.only_checks else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    run = _run(config)
+    if run is None:
+        return
+    from modelcheck.items import make_items
+
+    items.extend(make_items(session, run))
+
+
+class RunHooks:
+    """Hooks that need the run but get no config (reports arrive here from xdist workers too)."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid.startswith("modelcheck::"):
+            from modelcheck.report_json import record
+
+            record(self.run, report)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = _run(session.config)
+    if run is not None and not hasattr(session.config, "workerinput"):
+        _write_report(session.config, run)
+
+
+def _write_report(config: pytest.Config, run: Any) -> None:
+    if run.report_path is None:
+        return
+    from modelcheck.report_json import write
+
+    write(
+        run,
+        run.report_path if run.report_path.is_absolute() else config.invocation_params.dir / run.report_path,
+    )

@@ -1,0 +1,96 @@
+"""The state of one modelcheck run: its targets, loaded or not, and every secret to scrub."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck.loading import LoadedTarget, TargetError, load_target
+from modelcheck.scrub import Scrubber
+from modelcheck.settings import (
+    DEFAULT_TARGETS,
+    build_settings,
+    parse_params_option,
+    read_pyproject,
+    split_table,
+    usage_error,
+)
+
+
+@dataclass
+class BrokenTarget:
+    """A target that could not be loaded, and the paragraph that says why."""
+
+    target: str
+    message: str
+
+
+@dataclass
+class ModelcheckRun:
+    targets: list[LoadedTarget | BrokenTarget]
+    report_path: Path | None
+    only_checks: bool
+    scrub: Scrubber = field(default_factory=Scrubber)
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+
+
+def target_names(config: pytest.Config) -> tuple[list[str], bool]:
+    """The targets asked for, and whether they came from the command line."""
+    cli: list[str] | None = config.getoption("modelcheck")
+    if cli:
+        names = [n for raw in cli for n in (DEFAULT_TARGETS if raw == "" else (raw,))]
+        return list(dict.fromkeys(names)), True
+    ini: list[str] = config.getini("modelcheck_targets")
+    return list(dict.fromkeys(n.strip() for n in ini if n.strip())), False
+
+
+def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> ModelcheckRun:
+    from modelcheck.catalog import IDS
+
+    cli_params = parse_params_option(config.getoption("modelcheck_params"))
+    defaults, per_target = split_table(read_pyproject(config.rootpath))
+    params = cli_params if from_cli else None
+    search = [Path.cwd(), config.rootpath, config.rootpath / "src"]
+    targets: list[LoadedTarget | BrokenTarget] = []
+    scrub = Scrubber()
+    for name in names:
+        settings = build_settings(name, defaults, per_target.get(name, {}), IDS, params)
+        scrub.add(
+            str(v)
+            for k, v in settings.params.items()
+            if isinstance(v, str) and _secretish(k, settings.secret_pattern)
+        )
+        try:
+            targets.append(load_target(settings, search))
+        except TargetError as exc:
+            targets.append(BrokenTarget(name, scrub(str(exc))))
+    report = config.getoption("modelcheck_report") or config.getini("modelcheck_report") or None
+    only = from_cli and not config.option.file_or_dir
+    return ModelcheckRun(targets, Path(report) if report else None, only, scrub)
+
+
+def _secretish(key: str, pattern: str) -> bool:
+    import re
+
+    return bool(re.search(pattern, key, re.IGNORECASE))
+
+
+def all_broken(run: ModelcheckRun) -> pytest.UsageError | None:
+    broken = [t for t in run.targets if isinstance(t, BrokenTarget)]
+    if broken and len(broken) == len(run.targets):
+        return pytest.UsageError("\n\n".join(t.message for t in broken))
+    return None
+
+
+__all__ = [
+    "BrokenTarget",
+    "ModelcheckRun",
+    "all_broken",
+    "start_run",
+    "target_names",
+    "usage_error",
+]
