@@ -29,7 +29,8 @@ def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
     """What the checks need of a returned or yielded value: its type and its text."""
     type_name = type(value).__name__
     if kind == "llm":
-        return Output(type_name, value if isinstance(value, str) else None, isinstance(value, str))
+        text = value if isinstance(value, str) else getattr(value, "text", None)
+        return Output(type_name, text if isinstance(text, str) else None, isinstance(value, str))
     if isinstance(value, BaseMessage):
         expected = AIMessageChunk if streamed else AIMessage
         return Output(type_name, content_text(value.content), isinstance(value, expected))
