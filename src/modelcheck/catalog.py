@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from modelcheck.checks import runnable
+from modelcheck.checks import docs, identity, native_async, runnable, secrets, stop, streaming
 from modelcheck.records import Kind, Observation
 from modelcheck.verdict import Verdict
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CONSENSUS = frozenset({"invoke", "invoke_messages", "ainvoke", "batch", "abatch", "stream", "astream"})
+STREAMS = frozenset({"stream", "astream", "drive_stream", "drive_astream"})
+STOPS = CONSENSUS | {"stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream", "stop_absent", "stop_two"}
+NO_CALL: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,66 @@ CATALOG: tuple[Check, ...] = (
         "astream yields chunks that add up to invoke",
         "Runnable surface",
         runnable.judge_astream,
+    ),
+    Check(
+        "stream-callbacks",
+        "on_llm_new_token fires once per chunk, with its text",
+        "Streaming",
+        streaming.judge_callbacks,
+        STREAMS,
+    ),
+    Check(
+        "stream-callback-order",
+        "each chunk's callback fires before the caller gets it",
+        "Streaming",
+        streaming.judge_order,
+        STREAMS,
+    ),
+    Check(
+        "stop-respected", "nothing follows the first stop string", "Stop tokens", stop.judge_respected, STOPS
+    ),
+    Check(
+        "stop-included",
+        "the stop string is kept (per stop_policy)",
+        "Stop tokens",
+        stop.judge_included,
+        STOPS,
+    ),
+    Check("secret-fields", "credential fields are SecretStr", "Secrets", secrets.judge_fields, NO_CALL),
+    Check(
+        "secret-masking",
+        "a canary secret never surfaces",
+        "Secrets",
+        secrets.judge_masking,
+        CONSENSUS | {"canary"},
+    ),
+    Check(
+        "identifying-params",
+        "model_name is in _identifying_params",
+        "Identifying params",
+        identity.judge_identifying,
+        NO_CALL,
+    ),
+    Check(
+        "native-async",
+        "ainvoke is natively async",
+        "Native async",
+        native_async.judge_native,
+        frozenset({"ainvoke"}),
+    ),
+    Check(
+        "native-async-stream",
+        "astream is natively async",
+        "Native async",
+        native_async.judge_native_stream,
+        frozenset({"astream"}),
+    ),
+    Check(
+        "docs",
+        "init fields are documented; a service-backed model links its API",
+        "Documentation",
+        docs.judge_docs,
+        NO_CALL,
     ),
 )
 

@@ -146,6 +146,7 @@ class SecretSurface:
 
     place: str
     text: str
+    probe: str | None = None
 
 
 @dataclass

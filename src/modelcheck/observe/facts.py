@@ -19,7 +19,8 @@ NATIVE_METHODS = {
 
 def gather_facts(model: Any, kind: Kind) -> Facts:
     cls = type(model)
-    facts = Facts(cls.__qualname__, cls.__module__, inspect.getdoc(cls) or "")
+    docs = (inspect.getdoc(k) or "" for k in own_classes(cls))
+    facts = Facts(cls.__qualname__, cls.__module__, "\n\n".join(d for d in docs if d))
     try:
         facts.fields = list(field_infos(cls))
     except (OSError, TypeError) as exc:

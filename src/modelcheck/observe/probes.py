@@ -34,14 +34,14 @@ class ProbeContext:
 
     def returned(self, call: Call, value: Any) -> None:
         call.outputs.append(to_output(value, self.kind, streamed=False))
-        self.surfaces.append(SecretSurface(f"output of {call.probe}", dump(value)))
+        self.surfaces.append(SecretSurface("output", dump(value), call.probe))
 
     def received(self, call: Call, value: Any) -> None:
         self.keep.append(value)
         message = getattr(value, "message", value)
         output = to_output(message, self.kind, streamed=True)
         call.chunks.append(Chunk(self.seq.next(), output, id(message)))
-        self.surfaces.append(SecretSurface(f"chunk of {call.probe}", dump(message)))
+        self.surfaces.append(SecretSurface("streamed chunk", dump(message), call.probe))
 
 
 SyncProbe = Callable[[ProbeContext, Call], None]

@@ -44,7 +44,7 @@ class Recorder(BaseCallbackHandler):
     def _payload(self, event: str, **parts: Any) -> None:
         for key, value in parts.items():
             if value:
-                self.surfaces.append(SecretSurface(f"callback {event} {key} ({self.probe})", dump(value)))
+                self.surfaces.append(SecretSurface(f"callback {event} {key}", dump(value), self.probe))
 
     def on_llm_start(
         self,
@@ -96,8 +96,9 @@ class Recorder(BaseCallbackHandler):
         self._add("end", run_id, parent_run_id)
         self.surfaces.append(
             SecretSurface(
-                f"callback on_llm_end response ({self.probe})",
+                "callback on_llm_end response",
                 dump(response.model_dump() if hasattr(response, "model_dump") else response),
+                self.probe,
             )
         )
 
@@ -110,7 +111,7 @@ class Recorder(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         self._add("error", run_id, parent_run_id)
-        self.surfaces.append(SecretSurface(f"callback on_llm_error ({self.probe})", repr(error)))
+        self.surfaces.append(SecretSurface("callback on_llm_error", repr(error), self.probe))
 
 
 def _extras(kwargs: dict[str, Any]) -> dict[str, Any]:

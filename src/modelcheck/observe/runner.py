@@ -95,7 +95,7 @@ class ProbeRunner:
         text = " ".join(str(exc).split())
         call.failure = Failure("raised", type(exc).__name__, text)
         self.ctx.surfaces.append(
-            SecretSurface(f"the {type(exc).__name__} raised by {call.probe}", repr(exc) + text)
+            SecretSurface(f"the text of the {type(exc).__name__} raised", repr(exc) + text, call.probe)
         )
 
     def _timeout(self, blocked: bool = False) -> Failure:

@@ -1,0 +1,291 @@
+"""Reference models broken on purpose: each fails exactly one check of the contribution checklist.
+
+modelcheck's own tests run the whole catalog on each of these and expect one failure, named in the
+class docstring. They are small on purpose: each changes one method of a reference echo model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models.llms import LLM
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult, GenerationChunk
+from pydantic import Field, SecretStr
+
+from reference_models._echo import apply_stop, pieces
+from reference_models.echo_chat import EchoChatModel
+from reference_models.echo_llm import EchoLLM
+
+
+def _chat_chunk(piece: str) -> ChatGenerationChunk:
+    from langchain_core.messages import AIMessageChunk
+
+    return ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+class ChatSilentStream(EchoChatModel):
+    """Fails `stream-callbacks`: `_stream`/`_astream` never call `on_llm_new_token`.
+
+    On langchain-core 1.x this reaches users of `stream_events(version="v3")`, which hands the run
+    manager to `_stream` and fires no token callback itself. (Core 0.3 never hands chat models a
+    run manager while streaming, so there this model passes.)
+    """
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for piece in pieces(self._answer(messages, stop)):
+            yield _chat_chunk(piece)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for piece in pieces(self._answer(messages, stop)):
+            yield _chat_chunk(piece)
+
+
+class LLMCallbackAfterYield(EchoLLM):
+    """Fails `stream-callback-order`: yields each chunk first and fires its callback after."""
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for chunk in super()._stream(prompt, stop, None, **kwargs):
+            yield chunk
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        async for chunk in super()._astream(prompt, stop, None, **kwargs):
+            yield chunk
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+
+
+class ChatIgnoresStop(EchoChatModel):
+    """Fails `stop-respected`: answers the whole prompt whatever `stop` says."""
+
+    def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        return super()._answer(messages, None)
+
+
+class LLMIgnoresStop(EchoLLM):
+    """Fails `stop-respected`: answers the whole prompt whatever `stop` says."""
+
+    def _call(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return super()._call(prompt, None)
+
+    async def _acall(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return await super()._acall(prompt, None)
+
+    def _stream(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[GenerationChunk]:
+        return super()._stream(prompt, None, run_manager)
+
+    def _astream(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[GenerationChunk]:
+        return super()._astream(prompt, None, run_manager)
+
+
+def _cut_before(text: str, stop: list[str] | None) -> str:
+    starts = [text.find(s) for s in stop or [] if s and s in text]
+    return text[: min(starts)] if starts else text
+
+
+class ChatExcludesStop(EchoChatModel):
+    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do."""
+
+    def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        return _cut_before(super()._answer(messages, None), stop)
+
+
+class LLMExcludesStop(LLMIgnoresStop):
+    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do."""
+
+    def _call(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return _cut_before(prompt, stop)
+
+    async def _acall(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return _cut_before(prompt, stop)
+
+    def _stream(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[GenerationChunk]:
+        return EchoLLM._stream(self, _cut_before(prompt, stop), None, run_manager)
+
+    def _astream(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[GenerationChunk]:
+        return EchoLLM._astream(self, _cut_before(prompt, stop), None, run_manager)
+
+
+class ChatPlainStrKey(EchoChatModel):
+    """Fails `secret-fields`: its key is a plain `str` (hidden from repr and dumps, but not a SecretStr)."""
+
+    api_key: str | None = Field(default=None, repr=False, exclude=True)  # type: ignore[assignment]
+    """Key for the (pretend) service, wrongly a plain string."""
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ECHO_API_KEY"}
+
+
+class LLMKeyInParams(EchoLLM):
+    """Fails `secret-masking`: copies its key's value into `_identifying_params`."""
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        key = self.api_key.get_secret_value() if self.api_key else None
+        return {"model_name": self.model_name, "api_key": key}
+
+
+class ChatNoModelName(EchoChatModel):
+    """Fails `identifying-params`: `_identifying_params` names the model under 'model', not 'model_name'."""
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model_name}
+
+
+class ChatThreadPoolAsync(EchoChatModel):
+    """Fails `native-async`: `_agenerate` only hands `_generate` to a thread pool."""
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return await asyncio.get_running_loop().run_in_executor(None, self._generate, messages, stop)
+
+
+class LLMBlockingAsync(EchoLLM):
+    """Fails `native-async`: `_acall` is a coroutine that blocks the event loop with `time.sleep`."""
+
+    async def _acall(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        time.sleep(0.3)
+        return await super()._acall(prompt, stop)
+
+
+class ChatBlockingAstream(EchoChatModel):
+    """Fails `native-async-stream`: `_astream` blocks the event loop with `time.sleep` per chunk."""
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            time.sleep(0.05)
+            yield chunk
+
+
+class LLMNoAstream(LLM):
+    """Fails `native-async-stream`: has `_stream` but no `_astream`, so astream uses a thread pool.
+
+    Otherwise it is the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
+
+    model_name: str = "echo-1"
+    """Name of the model, reported in `_identifying_params`."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "echo-llm-no-astream"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    def _call(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return apply_stop(prompt, stop)
+
+    async def _acall(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> str:
+        return apply_stop(prompt, stop)
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for piece in pieces(apply_stop(prompt, stop)):
+            chunk = GenerationChunk(text=piece)
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+
+class ChatUndocumented(EchoChatModel):
+    """Fails `docs`: declares a field with no docstring and no description."""
+
+    temperature: float = 0.0
+
+
+class LLMNoApiLink(LLM):
+    """Fails `docs`: has an API key, so it is service-backed, but no docstring names where its API is."""
+
+    model_name: str = "echo-1"
+    """Name of the model, reported in `_identifying_params`."""
+
+    api_key: SecretStr | None = None
+    """Key for the (pretend) service."""
+
+    latency_s: float = 0.0
+    """Seconds to wait before each answer and each chunk."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "echo-llm-no-link"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    _call = EchoLLM._call
+    _acall = EchoLLM._acall
+    _stream = EchoLLM._stream
+    _astream = EchoLLM._astream

@@ -1,0 +1,59 @@
+"""Native async: `_agenerate`/`_acall` and `_astream` are real coroutines, not thread-pool fallbacks.
+
+A class must override the async method below LangChain's bases (`SimpleChatModel._agenerate` is a
+thread-pool wrapper too), and while `ainvoke`/`astream` run, nothing may go to a thread pool and
+the event loop may not be held by the model's code.
+"""
+
+from __future__ import annotations
+
+from modelcheck.checks.common import call_failed
+from modelcheck.records import Call, Observation
+from modelcheck.verdict import Verdict, failed, passed, skipped
+
+ASYNC_METHODS = {"chat": ("_agenerate",), "llm": ("_acall", "_agenerate")}
+
+
+def judge_native(obs: Observation) -> Verdict:
+    methods = ASYNC_METHODS[obs.kind]
+    owners = [obs.facts.native.get(m) for m in methods]
+    if not any(owners):
+        sync = "_generate" if obs.kind == "chat" else "_call"
+        return failed(
+            f"{obs.facts.class_name} does not override {' or '.join(methods)}, so ainvoke runs {sync} "
+            f"in a thread pool. Implement `async def {methods[0]}` with the provider's async client."
+        )
+    return _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0])
+
+
+def judge_native_stream(obs: Observation) -> Verdict:
+    if obs.facts.native.get("_astream") is None:
+        if obs.facts.native.get("_stream") is None:
+            return skipped(f"{obs.facts.class_name} does not stream (no `_stream` or `_astream`).")
+        return failed(
+            f"{obs.facts.class_name} overrides `_stream` but not `_astream`, so astream runs `_stream` "
+            "in a thread pool, one chunk at a time. Implement `async def _astream` with the provider's "
+            "async client."
+        )
+    return _judge_run(obs.calls.get("astream"), "astream", "_astream")
+
+
+def _judge_run(call: Call | None, name: str, method: str) -> Verdict:
+    verdict = call_failed(call, name)
+    if verdict:
+        return verdict
+    assert call is not None
+    if call.executor_calls:
+        funcs = ", ".join(dict.fromkeys(e.function for e in call.executor_calls))
+        return failed(
+            f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
+            f"`{method}` is not natively async. Await the provider's async client instead."
+        )
+    if call.stalls:
+        worst = max(call.stalls, key=lambda s: s.duration_s)
+        return failed(
+            f"during {name}, the event loop was blocked for {worst.duration_s:.2f} s in {worst.where}: "
+            f"`{method}` makes a blocking call (time.sleep, sync I/O). Use `await asyncio.sleep(...)` "
+            "and the provider's async client."
+        )
+    return passed()

@@ -1,0 +1,107 @@
+"""Streaming callbacks: `on_llm_new_token` once per chunk, with its text, before the caller gets it.
+
+The paths judged are the ones through which an author's mistake reaches users on the installed
+langchain-core: `stream` and `astream` for text models (core hands them a run manager and fires
+nothing itself), and for chat models `stream`/`astream` (where core fires the callback) plus
+`_stream`/`_astream` driven with a recording run manager, as core's `stream_events(version="v3")`
+drives them on cores that have it.
+"""
+
+from __future__ import annotations
+
+from modelcheck.checks.common import call_failed, show
+from modelcheck.records import Call, Callback, Chunk, Observation
+from modelcheck.verdict import Verdict, failed, passed, skipped
+
+PATHS = {
+    "stream": "stream()",
+    "astream": "astream()",
+    "drive_stream": "_stream(run_manager=...) as core's v3 stream_events drives it",
+    "drive_astream": "_astream(run_manager=...) as core's v3 astream_events drives it",
+}
+FIX = (
+    "In `_stream`/`_astream`, build each chunk, call `run_manager.on_llm_new_token(<chunk text>, "
+    "chunk=chunk)` (awaited in `_astream`) once, then yield that chunk."
+)
+
+
+def _paths(obs: Observation) -> list[str]:
+    return [p for p in PATHS if p in obs.calls]
+
+
+def _not_streaming(obs: Observation) -> Verdict | None:
+    if obs.facts.native.get("_stream") is None and obs.facts.native.get("_astream") is None:
+        return skipped(
+            f"{obs.facts.class_name} implements neither `_stream` nor `_astream`, so stream() returns "
+            "the whole answer as one chunk and there are no stream callbacks to check."
+        )
+    return None
+
+
+def _pairs(call: Call) -> tuple[list[Callback], list[Chunk]]:
+    return call.token_callbacks(), call.chunks
+
+
+def judge_callbacks(obs: Observation) -> Verdict:
+    verdict = _not_streaming(obs)
+    if verdict:
+        return verdict
+    for path in _paths(obs):
+        call = obs.calls[path]
+        verdict = call_failed(call, PATHS[path]) or _judge_path(call, PATHS[path])
+        if verdict:
+            return verdict
+    return passed(f"checked on {', '.join(PATHS[p] for p in _paths(obs))}")
+
+
+def _judge_path(call: Call, where: str) -> Verdict | None:
+    tokens, chunks = _pairs(call)
+    if len(tokens) != len(chunks):
+        return failed(_count_message(len(tokens), len(chunks), where))
+    for i, (cb, chunk) in enumerate(zip(tokens, chunks, strict=True)):
+        if cb.chunk_text is None:
+            return failed(f"on {where}, on_llm_new_token for chunk {i} was called without `chunk=`. {FIX}")
+        text = chunk.output.text
+        if cb.token != cb.chunk_text or (text is not None and cb.token != text):
+            return failed(
+                f"on {where}, chunk {i} is {show(text)} but its on_llm_new_token callback carried the "
+                f"token {show(cb.token)} and a chunk with text {show(cb.chunk_text)}. The token and the "
+                f"`chunk=` argument must be the chunk being yielded. {FIX}"
+            )
+    return None
+
+
+def _count_message(n_tokens: int, n_chunks: int, where: str) -> str:
+    if n_tokens == 0:
+        seen = "on_llm_new_token never fired"
+    elif n_tokens > n_chunks:
+        seen = f"on_llm_new_token fired {n_tokens} times (more than once per chunk)"
+    else:
+        seen = f"on_llm_new_token fired only {n_tokens} times"
+    return f"on {where}, the model yielded {n_chunks} chunks but {seen}. {FIX}"
+
+
+def judge_order(obs: Observation) -> Verdict:
+    verdict = _not_streaming(obs)
+    if verdict:
+        return verdict
+    judged = 0
+    for path in _paths(obs):
+        call = obs.calls[path]
+        verdict = call_failed(call, PATHS[path])
+        if verdict:
+            return verdict
+        tokens, chunks = _pairs(call)
+        for i, (cb, chunk) in enumerate(zip(tokens, chunks, strict=False)):
+            judged += 1
+            if cb.seq > chunk.seq:
+                return failed(
+                    f"on {PATHS[path]}, chunk {i} ({show(chunk.output.text)}) reached the caller before "
+                    "its on_llm_new_token callback fired: the model yields first and fires after. "
+                    "Call run_manager.on_llm_new_token(...) before `yield chunk`."
+                )
+    if judged == 0:
+        return skipped(
+            "no on_llm_new_token callback fired, so their order cannot be judged (see stream-callbacks)."
+        )
+    return passed()
