@@ -140,12 +140,12 @@ def construct(cls: type[Any], params: dict[str, Any], settings: TargetSettings) 
     try:
         return cls(**params)
     except Exception as exc:
-        scrub = Scrubber(str(v) for v in params.values() if isinstance(v, str))
-        shown = scrub(repr(mask_params(params, settings.secret_pattern)))
+        shown = mask_params(params, settings.secret_pattern)
+        scrub = Scrubber(str(v) for k, v in params.items() if isinstance(v, str) and shown[k] != v)
         raise TargetError(
-            f"modelcheck: constructing {cls.__qualname__}(**{shown}) for target "
+            f"modelcheck: constructing {cls.__qualname__}(**{shown!r}) for target "
             f"{settings.target!r} failed with {type(exc).__name__}: "
-            f"{scrub(_one_line(str(exc)))}. Give the constructor arguments it needs with "
+            f"{scrub(_error_text(exc))}. Give the constructor arguments it needs with "
             f"--modelcheck-params='{{...}}' or params in [tool.modelcheck.\"{settings.target}\"]."
         ) from None
 
@@ -190,6 +190,18 @@ def mask_params(params: dict[str, Any], pattern: str) -> dict[str, Any]:
 
 def _bases(cls: type[Any]) -> str:
     return ", ".join(b.__qualname__ for b in cls.__mro__[1:4]) or "none"
+
+
+def _error_text(exc: Exception) -> str:
+    """The exception as one line; pydantic errors without their input (it can hold secrets)."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return _one_line(str(exc))
+    errors = exc.errors(include_url=False, include_input=False)
+    return f"{exc.error_count()} validation error(s) for {exc.title}: " + "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors
+    )
 
 
 def _one_line(text: str) -> str:
