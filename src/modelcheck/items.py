@@ -68,9 +68,7 @@ class CheckItem(pytest.Item):
         super().__init__(**kw)
         self.check = check
         self.info: dict[str, Any] = {
-            "target": self.target_node.loaded.target
-            if isinstance(self.target_node.loaded, BrokenTarget)
-            else self.target_node.loaded.settings.target,
+            "target": self.target_node.name,
             "id": check.id,
             "section": check.section,
         }
