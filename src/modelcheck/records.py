@@ -6,6 +6,7 @@ check can be unit-tested on records built by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -149,6 +150,15 @@ class SecretSurface:
     probe: str | None = None
 
 
+@dataclass(frozen=True)
+class SnapshotResult:
+    """What the snapshot store said about a document: matched, written, missing or changed."""
+
+    outcome: Literal["matched", "created", "updated", "missing", "changed"]
+    location: str
+    diff: str = ""
+
+
 @dataclass
 class Observation:
     """Everything one target did under observation; the only input of the checks."""
@@ -166,6 +176,8 @@ class Observation:
     settings: dict[str, Any] = field(default_factory=dict)
     core_version: str = ""
     features: dict[str, bool] = field(default_factory=dict)
+    snapshot: Callable[[dict[str, Any]], SnapshotResult] | None = None
+    """Compares a document with its stored snapshot (syrupy's, set by the pytest item); None: no store."""
 
     @property
     def call_count(self) -> int:
