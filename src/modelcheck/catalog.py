@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from modelcheck.checks import docs, identity, native_async, runnable, secrets, stop, streaming
+from modelcheck.checks import docs, events, identity, native_async, runnable, secrets, stop, streaming
 from modelcheck.records import Kind, Observation
 from modelcheck.verdict import Verdict
 
@@ -125,6 +125,20 @@ CATALOG: tuple[Check, ...] = (
         "Documentation",
         docs.judge_docs,
         NO_CALL,
+    ),
+    Check(
+        "event-stream",
+        "astream_events: one start, a stream event per chunk, one end, nested runs",
+        "Event streams",
+        events.judge_event_stream,
+        CONSENSUS | {"events_v2", "events_v2_chain", "events_v3"},
+    ),
+    Check(
+        "event-snapshot",
+        "the normalized event stream matches its reviewed snapshot",
+        "Event streams",
+        events.judge_event_snapshot,
+        frozenset({"events_v2", "events_v2_chain"}),
     ),
 )
 

@@ -56,6 +56,10 @@ class TargetNode(pytest.Collector):
             if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config:
                 needs |= item.check.needs
         self.observation = observe(self.loaded, needs)
+        if "events_v2" in needs:
+            from modelcheck.snapshot import attach
+
+            attach(self.observation, self.config, self.loaded.settings.snapshot_exclude)
         self.run.scrub.add(self.observation.canaries)
         self.run.scrub.add(self.observation.real_secrets)
         self.run.calls[self.loaded.settings.target] = self.observation.call_count

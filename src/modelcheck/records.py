@@ -154,7 +154,7 @@ class SecretSurface:
 class SnapshotResult:
     """What the snapshot store said about a document: matched, written, missing or changed."""
 
-    outcome: Literal["matched", "created", "updated", "missing", "changed"]
+    outcome: Literal["matched", "created", "updated", "missing", "changed", "error"]
     location: str
     diff: str = ""
 

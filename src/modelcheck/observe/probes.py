@@ -186,3 +186,72 @@ STOP_PROBES = (
     "stop_absent",
     "stop_two",
 )
+
+
+# Event streams (event-stream, event-snapshot): astream_events on the model and in a chain.
+
+EVENTS_SYSTEM = "You are the modelcheck probe. Answer the user's message."
+# The event probes pass no Recorder: a sync run_inline callback handler in the config makes core's
+# astream_events lose every event of a text model (langchain-core 0.3 and 1.x alike).
+
+
+def events_chain(model: Any) -> Any:
+    """The chain the guides show: a chat prompt template piped into the model (text models too)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages([("system", EVENTS_SYSTEM), ("human", "{input}")]) | model
+
+
+async def events_v2(ctx: ProbeContext, call: Call) -> None:
+    await _record_events(ctx, call, ctx.model.astream_events(PROMPT, version="v2"))
+
+
+async def events_v2_chain(ctx: ProbeContext, call: Call) -> None:
+    chain = events_chain(ctx.model)
+    events = chain.astream_events({"input": PROMPT}, version="v2")
+    await _record_events(ctx, call, events)
+
+
+async def events_v3(ctx: ProbeContext, call: Call) -> None:
+    """The content-block protocol stream (`astream_events(version="v3")`), where core has it."""
+    import warnings
+
+    from langchain_core._api import LangChainBetaWarning
+
+    reason = _v3_unsupported(ctx)
+    if reason:
+        call.extra["unsupported"] = reason
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainBetaWarning)
+        stream = await ctx.model.astream_events(PROMPT, version="v3")
+    await _record_events(ctx, call, stream)
+
+
+def _v3_unsupported(ctx: ProbeContext) -> str | None:
+    from importlib.metadata import version
+
+    from langchain_core.language_models import BaseChatModel
+
+    if ctx.kind != "chat":
+        return "text models have no v3 event stream"
+    if "stream_events" not in vars(BaseChatModel):
+        return f"langchain-core {version('langchain-core')} has no astream_events(version='v3')"
+    return None
+
+
+async def _record_events(ctx: ProbeContext, call: Call, events: AsyncIterator[Any]) -> None:
+    import json
+
+    from modelcheck.events_normalize import to_plain
+
+    recorded: list[Any] = call.extra.setdefault("events", [])
+    try:
+        async for event in events:
+            recorded.append(to_plain(event))
+    finally:
+        text = json.dumps(recorded, ensure_ascii=False, default=repr)
+        ctx.surfaces.append(SecretSurface("event stream", text, call.probe))
+
+
+ASYNC_PROBES.update({"events_v2": events_v2, "events_v2_chain": events_v2_chain, "events_v3": events_v3})

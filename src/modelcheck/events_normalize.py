@@ -1,0 +1,183 @@
+"""Events as plain data, and the normalized form of an event stream that `event-snapshot` keeps.
+
+Nothing here imports LangChain: the probes hand over LangChain objects and `to_plain` turns them
+into dicts, lists and strings by duck typing, so every other function works on plain data and
+can be tested on events written by hand.
+
+Normalizing makes a stream reviewable and stable from run to run: run ids become `<run-0>`,
+`<run-1>`… in order of first appearance (parent ids and message ids such as `lc_run--…` map the
+same way), version metadata and time fields are dropped, fields a target lists in
+`snapshot_exclude` become `<excluded>`, and secrets become `***`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+EXCLUDED = "<excluded>"
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+MESSAGE_ID_RE = re.compile(rf"^(lc_run--|run--|run-)?({UUID_RE.pattern})$")
+DROPPED_KEYS = frozenset({"lc_versions"})
+TIME_KEY_RE = re.compile(
+    r"^(created|timestamp|time|latency|duration|elapsed)$"
+    r"|_(at|time|timestamp|duration|latency|elapsed|ms|ns|seconds)$"
+)
+EVENT_KEYS = ("event", "name", "run_id", "parent_ids", "tags", "metadata", "data")
+
+
+def to_plain(value: Any, _depth: int = 0) -> Any:
+    """`value` as JSON-ready data: messages and chunks become dicts of their fields."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if _depth > 40:
+        return f"<{type(value).__name__}>"
+    if isinstance(value, dict):
+        return {str(k): to_plain(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v, _depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((to_plain(v, _depth + 1) for v in value), key=repr)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return to_plain(value.value, _depth + 1)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return to_plain(_model_dump(dump), _depth + 1)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_plain(dataclasses.asdict(value), _depth + 1)
+    return f"<{type(value).__name__}>"
+
+
+def _model_dump(dump: Callable[..., Any]) -> Any:
+    try:
+        return dump(warnings=False)
+    except TypeError:
+        return dump()
+
+
+def content_text(content: Any) -> str:
+    """The text of message content: a string, or the text parts of a list of blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            b if isinstance(b, str) else b["text"]
+            for b in content
+            if isinstance(b, str) or (isinstance(b, dict) and isinstance(b.get("text"), str))
+        )
+    return ""
+
+
+def value_text(value: Any) -> str | None:
+    """The text a plain chunk or output carries: a str, a message, a generation or an LLMResult."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        return None
+    if "content" in value:
+        return content_text(value["content"])
+    if isinstance(value.get("text"), str):
+        return str(value["text"])
+    generations = value.get("generations")
+    if isinstance(generations, list) and generations and isinstance(generations[0], list):
+        first = generations[0][0] if generations[0] else None
+        return value_text(first.get("message", first)) if isinstance(first, dict) else None
+    return None
+
+
+class IdMap:
+    """Gives each run id a placeholder, `<run-0>`, `<run-1>`…, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def __call__(self, run_id: str) -> str:
+        key = run_id.lower()
+        if key not in self.names:
+            self.names[key] = f"<run-{len(self.names)}>"
+        return self.names[key]
+
+    def in_text(self, text: str) -> str:
+        """A message id made of a run id (`lc_run--<uuid>`, `run-<uuid>`) mapped the same way."""
+        match = MESSAGE_ID_RE.match(text)
+        if match is None:
+            return text
+        return (match.group(1) or "") + self(match.group(2))
+
+
+@dataclasses.dataclass(frozen=True)
+class Normalizer:
+    """How a target's events are normalized: which fields to exclude, which secrets to hide."""
+
+    exclude: tuple[str, ...] = ()
+    scrub: Callable[[str], str] | None = None
+
+    def events(self, events: Iterable[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
+        return [self.event(e, ids) for e in events]
+
+    def event(self, event: dict[str, Any], ids: IdMap) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if isinstance(event.get("run_id"), str):
+            ids(event["run_id"])
+        for key in EVENT_KEYS:
+            if key in event:
+                out[key] = self._value(event[key], (key,), ids)
+        for key in sorted(k for k in event if k not in EVENT_KEYS):
+            out[key] = self._value(event[key], (key,), ids)
+        return out
+
+    def _value(self, value: Any, path: tuple[str, ...], ids: IdMap) -> Any:
+        if self._excluded(path):
+            return EXCLUDED
+        if isinstance(value, dict):
+            return {k: self._value(v, (*path, k), ids) for k, v in sorted(value.items()) if not _dropped(k)}
+        if isinstance(value, list):
+            return [self._value(v, path, ids) for v in value]
+        if isinstance(value, str):
+            return self._text(value, ids)
+        return value
+
+    def _text(self, text: str, ids: IdMap) -> str:
+        text = ids.in_text(text)
+        return self.scrub(text) if self.scrub is not None else text
+
+    def _excluded(self, path: tuple[str, ...]) -> bool:
+        dotted = ".".join(path)
+        return any(dotted == e or dotted.endswith("." + e) for e in self.exclude)
+
+
+def _dropped(key: str) -> bool:
+    return key in DROPPED_KEYS or bool(TIME_KEY_RE.search(key))
+
+
+def render(document: dict[str, Any]) -> str:
+    """The snapshot file: a JSON object whose event lists hold one event per line."""
+    lines = ["{"]
+    items = list(document.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        head = f"  {_dump(key)}: "
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(head + "[")
+            lines.extend(f"    {_dump(v)}{',' if j < len(value) - 1 else ''}" for j, v in enumerate(value))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"{head}{_dump(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
