@@ -120,8 +120,12 @@ class RunHooks:
             record(self.run, report)
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
+    if run is not None:
+        from modelcheck.exitguard import record_status
+
+        record_status(exitstatus)
     if run is not None and not hasattr(session.config, "workerinput"):
         _write_report(session.config, run)
 

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from modelcheck.exitguard import abandon
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
@@ -26,10 +27,14 @@ class ProbeRunner:
         self.loop = LoopThread()
         self.watch = LoopWatch(self.loop.loop, model_modules)
         self.loop.loop.call_soon_threadsafe(self.watch.install)
+        self.started: set[str] = set()
+        self.done: set[str] = set()
 
     def run(self, names: list[str]) -> dict[str, Call]:
         calls = {name: Call(name) for name in names}
         done: set[str] = set()
+        self.done = done
+        started = self.started = {n for n in names if n in SYNC_PROBES}
         threads = [self._start_thread(calls[n], done) for n in names if n in SYNC_PROBES]
         async_names = [n for n in names if n in ASYNC_PROBES]
         watched = [n for n in WATCHED if n in async_names]
@@ -40,7 +45,9 @@ class ProbeRunner:
             self.loop.wait(future, self.timeout * slots + 2.0)
         for _name, thread in threads:
             thread.join(max(0.0, self.timeout - (time.perf_counter() - thread.started)))
-        return {name: self._finish(call, name in done) for name, call in calls.items()}
+            if thread.is_alive():
+                abandon(thread)
+        return {name: self._finish(call, name in done, name in started) for name, call in calls.items()}
 
     def close(self) -> None:
         self.loop.close()
@@ -76,6 +83,7 @@ class ProbeRunner:
     async def _run_async(self, call: Call, done: set[str], watched: bool = False) -> None:
         coro = ASYNC_PROBES[call.probe](self.ctx, call)
         start = time.perf_counter()
+        self.started.add(call.probe)
         with self.watch.probe(call.probe):
             try:
                 if watched:
@@ -98,11 +106,16 @@ class ProbeRunner:
             SecretSurface(f"the text of the {type(exc).__name__} raised", repr(exc) + text, call.probe)
         )
 
+    @property
+    def blocker(self) -> str:
+        running = [n for n in self.started - self.done if n in ASYNC_PROBES]
+        return f"the event loop was still blocked by {', '.join(sorted(running)) or 'an earlier call'}"
+
     def _timeout(self, blocked: bool = False) -> Failure:
         why = "; the event loop was blocked, so the call could not be cancelled" if blocked else ""
         return Failure("timeout", "TimeoutError", f"timed out after {self.timeout:g} s{why}")
 
-    def _finish(self, call: Call, finished: bool) -> Call:
+    def _finish(self, call: Call, finished: bool, started: bool) -> Call:
         """A frozen copy: a probe still running on its thread must not change what is judged."""
         recorder = call.extra.pop("recorder", None)
         callbacks = list(recorder.records) if recorder is not None else list(call.callbacks)
@@ -110,6 +123,8 @@ class ProbeRunner:
         failure = call.failure
         if not finished:
             failure = self._timeout(blocked=call.probe in ASYNC_PROBES and self.loop.blocked)
+        if not started:
+            failure = Failure("timeout", "TimeoutError", f"could not run: {self.blocker}")
         return Call(
             probe=call.probe,
             outputs=list(call.outputs),
