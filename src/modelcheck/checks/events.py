@@ -69,7 +69,7 @@ def describe(event: dict[str, Any], ids: IdMap) -> str:
         if text is None and isinstance(event.get("delta"), dict):
             text = event["delta"].get("text", event["delta"].get("reasoning"))
         line += f" chunk={show(text)}"
-    elif phase(event) == "end":
+    elif phase(event) == "end" and _output_text(event) is not None:
         line += f" output={show(_output_text(event))}"
     if "index" in event:
         line = f"{event.get('event')} index={event['index']}"

@@ -1,0 +1,89 @@
+"""Reference models whose event streams are broken on purpose: each fails only `event-stream`.
+
+Their `stream`, `astream`, callbacks and outputs are right, so every other check of the catalog
+passes; only what `astream_events` shows users is wrong. modelcheck's own tests run the whole
+catalog on each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+
+from reference_models._echo import pieces
+from reference_models.echo_chat import EchoChatModel
+
+
+def _text(content: Any) -> str:
+    return content if isinstance(content, str) else ""
+
+
+class ChatDelegatingStream(EchoChatModel):
+    """Fails `event-stream`: it streams by calling an inner model without callbacks of its own.
+
+    `_stream`/`_astream` call `EchoChatModel(...).stream(messages)`, the public Runnable method,
+    with no config. Alone that is invisible, but inside a chain the inner call picks up the chain's
+    callbacks from the context: its run hangs from the chain beside this model's run, and every
+    chunk reaches `astream_events` consumers twice (langchain-core 0.3 and 1.x alike).
+    """
+
+    def _inner(self) -> EchoChatModel:
+        return EchoChatModel(model_name=self.model_name)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for message in self._inner().stream(messages, stop=stop):
+            chunk = ChatGenerationChunk(message=message)
+            if run_manager:
+                run_manager.on_llm_new_token(_text(message.content), chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        async for message in self._inner().astream(messages, stop=stop):
+            chunk = ChatGenerationChunk(message=message)
+            if run_manager:
+                await run_manager.on_llm_new_token(_text(message.content), chunk=chunk)
+            yield chunk
+
+
+class ChatCumulativeDeltas(EchoChatModel):
+    """Fails `event-stream`: its native v3 event hook sends the text so far as each delta.
+
+    `_astream_chat_model_events` is the hook `astream_events(version="v3")` prefers to the
+    `_astream` bridge. Many provider APIs send the whole text so far; this hook passes that on as a
+    `text-delta`, so the deltas add up to more than the finished block. Only langchain-core
+    versions with the v3 stream call the hook (on 0.3 this model passes everything).
+    """
+
+    async def _astream_chat_model_events(
+        self,
+        messages: list[BaseMessage],
+        *,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        text = self._answer(messages, stop)
+        yield {"event": "message-start", "role": "ai", "id": ""}
+        yield {"event": "content-block-start", "index": 0, "content": {"type": "text", "text": ""}}
+        so_far = ""
+        for piece in pieces(text):
+            so_far += piece
+            yield {"event": "content-block-delta", "index": 0, "delta": {"type": "text-delta", "text": so_far}}
+        yield {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": text}}
+        yield {"event": "message-finish"}
