@@ -84,6 +84,7 @@ class ChatCumulativeDeltas(EchoChatModel):
         so_far = ""
         for piece in pieces(text):
             so_far += piece
-            yield {"event": "content-block-delta", "index": 0, "delta": {"type": "text-delta", "text": so_far}}
+            delta = {"type": "text-delta", "text": so_far}
+            yield {"event": "content-block-delta", "index": 0, "delta": delta}
         yield {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": text}}
         yield {"event": "message-finish"}
