@@ -30,6 +30,7 @@ TIME_KEY_RE = re.compile(
     r"|_(at|time|timestamp|duration|latency|elapsed|ms|ns|seconds)$"
 )
 EVENT_KEYS = ("event", "name", "run_id", "parent_ids", "tags", "metadata", "data")
+RUN_ID_PATHS = (("run_id",), ("parent_ids",))
 
 
 def to_plain(value: Any, _depth: int = 0) -> Any:
@@ -146,7 +147,7 @@ class Normalizer:
         if isinstance(value, list):
             return [self._value(v, path, ids) for v in value]
         if isinstance(value, str):
-            return self._text(value, ids)
+            return ids(value) if path in RUN_ID_PATHS else self._text(value, ids)
         return value
 
     def _text(self, text: str, ids: IdMap) -> str:
