@@ -1,0 +1,105 @@
+"""Drive the plugin as a user does (pytester, `pytest --modelcheck=...`) and read what it reported."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# hypothesis, langchain and the observer are imported once here, so in-process runs reuse them:
+# pytester drops every module a run imported, and re-importing them would cost a second a run.
+import hypothesis  # noqa: F401
+import pytest
+
+import modelcheck.observe.observation  # noqa: F401
+import reference_models.broken_runnable  # noqa: F401
+from modelcheck.catalog import IDS
+
+# Snapshots of the event stream do not exist in a fresh pytester directory: let syrupy write them.
+CHECK_ARGS: tuple[str, ...] = ("--snapshot-update",) if "event-snapshot" in IDS else ()
+BASE_ARGS = ("-p", "no:cacheprovider", "-v", "-o", "asyncio_default_fixture_loop_scope=function", *CHECK_ARGS)
+VERBOSE_LINE = re.compile(
+    r"^modelcheck::(?P<target>.+)::(?P<check>[\w-]+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR)"
+)
+REPORT = "report.json"
+
+ECHO_CHAT = '''
+from reference_models import EchoChatModel
+
+
+class Chat(EchoChatModel):
+    """A chat model under test, built on the echo model (https://example.com/api)."""
+'''
+
+
+@dataclass
+class Outcome:
+    """What one pytest run printed, with the per-check verdicts parsed from its `-v` lines."""
+
+    result: pytest.RunResult
+    path: Path
+
+    @property
+    def verdicts(self) -> dict[tuple[str, str], str]:
+        found = (VERBOSE_LINE.match(line) for line in self.result.outlines)
+        return {(m["target"], m["check"]): m["outcome"].lower() for m in found if m}
+
+    def of(self, target: str) -> dict[str, str]:
+        """check id -> outcome for one target."""
+        return {check: outcome for (t, check), outcome in self.verdicts.items() if t == target}
+
+    def failing(self, target: str) -> set[str]:
+        return {check for check, outcome in self.of(target).items() if outcome == "failed"}
+
+    def report(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.path / REPORT).read_text(encoding="utf-8"))
+        return data
+
+    def text(self) -> str:
+        return self.result.stdout.str() + self.result.stderr.str()
+
+
+class Modelcheck:
+    """Writes a user's project into the pytester directory and runs pytest on it."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+
+    def model(self, source: str, name: str = "mymodel") -> None:
+        self.pytester.makepyfile(**{name: textwrap.dedent(source)})
+
+    def config(self, toml: str) -> None:
+        self.pytester.makepyprojecttoml(textwrap.dedent(toml))
+
+    def run(self, *args: str, report: bool = False) -> Outcome:
+        extra = (f"--modelcheck-report={REPORT}",) if report else ()
+        result = self.pytester.runpytest(*BASE_ARGS, *extra, *args)
+        return Outcome(result, self.pytester.path)
+
+
+@pytest.fixture
+def mc(pytester: pytest.Pytester) -> Modelcheck:
+    return Modelcheck(pytester)
+
+
+def start_subprocess(cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """Start pytest in a fresh interpreter (for what in-process runs cannot show)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", *BASE_ARGS, *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
+    """Wait for a started run; its exit code and everything it printed."""
+    output, _ = process.communicate(timeout=timeout)
+    return process.returncode, output

@@ -1,0 +1,194 @@
+"""Determinism from the six paths' answers, and the Runnable verdicts built on it, on records made by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelcheck.checks import runnable
+from modelcheck.checks.common import show
+from modelcheck.consensus import SOURCES, consensus, probe_text
+from modelcheck.records import Call, Chunk, Facts, Failure, Kind, Observation, Output
+from modelcheck.verdict import failed, passed
+
+ANSWER = "modelcheck probe: the quick brown fox"
+SECOND = "modelcheck second probe: pack my box"
+STREAMED = ("stream", "astream")
+
+
+def text_out(text: str | None, ok: bool = True, type_name: str = "str") -> Output:
+    return Output(type_name, text, ok)
+
+
+def call(probe: str, answer: str | None = ANSWER, *, pieces: list[str] | None = None) -> Call:
+    """A completed probe that answered `answer` (streams: in `pieces`, default two halves)."""
+    if probe in STREAMED:
+        assert answer is not None
+        parts = pieces if pieces is not None else [answer[:10], answer[10:]]
+        return Call(probe, chunks=[Chunk(i, text_out(p)) for i, p in enumerate(parts)])
+    if probe in ("batch", "abatch"):
+        return Call(probe, outputs=[text_out(answer), text_out(SECOND)])
+    return Call(probe, outputs=[text_out(answer)])
+
+
+def observe(kind: Kind = "llm", **answers: str | Call) -> Observation:
+    """Every consensus path answered ANSWER, except the ones given (as a text or a whole Call)."""
+    calls = {}
+    for probe in (*SOURCES, "invoke_messages"):
+        given = answers.get(probe, ANSWER)
+        calls[probe] = given if isinstance(given, Call) else call(probe, given)
+    return Observation("mymodel:Model", kind, Facts("Model", "mymodel"), calls=calls)
+
+
+def failed_call(probe: str, failure: Failure) -> Call:
+    return Call(probe, failure=failure)
+
+
+# --- consensus ----------------------------------------------------------------------------------
+
+
+def test_all_paths_agree() -> None:
+    agreed = consensus(observe())
+
+    assert agreed.deterministic and agreed.text == ANSWER
+    assert agreed.agreeing == SOURCES == agreed.compared
+
+
+def test_one_wrong_path_stands_out() -> None:
+    agreed = consensus(observe(abatch="something else"))
+
+    assert agreed.text == ANSWER
+    assert agreed.agreeing == ("invoke", "ainvoke", "batch", "stream", "astream")
+
+
+def test_failed_and_wrong_typed_answers_do_not_vote() -> None:
+    wrong_type = Call("ainvoke", outputs=[text_out(ANSWER, ok=False, type_name="Generation")])
+    raised = failed_call("invoke", Failure("raised", "ValueError", "boom"))
+    bad_chunk = Call("stream", chunks=[Chunk(0, text_out(ANSWER, ok=False, type_name="GenerationChunk"))])
+
+    agreed = consensus(observe(ainvoke=wrong_type, invoke=raised, stream=bad_chunk))
+
+    assert agreed.compared == ("batch", "abatch", "astream")
+    assert agreed.text == ANSWER
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"invoke": "a", "ainvoke": "a", "batch": "a", "abatch": "b", "stream": "b", "astream": "b"},
+        {p: f"answer {i}" for i, p in enumerate(SOURCES)},
+        {"invoke": "a", "ainvoke": "a", "batch": "b", "abatch": "c", "stream": "d", "astream": "e"},
+    ],
+    ids=["tie", "all-different", "two-agree"],
+)
+def test_no_consensus_means_nondeterministic(answers: dict[str, str]) -> None:
+    agreed = consensus(observe(**answers))
+
+    assert not agreed.deterministic
+    assert agreed.text is None and agreed.agreeing == ()
+
+
+def test_nothing_to_compare() -> None:
+    raised = {p: failed_call(p, Failure("timeout", "TimeoutError", "timed out after 1 s")) for p in SOURCES}
+
+    assert consensus(observe(**raised)).compared == ()
+
+
+def test_probe_text() -> None:
+    assert probe_text(None) is None
+    assert probe_text(call("stream", ANSWER, pieces=["ab", "", "c"])) == "abc"
+    assert probe_text(Call("astream")) is None
+    assert probe_text(Call("invoke")) is None
+
+
+# --- the Runnable verdicts over those records ---------------------------------------------------
+
+JUDGES = {
+    "invoke": runnable.judge_invoke,
+    "ainvoke": runnable.judge_ainvoke,
+    "batch": runnable.judge_batch,
+    "abatch": runnable.judge_abatch,
+    "stream": runnable.judge_stream,
+    "astream": runnable.judge_astream,
+}
+
+
+@pytest.mark.parametrize("kind", ["llm", "chat"])
+def test_deterministic_model_passes_without_a_note(kind: Kind) -> None:
+    obs = observe(kind)
+
+    assert {name: judge(obs) for name, judge in JUDGES.items()} == dict.fromkeys(JUDGES, passed(""))
+
+
+def test_nondeterministic_model_gets_shape_checks_and_a_note() -> None:
+    obs = observe(**{p: f"answer {i}" for i, p in enumerate(SOURCES)})
+
+    verdicts = {name: judge(obs) for name, judge in JUDGES.items()}
+
+    assert verdicts == dict.fromkeys(JUDGES, passed(runnable.NONDETERMINISTIC))
+
+
+@pytest.mark.parametrize(
+    ("pieces", "hint"),
+    [
+        ([ANSWER[:10], ANSWER[10:], ANSWER[10:]], "chunks were repeated"),
+        ([ANSWER[:10]], "chunks were lost"),
+        ([ANSWER[:10], ANSWER[10:].upper()], "the chunk texts differ"),
+    ],
+)
+def test_stream_that_does_not_add_up(pieces: list[str], hint: str) -> None:
+    obs = observe(astream=call("astream", ANSWER, pieces=pieces))
+
+    verdict = runnable.judge_astream(obs)
+
+    assert verdict.outcome == "failed"
+    assert verdict.message == (
+        f"the {len(pieces)} chunks of astream join to {show(''.join(pieces))}, but the other paths "
+        f"answered {show(ANSWER)}: {hint}. Each piece of the answer must be yielded exactly once, in order."
+    )
+
+
+def test_stream_without_chunks() -> None:
+    verdict = runnable.judge_stream(observe(stream=Call("stream")))
+
+    assert verdict == failed("stream yielded no chunk; it must yield at least one.")
+
+
+def test_batch_with_too_many_results() -> None:
+    extra = Call("batch", outputs=[text_out(ANSWER), text_out(SECOND), text_out(SECOND)])
+
+    verdict = runnable.judge_batch(observe(batch=extra))
+
+    assert verdict.message.startswith("batch of 2 prompts returned 3 results; it must return one result")
+
+
+def test_batch_item_that_disagrees() -> None:
+    verdict = runnable.judge_batch(observe(batch="a different answer"))
+
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        f"batch item 0 gave 'a different answer', but invoke, ainvoke, abatch, stream, astream all gave "
+        f"{show(ANSWER)} for the same prompt."
+    )
+
+
+def test_chat_invoke_with_messages_must_agree_too() -> None:
+    verdict = runnable.judge_invoke(observe("chat", invoke_messages="hi"))
+
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("invoke with a list of messages gave 'hi', but ")
+
+
+def test_missing_and_failed_calls() -> None:
+    obs = observe()
+    del obs.calls["abatch"]
+    obs.calls["ainvoke"] = failed_call("ainvoke", Failure("timeout", "TimeoutError", "timed out after 2 s"))
+    obs.calls["stream"] = failed_call("stream", Failure("raised", "RuntimeError", ""))
+
+    assert runnable.judge_abatch(obs).message == "abatch([prompt 1, prompt 2]) was not observed."
+    assert runnable.judge_ainvoke(obs).message.startswith("ainvoke('<probe prompt>') timed out after 2 s. ")
+    assert runnable.judge_stream(obs).message.startswith("stream('<probe prompt>') raised RuntimeError. ")
+
+
+def test_show_cuts_long_text() -> None:
+    assert show(None) == "None"
+    assert show("x" * 85) == repr("x" * 80) + " (+5 more characters)"
