@@ -1,0 +1,180 @@
+"""Native async: thread-pool hand-offs and blocking calls are named; a correct model never fails,
+even on a loaded machine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+# Inner runs print hypothesis' report header, which imports it; imported here it stays loaded,
+# instead of being imported (and assertion-rewritten) again by every pytester run.
+import hypothesis  # noqa: F401
+import pytest
+
+NATIVE = ("native-async", "native-async-stream")
+
+MODELS = '''
+import asyncio
+import subprocess
+from typing import Any
+
+from langchain_core.language_models import SimpleChatModel
+from langchain_core.language_models.llms import LLM
+
+from reference_models import EchoChatModel, EchoLLM
+
+
+class ToThread(EchoLLM):
+    """Sends `_call` to a thread with asyncio.to_thread (https://example.com/api)."""
+
+    async def _acall(self, prompt, stop=None, run_manager=None, **kwargs):
+        return await asyncio.to_thread(self._call, prompt, stop)
+
+
+class SyncIO(EchoChatModel):
+    """Waits for a subprocess, a blocking call, inside `_agenerate` (https://example.com/api)."""
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        subprocess.run(["sleep", "0.3"], check=True)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+
+class Simple(SimpleChatModel):
+    """Implements only `_call`; SimpleChatModel runs it in a thread pool for ainvoke."""
+
+    model_name: str = "simple-1"
+    """Name of the model."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "simple"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        return str(messages[-1].content)
+
+
+class CallOnly(LLM):
+    """Implements only `_call`: no async method and no streaming."""
+
+    model_name: str = "call-only-1"
+    """Name of the model."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "call-only"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    def _call(self, prompt, stop=None, run_manager=None, **kwargs):
+        return prompt
+'''
+
+
+def test_a_thread_pool_hand_off_names_the_function(mc) -> None:
+    mc.model(MODELS)
+    outcome = mc.run("--modelcheck=mymodel:ToThread", "-k", "native-async")
+    assert outcome.of("mymodel:ToThread") == {"native-async": "failed", "native-async-stream": "passed"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] during ainvoke, work was sent to a thread pool (EchoLLM._call) via "
+            "run_in_executor/to_thread: `_acall` is not natively async. Await the provider's async "
+            "client instead. See README.md#native-async."
+        ]
+    )
+
+
+def test_blocking_io_names_the_model_line_and_the_blocking_call(mc) -> None:
+    mc.model(MODELS)
+    outcome = mc.run("--modelcheck=mymodel:SyncIO", "-k", "native-async")
+    assert outcome.of("mymodel:SyncIO") == {"native-async": "failed", "native-async-stream": "passed"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] during ainvoke, the event loop was blocked for 0.* s in _agenerate "
+            "(mymodel.py:*) (blocked in * (*.py:*)): `_agenerate` makes a blocking call (time.sleep, "
+            "sync I/O). *See README.md#native-async."
+        ]
+    )
+
+
+def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
+    mc.model(MODELS)
+    outcome = mc.run("--modelcheck=mymodel:Simple", "-k", "native-async", "-rs")
+    assert outcome.of("mymodel:Simple") == {"native-async": "failed", "native-async-stream": "skipped"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] Simple does not override _agenerate, so ainvoke runs _generate in a thread "
+            "pool. Implement `async def _agenerate` with the provider's async client. "
+            "See README.md#native-async.",
+            "SKIPPED * Simple does not stream (no `_stream` or `_astream`).",
+        ]
+    )
+
+
+def test_a_text_model_without_async_or_streaming(mc) -> None:
+    mc.model(MODELS)
+    outcome = mc.run("--modelcheck=mymodel:CallOnly", "-k", "native-async or stream-callback", "-rs")
+    assert outcome.of("mymodel:CallOnly") == {
+        "native-async": "failed",
+        "native-async-stream": "skipped",
+        "stream-callbacks": "skipped",
+        "stream-callback-order": "skipped",
+    }
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] CallOnly does not override _acall or _agenerate, so ainvoke runs _call in "
+            "a thread pool. *",
+            "SKIPPED [[]2[]] *: CallOnly implements neither `_stream` nor `_astream`, so stream() returns "
+            "the whole answer as one chunk and there are no stream callbacks to check.",
+            "SKIPPED * CallOnly does not stream (no `_stream` or `_astream`).",
+        ]
+    )
+
+
+REPEATS = 10
+FACTORIES = "\n".join(
+    [
+        "from reference_models import EchoChatModel, EchoLLM",
+        *(f"def chat{i}():\n    return EchoChatModel(latency_s={i % 3} / 1000)" for i in range(REPEATS)),
+        *(f"def llm{i}():\n    return EchoLLM(latency_s={i % 3} / 1000)" for i in range(REPEATS)),
+    ]
+)
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Keep both cores busy: a thread here fights the loop for the GIL, a process takes a core."""
+    stop = threading.Event()
+
+    def burn() -> None:
+        while not stop.is_set():
+            sum(i * i for i in range(10_000))
+
+    burner = threading.Thread(target=burn, daemon=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.time() + 60\nwhile time.time() < end: pass"]
+    )
+    burner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        other.kill()
+        other.wait()
+        burner.join()
+
+
+def test_reference_models_never_fail_native_async_on_a_busy_machine(mc, busy_machine: None) -> None:
+    mc.model(FACTORIES, name="factories")
+    targets = [f"factories:{kind}{i}" for kind in ("chat", "llm") for i in range(REPEATS)]
+    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), "-k", "native-async")
+    verdicts = outcome.verdicts
+    assert len(verdicts) == len(targets) * len(NATIVE)
+    assert set(verdicts.values()) == {"passed"}, outcome.text()
