@@ -1,0 +1,438 @@
+"""The checklist judges on records built by hand: each verdict and what its message says."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from modelcheck.checks import docs, identity, native_async, secrets, stop, streaming
+from modelcheck.records import (
+    Call,
+    Callback,
+    Chunk,
+    ExecutorCall,
+    Facts,
+    Failure,
+    FieldInfo,
+    Kind,
+    LoopStall,
+    Observation,
+    Output,
+    SecretSurface,
+    StopProbe,
+)
+from modelcheck.settings import DEFAULT_SECRET_PATTERN
+
+PROMPT = "modelcheck probe: the quick brown fox"
+CONSENSUS_PROBES = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
+STREAMING = {"_stream": "m.Model", "_astream": "m.Model"}
+
+
+# --- a small factory of records -------------------------------------------------------------
+
+
+def answered(probe: str, text: str | None, kind: Kind = "chat") -> Call:
+    """A call that returned `text` (or streamed it as one chunk, for streaming probes)."""
+    if probe in ("stream", "astream", "stop_stream", "stop_astream"):
+        return streamed(probe, [text or ""], kind=kind)
+    return Call(probe, outputs=[Output("AIMessage" if kind == "chat" else "str", text, True)])
+
+
+def raised(probe: str, type_name: str = "ValueError", message: str = "boom") -> Call:
+    return Call(probe, failure=Failure("raised", type_name, message))
+
+
+def streamed(
+    probe: str,
+    pieces: list[str],
+    *,
+    fire: str = "before",
+    tokens: list[str] | None = None,
+    with_chunk: bool = True,
+    kind: Kind = "chat",
+) -> Call:
+    """A streaming call: each piece a chunk, its callback fired `before`/`after` it, `twice` or `never`."""
+    call, seq = Call(probe), iter(range(1000))
+    type_name = "AIMessageChunk" if kind == "chat" else "str"
+    for i, piece in enumerate(pieces):
+        token = tokens[i] if tokens else piece
+        callback = {"token": token, "chunk_text": token if with_chunk else None}
+        if fire in ("before", "twice"):
+            call.callbacks.append(Callback(next(seq), "new_token", "run", **callback))
+        if fire == "twice":
+            call.callbacks.append(Callback(next(seq), "new_token", "run", **callback))
+        call.chunks.append(Chunk(next(seq), Output(type_name, piece, True)))
+        if fire == "after":
+            call.callbacks.append(Callback(next(seq), "new_token", "run", **callback))
+    return call
+
+
+def field(name: str, annotation: str = "str", *, documented: bool = True, owner: str = "Model") -> FieldInfo:
+    return FieldInfo(
+        name=name,
+        alias=None,
+        annotation=annotation,
+        is_secret_type="SecretStr" in annotation,
+        is_str_type="str" in annotation.replace("SecretStr", ""),
+        documented=documented,
+        owner=owner,
+    )
+
+
+def observation(*calls: Call, kind: Kind = "chat", **extra: Any) -> Observation:
+    """An observation of `calls`; `extra` sets Facts fields (by name) or Observation fields."""
+    facts = Facts("Model", "m", docstring=extra.pop("docstring", ""), native=extra.pop("native", {}))
+    for name in ("fields", "identifying_params", "identifying_params_error", "model_name", "docs_error"):
+        if name in extra:
+            setattr(facts, name, extra.pop(name))
+    settings = {"stop_policy": "include", "secret_pattern": DEFAULT_SECRET_PATTERN, "timeout": 30.0}
+    settings.update(extra.pop("settings", {}))
+    obs = Observation("m:Model", kind, facts, settings=settings, **extra)
+    obs.calls = {c.probe: c for c in calls}
+    return obs
+
+
+def agreeing(text: str) -> list[Call]:
+    """The six consensus paths all answering `text`: a deterministic model."""
+    return [answered(p, text) for p in CONSENSUS_PROBES]
+
+
+def disagreeing() -> list[Call]:
+    return [answered(p, f"{PROMPT} {i}") for i, p in enumerate(CONSENSUS_PROBES)]
+
+
+# --- streaming -------------------------------------------------------------------------------
+
+
+def test_callbacks_pass_on_every_path_and_name_them() -> None:
+    calls = [streamed(p, ["ab", "cd"]) for p in ("stream", "astream", "drive_stream", "drive_astream")]
+    verdict = streaming.judge_callbacks(observation(*calls, native=STREAMING))
+    assert verdict.outcome == "passed"
+    assert "stream(), astream(), _stream(run_manager=...)" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (streamed("stream", ["ab", "cd"], fire="never"), "yielded 2 chunks but on_llm_new_token never fired"),
+        (streamed("stream", ["ab", "cd"], fire="twice"), "fired 4 times (more than once per chunk)"),
+        (
+            streamed("stream", ["ab", "cd"], tokens=["ab", "xx"]),
+            "chunk 1 is 'cd' but its on_llm_new_token callback carried the token 'xx'",
+        ),
+        (streamed("stream", ["ab"], with_chunk=False), "for chunk 0 was called without `chunk=`"),
+        (raised("stream"), "stream() raised ValueError: boom"),
+    ],
+)
+def test_callback_mistakes_are_named(call: Call, says: str) -> None:
+    verdict = streaming.judge_callbacks(observation(call, native=STREAMING))
+    assert verdict.outcome == "failed"
+    assert says in verdict.message
+    if call.ok:
+        assert "run_manager.on_llm_new_token(<chunk text>, chunk=chunk)" in verdict.message
+
+
+def test_callbacks_fired_on_the_sync_path_only_fail_on_astream() -> None:
+    calls = [streamed("stream", ["ab"]), streamed("astream", ["ab"], fire="never")]
+    verdict = streaming.judge_callbacks(observation(*calls, native=STREAMING))
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("on astream(), the model yielded 1 chunks but on_llm_new_token never")
+
+
+def test_order_fails_when_the_chunk_arrives_before_its_callback() -> None:
+    verdict = streaming.judge_order(
+        observation(streamed("astream", ["ab", "cd"], fire="after"), native=STREAMING)
+    )
+    assert verdict.outcome == "failed"
+    assert "on astream(), chunk 0 ('ab') reached the caller before its on_llm_new_token" in verdict.message
+    assert (
+        streaming.judge_order(observation(streamed("astream", ["ab"]), native=STREAMING)).outcome == "passed"
+    )
+
+
+def test_order_is_skipped_without_callbacks_and_both_skip_without_streaming() -> None:
+    silent = observation(streamed("stream", ["ab"], fire="never"), native=STREAMING)
+    assert streaming.judge_order(silent).message.startswith("no on_llm_new_token callback fired")
+    for judge in (streaming.judge_callbacks, streaming.judge_order):
+        verdict = judge(observation(streamed("stream", ["ab"])))
+        assert verdict.outcome == "skipped"
+        assert "Model implements neither `_stream` nor `_astream`" in verdict.message
+
+
+# --- stop ------------------------------------------------------------------------------------
+
+
+PROBE = StopProbe(PROMPT, "brow", "fox", "\u2063")
+CUT = PROMPT[: PROMPT.find("brow") + 4]
+
+
+def stop_calls(text: str, **overrides: Call) -> list[Call]:
+    calls = {p: answered(p, text) for p in stop.PATHS}
+    calls["stop_absent"] = answered("stop_absent", PROMPT)
+    calls.update(overrides)
+    return list(calls.values())
+
+
+def stop_obs(*calls: Call, deterministic: bool = True, policy: str = "include") -> Observation:
+    base = agreeing(PROMPT) if deterministic else disagreeing()
+    return observation(*base, *calls, stop_probe=PROBE, settings={"stop_policy": policy})
+
+
+def test_stop_respected_and_included_pass_for_the_exact_prefix() -> None:
+    obs = stop_obs(*stop_calls(CUT))
+    assert stop.judge_respected(obs).outcome == stop.judge_included(obs).outcome == "passed"
+
+
+def test_text_after_the_stop_string_fails_with_the_expected_prefix() -> None:
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_stream=answered("stop_stream", PROMPT))))
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        f"stream with stop 'brow' gave {PROMPT!r}: text follows the stop string"
+    )
+    assert f"expected {CUT!r}" in verdict.message
+
+
+def test_two_stop_strings_the_earliest_wins() -> None:
+    later = PROMPT[: PROMPT.find("fox") + 3]
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_two=answered("stop_two", later))))
+    assert verdict.outcome == "failed"
+    assert "invoke with two stop strings" in verdict.message
+    assert "the earliest stop string in the answer wins" in verdict.message
+
+
+def test_an_absent_stop_string_must_leave_the_answer_unchanged() -> None:
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_absent=answered("stop_absent", "x"))))
+    assert verdict.outcome == "failed"
+    assert "a stop string that does not occur in the answer gave 'x'" in verdict.message
+
+
+def test_not_implemented_on_stop_names_the_guides_rule() -> None:
+    failing = raised("stop_ainvoke", "NotImplementedError", "no stop")
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=failing)))
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("ainvoke with stop=['brow'] raised NotImplementedError. The guide")
+    assert stop.judge_included(stop_obs(*stop_calls(CUT, stop_ainvoke=failing))).outcome == "skipped"
+
+
+def test_a_nondeterministic_model_is_judged_by_the_weaker_rule() -> None:
+    other = "the lazy dog brow"
+    obs = stop_obs(*stop_calls(other), deterministic=False)
+    assert "weaker rule" in stop.judge_respected(obs).message
+    assert stop.judge_respected(obs).outcome == stop.judge_included(obs).outcome == "passed"
+    never = stop_obs(*stop_calls("no stop here"), deterministic=False)
+    assert stop.judge_respected(never).outcome == "passed"
+    assert stop.judge_included(never).message == (
+        "the stop string never occurred in the nondeterministic model's answers."
+    )
+    ignored = stop_obs(*stop_calls("a brow b"), deterministic=False)
+    assert stop.judge_respected(ignored).outcome == "failed"
+    assert "weaker rule" in stop.judge_respected(ignored).message
+
+
+@pytest.mark.parametrize(
+    ("policy", "text", "outcome", "says"),
+    [
+        ("include", CUT[:-4], "failed", 'declare it with stop_policy = "exclude"'),
+        ("exclude", CUT, "failed", 'but this target declares stop_policy = "exclude"'),
+        ("exclude", CUT[:-4], "passed", ""),
+        ("any", CUT, "skipped", "stop_policy = 'any' for this target"),
+    ],
+)
+def test_stop_policy(policy: str, text: str, outcome: str, says: str) -> None:
+    verdict = stop.judge_included(stop_obs(*stop_calls(text), policy=policy))
+    assert verdict.outcome == outcome
+    assert says in verdict.message
+
+
+def test_no_stop_string_chosen() -> None:
+    skipped = stop.judge_respected(observation(answered("invoke", "a"), stop_probe_error="too short"))
+    assert (skipped.outcome, skipped.message) == ("skipped", "no stop string could be chosen: too short.")
+    failed = stop.judge_respected(observation(raised("invoke")))
+    assert failed.message == "no stop string could be chosen: invoke raised ValueError: boom."
+    assert stop.judge_included(observation(raised("invoke"))).outcome == "skipped"
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+CANARY = "mc-canary-api_key-0123456789abcdef"
+
+
+def test_secret_fields() -> None:
+    plain = observation(fields=[field("api_key", "str | None"), field("model_name")])
+    verdict = secrets.judge_fields(plain)
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("these credential fields are plain strings: api_key (str | None).")
+    good = secrets.judge_fields(observation(fields=[field("api_key", "SecretStr | None")]))
+    assert (good.outcome, good.message) == ("passed", "checked api_key")
+    none = secrets.judge_fields(observation(fields=[field("model_name")]))
+    assert none.outcome == "skipped"
+    assert "Model declares no field whose name looks like a credential" in none.message
+
+
+def test_secret_pattern_setting_decides_the_fields() -> None:
+    fields = [field("access_code"), field("sort_key")]
+    assert "sort_key (str)" in secrets.judge_fields(observation(fields=fields)).message
+    narrow = observation(fields=fields, settings={"secret_pattern": "_code$"})
+    assert "plain strings: access_code (str)." in secrets.judge_fields(narrow).message
+
+
+def masking(*surfaces: SecretSurface, **extra: Any) -> Observation:
+    return observation(canaries=[CANARY], surfaces=list(surfaces), **extra)
+
+
+@pytest.mark.parametrize(
+    "leaked",
+    [
+        CANARY,
+        base64.b64encode(CANARY.encode()).decode(),
+        base64.b64encode(f"user:{CANARY}".encode()).decode(),
+        base64.urlsafe_b64encode(f"u:{CANARY}:x".encode()).decode(),
+    ],
+    ids=["plain", "base64", "basic-auth", "urlsafe-shifted"],
+)
+def test_masking_finds_the_canary_and_names_only_places(leaked: str) -> None:
+    verdict = secrets.judge_masking(
+        masking(
+            SecretSurface("repr()", "Model()"),
+            SecretSurface("output", f'{{"meta": "{leaked}"}}', "invoke"),
+            SecretSurface("output", leaked, "astream"),
+        )
+    )
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        "a secret leaked: the canary put in api_key showed in output (in astream, invoke). Keep"
+    )
+    assert CANARY not in verdict.message
+    assert "bWMtY2Fu" not in verdict.message
+
+
+def test_masking_groups_many_calls_into_one_place() -> None:
+    calls = ["invoke", "ainvoke", "batch", "abatch", "stream"]
+    found = [SecretSurface("callback on_llm_start invocation_params", CANARY, c) for c in calls]
+    verdict = secrets.judge_masking(masking(*found, SecretSurface("str()", CANARY)))
+    assert "invocation_params (in abatch, ainvoke, batch and 2 more calls), str()." in verdict.message
+
+
+def test_masking_passes_skips_and_says_why() -> None:
+    clean = secrets.judge_masking(masking(SecretSurface("repr()", "api_key=SecretStr('**********')")))
+    assert (clean.outcome, clean.message) == ("passed", "a canary in api_key stayed hidden everywhere")
+    none = secrets.judge_masking(observation(canary_note="the model has no secret field and no secret_env"))
+    assert none.message == (
+        "the model has no secret field and no secret_env, so there is no secret to track."
+    )
+    note = (
+        "Model could not be rebuilt with canary secrets (ValidationError), so masking could not be observed"
+    )
+    assert secrets.judge_masking(masking(canary_note=note)).message == note + "."
+    assert secrets.judge_masking(masking()).message == "nothing was observed with the canary instance."
+
+
+# --- identifying params ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "says"),
+    [
+        (
+            {"identifying_params": {"model": "str", "temperature": "float"}},
+            "(its keys: 'model', 'temperature')",
+        ),
+        ({"identifying_params": {}}, "has no 'model_name' (its keys: none)"),
+        (
+            {"identifying_params": {"model_name": "int"}},
+            "`_identifying_params['model_name']` is a int; it must",
+        ),
+        ({"identifying_params": {"model_name": "str"}, "model_name": ""}, "is a str that is empty; it must"),
+        ({"identifying_params_error": "KeyError: 'x'"}, "reading `_identifying_params` raised KeyError: 'x'"),
+    ],
+)
+def test_identifying_params_failures_show_what_was_there(facts: dict[str, Any], says: str) -> None:
+    verdict = identity.judge_identifying(observation(**facts))
+    assert verdict.outcome == "failed"
+    assert says in verdict.message
+    assert verdict.message.endswith('e.g. `return {"model_name": self.model_name, ...}`.')
+
+
+def test_identifying_params_pass() -> None:
+    obs = observation(identifying_params={"model_name": "str"}, model_name="echo-1")
+    assert identity.judge_identifying(obs).outcome == "passed"
+
+
+# --- native async ----------------------------------------------------------------------------
+
+
+def test_native_async_needs_an_override() -> None:
+    verdict = native_async.judge_native(observation(answered("ainvoke", "x"), native={"_generate": "m.M"}))
+    assert verdict.message.startswith("Model does not override _agenerate, so ainvoke runs _generate in a")
+    llm = native_async.judge_native(observation(answered("ainvoke", "x"), kind="llm", native={}))
+    assert "does not override _acall or _agenerate, so ainvoke runs _call" in llm.message
+
+
+def test_native_async_names_the_thread_pool_function_and_the_stall() -> None:
+    native = {"_agenerate": "m.M", "_astream": "m.M"}
+    pooled = replace(answered("ainvoke", "x"), executor_calls=[ExecutorCall("M._generate")] * 2)
+    verdict = native_async.judge_native(observation(pooled, native=native))
+    assert (
+        "during ainvoke, work was sent to a thread pool (M._generate) via run_in_executor" in verdict.message
+    )
+    stalls = [LoopStall(0.12, "_astream (m.py:3)"), LoopStall(0.4, "_astream (m.py:9)")]
+    blocked = replace(streamed("astream", ["x"]), stalls=stalls)
+    verdict = native_async.judge_native_stream(observation(blocked, native=native))
+    assert "the event loop was blocked for 0.40 s in _astream (m.py:9): `_astream` makes a" in verdict.message
+    clean = observation(answered("ainvoke", "x"), streamed("astream", ["x"]), native=native)
+    assert (
+        native_async.judge_native(clean).outcome
+        == native_async.judge_native_stream(clean).outcome
+        == "passed"
+    )
+
+
+def test_native_async_stream_without_astream() -> None:
+    sync_only = native_async.judge_native_stream(observation(native={"_stream": "m.M"}))
+    assert sync_only.outcome == "failed"
+    assert (
+        "overrides `_stream` but not `_astream`, so astream runs `_stream` in a thread pool"
+        in sync_only.message
+    )
+    no_stream = native_async.judge_native_stream(observation())
+    assert (no_stream.outcome, no_stream.message) == (
+        "skipped",
+        "Model does not stream (no `_stream` or `_astream`).",
+    )
+
+
+# --- docs ------------------------------------------------------------------------------------
+
+
+def test_docs_lists_every_undocumented_field() -> None:
+    fields = [field("a", documented=False), field("b"), field("c", documented=False, owner="Base")]
+    verdict = docs.judge_docs(observation(fields=fields, docstring="https://example.com"))
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("these init fields are undocumented: Model.a, Base.c. Add a docstring")
+
+
+@pytest.mark.parametrize("name", ["api_key", "base_url", "endpoint"])
+def test_a_service_backed_model_links_its_api(name: str) -> None:
+    annotation = "SecretStr" if name == "api_key" else "str"
+    fields = [field(name, annotation)]
+    verdict = docs.judge_docs(observation(fields=fields, docstring="A model."))
+    assert verdict.outcome == "failed"
+    assert (
+        f"Model is service-backed (it has {name}) but its class docstring has no http(s) link"
+        in verdict.message
+    )
+    assert docs.judge_docs(observation(fields=fields, docstring="See https://x.dev/api.")).outcome == "passed"
+
+
+def test_docs_skips_say_why() -> None:
+    assert docs.judge_docs(observation()).message == (
+        "Model declares no init fields of its own and is not service-backed."
+    )
+    unreadable = observation(fields=[field("a", documented=False)], docs_error="the source could not be read")
+    assert docs.judge_docs(unreadable).message == (
+        "the source could not be read, so attribute docstrings cannot be read."
+    )
