@@ -35,7 +35,7 @@ def usage_error(outcome: Outcome) -> str:
             {},
             "ERROR: modelcheck: cannot import module 'no_such_module' for target 'no_such_module:Chat': "
             "ModuleNotFoundError: No module named 'no_such_module'. Is the package installed "
-            "(pip install -e .) or on PYTHONPATH?. Fix the import, then run again.",
+            "(pip install -e .) or on PYTHONPATH. Fix the import, then run again.",
         ),
         (
             "mymodel:Chat",

@@ -68,7 +68,7 @@ def import_target_module(module_name: str, target: str, search_paths: list[Path]
     except SyntaxError as exc:
         reason = f"the module has a syntax error: {exc.msg} ({exc.filename}, line {exc.lineno})"
     except ModuleNotFoundError as exc:
-        reason = f"ModuleNotFoundError: {exc}. Is the package installed (pip install -e .) or on PYTHONPATH?"
+        reason = f"ModuleNotFoundError: {exc}. Is the package installed (pip install -e .) or on PYTHONPATH"
     except Exception as exc:  # the user's module may raise anything while importing
         reason = f"importing it raised {type(exc).__name__}: {exc}"
     raise TargetError(

@@ -6,6 +6,8 @@ adding the options.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[],
     )
+    group.addoption(
+        "--modelcheck-markdown", default=None, metavar="PATH", help="write the checklist as Markdown to PATH"
+    )
     parser.addini("modelcheck_report", "path of the JSON report", default="")
+    parser.addini("modelcheck_markdown", "path of the Markdown checklist", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -122,20 +128,52 @@ class RunHooks:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
-    if run is not None:
-        from modelcheck.exitguard import record_status
+    if run is None:
+        return
+    from modelcheck.exitguard import record_status
 
-        record_status(exitstatus)
-    if run is not None and not hasattr(session.config, "workerinput"):
+    record_status(exitstatus)
+    if not hasattr(session.config, "workerinput"):
         _write_report(session.config, run)
 
 
-def _write_report(config: pytest.Config, run: Any) -> None:
-    if run.report_path is None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = _run(config)
+    if run is None or hasattr(config, "workerinput"):
         return
-    from modelcheck.report_json import write
+    from modelcheck.report_json import build
+    from modelcheck.summary import can_encode, checklist_lines, workflow_commands
 
-    write(
-        run,
-        run.report_path if run.report_path.is_absolute() else config.invocation_params.dir / run.report_path,
-    )
+    report = build(run)
+    quiet = config.get_verbosity() < 0
+    ascii_only = not can_encode("\u2713\u2717\u2013\u2026", getattr(sys.__stdout__, "encoding", None))
+    if not quiet:
+        terminalreporter.write_sep("=", "modelcheck checklist")
+    lines = checklist_lines(report, ascii_only=ascii_only, quiet=quiet)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        lines += workflow_commands(report)
+    for line in lines:
+        terminalreporter.write_line(run.scrub(line))
+
+
+def _write_report(config: pytest.Config, run: Any) -> None:
+    from modelcheck.report_json import build, write
+    from modelcheck.summary import markdown
+
+    def place(raw: str) -> Path:
+        path = Path(raw)
+        return path if path.is_absolute() else config.invocation_params.dir / path
+
+    if run.report_path is not None:
+        write(run, place(str(run.report_path)))
+    md_path = config.getoption("modelcheck_markdown") or config.getini("modelcheck_markdown")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not md_path and not summary:
+        return
+    text = run.scrub(markdown(build(run)))
+    if md_path:
+        place(md_path).parent.mkdir(parents=True, exist_ok=True)
+        place(md_path).write_text(text, encoding="utf-8")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(text)

@@ -1,0 +1,144 @@
+"""The checklist as people read it: a terminal block, a Markdown table, GitHub annotations.
+
+All three are pure functions of the report data that `report_json.build` makes, so the terminal,
+the Markdown file and the JSON file always say the same thing, serial or under xdist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MARKS = {"passed": "\u2713", "failed": "\u2717", "error": "\u2717", "skipped": "\u2013"}
+ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
+REASON_CHARS = 110
+
+
+def can_encode(text: str, encoding: str | None) -> bool:
+    try:
+        text.encode(encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _one_line(message: str, limit: int = REASON_CHARS, ascii_only: bool = False) -> str:
+    text = " ".join(message.split())
+    cut = "..." if ascii_only else "\u2026"
+    return text if len(text) <= limit else text[: limit - len(cut)] + cut
+
+
+def _counts(checks: list[dict[str, Any]]) -> str:
+    tally = {k: sum(1 for c in checks if c["outcome"] == k) for k in ("passed", "failed", "error", "skipped")}
+    return ", ".join(f"{n} {k}" for k, n in tally.items() if n) or "no checks run"
+
+
+def _kind(target: dict[str, Any]) -> str:
+    return {"llm": "text model", "chat": "chat model"}.get(target.get("kind", ""), "not loaded")
+
+
+def checklist_lines(report: dict[str, Any], *, ascii_only: bool = False, quiet: bool = False) -> list[str]:
+    """One block per target (one line each when quiet), grouped by checklist section."""
+    lines: list[str] = []
+    for target in report["targets"]:
+        lines.extend(_quiet_line(target) if quiet else _block(target, ascii_only))
+    return lines
+
+
+def _quiet_line(target: dict[str, Any]) -> list[str]:
+    if "error" in target:
+        return [f"modelcheck {target['target']}: not loaded: {_one_line(target['error'])}"]
+    failed = [c["id"] for c in target["checks"] if c["outcome"] in ("failed", "error")]
+    which = f" ({', '.join(failed)})" if failed else ""
+    return [
+        f"modelcheck {target['target']}: {_counts(target['checks'])}{which}; {target['calls']} model calls"
+    ]
+
+
+def _block(target: dict[str, Any], ascii_only: bool) -> list[str]:
+    """A header line, one line per section with every check's mark, then a line per failure or skip."""
+    if "error" in target:
+        return [f"{target['target']} (not loaded)", f"  {_one_line(target['error'], 300)}", ""]
+    marks = ASCII_MARKS if ascii_only else MARKS
+    checks = target["checks"]
+    lines = [f"{target['target']} ({_kind(target)}): {_counts(checks)}; {target['calls']} model calls"]
+    sections = list(dict.fromkeys(c["section"] for c in checks))
+    width = max((len(s) for s in sections), default=0)
+    for section in sections:
+        row = "  ".join(f"{marks[c['outcome']]} {c['id']}" for c in checks if c["section"] == section)
+        lines.append(f"  {section:<{width}}  {row}")
+    for c in checks:
+        if c["outcome"] != "passed" and c["message"]:
+            lines.append(
+                f"    {marks[c['outcome']]} {c['id']}: {_one_line(c['message'], ascii_only=ascii_only)}"
+            )
+    lines.append("")
+    return lines
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The checklist as Markdown: a table per target, failure messages in collapsible details."""
+    parts = [f"## modelcheck {report['modelcheck']} (langchain-core {report['langchain_core']})", ""]
+    for target in report["targets"]:
+        parts.extend(_markdown_target(target))
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _markdown_target(target: dict[str, Any]) -> list[str]:
+    head = f"### `{target['target']}` ({_kind(target)})"
+    if "error" in target:
+        return [head, "", f"Not loaded: {_md_cell(target['error'])}", ""]
+    rows = [
+        head,
+        "",
+        f"{_counts(target['checks'])}; {target['calls']} model calls",
+        "",
+        "| | check | section | note |",
+        "|---|---|---|---|",
+    ]
+    for c in target["checks"]:
+        note = _md_cell(_one_line(c["message"])) if c["outcome"] != "passed" else ""
+        rows.append(f"| {MARKS[c['outcome']]} | `{c['id']}` | {c['section']} | {note} |")
+    rows.append("")
+    for c in target["checks"]:
+        if c["outcome"] in ("failed", "error"):
+            rows += [
+                f"<details><summary>✗ <code>{c['id']}</code></summary>",
+                "",
+                _md_text(c["message"]),
+                "",
+                "</details>",
+                "",
+            ]
+    return rows
+
+
+def _md_cell(text: str) -> str:
+    return _md_text(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_text(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def workflow_commands(report: dict[str, Any]) -> list[str]:
+    """GitHub workflow commands (`::error`) for each failed check and each target not loaded."""
+    lines = []
+    for target in report["targets"]:
+        if "error" in target:
+            lines.append(_command("error", f"{target['target']} load", target["error"]))
+        for c in target.get("checks", []):
+            if c["outcome"] in ("failed", "error"):
+                lines.append(_command("error", f"{c['id']} ({target['target']})", c["message"]))
+    return lines
+
+
+def _command(level: str, title: str, message: str) -> str:
+    return f"::{level} title={_escape_property(title)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
