@@ -182,18 +182,34 @@ NEEDS_REGION = (
 )
 
 
-def test_pyproject_error_stops_the_run_with_its_paragraph(mc: Modelcheck) -> None:
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            'stop_policy = "never"',
+            "[[]tool.modelcheck[]] stop_policy is 'never'; it must be one of 'include', 'exclude', 'any'.",
+        ),
+        (
+            'timeout = "30s"',
+            "[[]tool.modelcheck[]] timeout is '30s'; it must be a positive number of seconds per model call.",
+        ),
+        (
+            f'[tool.modelcheck."{TARGET}"]\nmodel = "x"',
+            f"unknown key 'model' in [[]tool.modelcheck.\"{TARGET}\"[]]. The keys a target takes are: "
+            "params, stop_policy, skip, timeout, *",
+        ),
+    ],
+    ids=["stop-policy", "timeout-type", "unknown-key"],
+)
+def test_pyproject_error_stops_the_run_with_its_paragraph(mc: Modelcheck, toml: str, expected: str) -> None:
     mc.model(ECHO_CHAT)
-    mc.config('[tool.modelcheck]\nstop_policy = "never"\n')
+    mc.config(f"[tool.modelcheck]\n{toml}\n")
 
     outcome = mc.run(f"--modelcheck={TARGET}")
 
     assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR
     outcome.result.stderr.fnmatch_lines(
-        [
-            "ERROR: modelcheck: [[]tool.modelcheck[]] stop_policy is 'never'; it must be one of 'include', "
-            "'exclude', 'any'. See modelcheck README.md#configuring-a-target."
-        ]
+        [f"ERROR: modelcheck: {expected}*See modelcheck README.md#configuring-a-target."]
     )
     assert "Traceback" not in outcome.text()
 
