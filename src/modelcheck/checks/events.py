@@ -60,26 +60,30 @@ def _output_text(event: dict[str, Any]) -> str | None:
 
 
 def describe(event: dict[str, Any], ids: IdMap) -> str:
-    """One event on one line: its number is added by the caller."""
-    run = ids(str(event.get("run_id", "?")))
+    """One event on one line (the caller adds its number)."""
+    return _describe_v2(event, ids) if "run_id" in event else _describe_v3(event)
+
+
+def _describe_v2(event: dict[str, Any], ids: IdMap) -> str:
     parents = ",".join(ids(str(p)) for p in event.get("parent_ids") or [])
-    line = f"{event.get('event')} {event.get('name', '')} run={run} parents=[{parents}]"
-    if phase(event) == "stream" or event.get("event", "").startswith("content-block-delta"):
-        text = _chunk_text(event)
-        if text is None and isinstance(event.get("delta"), dict):
-            text = event["delta"].get("text", event["delta"].get("reasoning"))
-        line += f" chunk={show(text)}"
-    elif phase(event) == "end" and _output_text(event) is not None:
-        line += f" output={show(_output_text(event))}"
-    if "index" in event:
-        line = f"{event.get('event')} index={event['index']}"
-        content = event.get("content") or event.get("delta") or {}
-        if isinstance(content, dict):
-            shown = content.get("text", content.get("reasoning"))
-            line += f" {content.get('type')}" + (f" {show(shown)}" if isinstance(shown, str) else "")
-    elif str(event.get("event", "")).startswith("message-"):
-        line = str(event.get("event"))
-    return line
+    line = f"{event.get('event')} {event.get('name', '')} run={ids(str(event['run_id']))} parents=[{parents}]"
+    if phase(event) == "stream":
+        return f"{line} chunk={show(_chunk_text(event))}"
+    output = _output_text(event) if phase(event) == "end" else None
+    return line if output is None else f"{line} output={show(output)}"
+
+
+def _describe_v3(event: dict[str, Any]) -> str:
+    line = str(event.get("event"))
+    if "index" not in event:
+        return line
+    block = event.get("content") or event.get("delta") or {}
+    if not isinstance(block, dict):
+        return f"{line} index={event['index']}"
+    text = block.get("text", block.get("reasoning"))
+    return f"{line} index={event['index']} {block.get('type')}" + (
+        f" {show(text)}" if isinstance(text, str) else ""
+    )
 
 
 def neighbourhood(events: list[dict[str, Any]], index: int | None) -> str:
@@ -206,7 +210,9 @@ def _end_problem(
     return None
 
 
-def model_alone_problem(kind: Kind, events: list[dict[str, Any]], reference: str | None) -> Problem | None:
+def model_alone_problem(
+    kind: Kind, events: list[dict[str, Any]], reference: str | None, streams_natively: bool = True
+) -> Problem | None:
     """The model's own event stream: lifecycle, nesting, stream events adding up to the end output."""
     if not events:
         return Problem(None, "there were no events at all.")
@@ -215,7 +221,17 @@ def model_alone_problem(kind: Kind, events: list[dict[str, Any]], reference: str
     if problem:
         return problem
     streams = _stream_of(events, root)
-    end_i, _ = _end_of(events, root)
+    end_i, end = _end_of(events, root)
+    if not streams and not streams_natively:
+        # No `_stream`/`_astream`: core's astream yields the answer after the run has ended, and
+        # astream_events sends no stream event for an ended run. That is the framework's doing.
+        out = _output_text(end)
+        if reference is not None and out != reference:
+            return Problem(
+                end_i,
+                f"the model's run ends with output {show(out)}, but astream answered {show(reference)}.",
+            )
+        return None
     if not streams:
         return Problem(
             end_i,
@@ -403,10 +419,10 @@ def judge_event_stream(obs: Observation) -> Verdict:
         return verdict
     agreed = consensus(obs)
     reference = agreed.text if agreed.deterministic else None
-    problem = model_alone_problem(obs.kind, _events(alone), reference)
+    streams = any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream"))
+    problem = model_alone_problem(obs.kind, _events(alone), reference, streams)
     if problem:
         return _report(f"{V2} on the model alone", _events(alone), problem)
-    streams = bool(obs.facts.native.get("_stream") or obs.facts.native.get("_astream"))
     problem = chain_problem(obs.kind, _events(chain), streams)
     if problem:
         return _report(f"{V2} on ChatPromptTemplate | model", _events(chain), problem)
