@@ -104,6 +104,12 @@ def test_no_stream_event_points_at_the_end() -> None:
     assert "no on_chat_model_stream event" in problem.text
 
 
+def test_a_model_that_does_not_stream_may_have_no_stream_event_alone() -> None:
+    assert model_alone_problem("chat", alone("chat", [], end="Hello you"), "Hello you", False) is None
+    problem = model_alone_problem("chat", alone("chat", [], end="Hello"), "Hello you", False)
+    assert problem is not None and "output 'Hello', but astream answered 'Hello you'" in problem.text
+
+
 def test_end_output_must_equal_the_stream() -> None:
     problem = model_alone_problem("llm", alone("llm", end="Hello there"), None)
     assert problem is not None and problem.index == 4

@@ -211,3 +211,41 @@ def test_a_native_v3_hook_sending_cumulative_deltas_fails_only_event_stream(
             "> #10 content-block-finish index=0 text 'modelcheck probe: the quick brown fox jumps over*'",
         ]
     )
+
+
+NON_STREAMING = '''
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.llms import LLM
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+
+class Chat(BaseChatModel):
+    """A chat model that does not stream."""
+
+    @property
+    def _llm_type(self):
+        return "plain-chat"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=messages[-1].content))])
+
+
+class Text(LLM):
+    """A text model that does not stream."""
+
+    @property
+    def _llm_type(self):
+        return "plain-text"
+
+    def _call(self, prompt, stop=None, run_manager=None, **kwargs):
+        return prompt
+'''
+
+
+def test_a_model_that_does_not_stream_is_not_blamed_for_missing_stream_events(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(plain=NON_STREAMING)
+    result = run(pytester, "--modelcheck=plain:Chat", "--modelcheck=plain:Text", "-k", "event-stream")
+    result.assert_outcomes(passed=2)
