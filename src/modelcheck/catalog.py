@@ -16,7 +16,14 @@ from modelcheck.verdict import Verdict
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CONSENSUS = frozenset({"invoke", "invoke_messages", "ainvoke", "batch", "abatch", "stream", "astream"})
 STREAMS = frozenset({"stream", "astream", "drive_stream", "drive_astream"})
-STOPS = CONSENSUS | {"stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream", "stop_absent", "stop_two"}
+STOPS = CONSENSUS | {
+    "stop_invoke",
+    "stop_ainvoke",
+    "stop_stream",
+    "stop_astream",
+    "drive_stream",
+    "drive_astream",
+}
 NO_CALL: frozenset[str] = frozenset()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from modelcheck.records import Kind
 from modelcheck.scrub import Scrubber
 from modelcheck.settings import TargetSettings
+from modelcheck.wording import article
 
 ACCEPTED = (
     "A target is 'module.path:Name' where Name is a LangChain model class (a subclass of "
@@ -115,7 +116,7 @@ def build_model(obj: Any, settings: TargetSettings) -> LoadedTarget:
     if callable(obj):
         return _from_factory(obj, settings)
     raise TargetError(
-        f"modelcheck: target {settings.target!r} is a {type(obj).__name__}, not a model. {ACCEPTED}"
+        f"modelcheck: target {settings.target!r} is {article(type(obj).__name__)}, not a model. {ACCEPTED}"
     )
 
 
@@ -167,7 +168,7 @@ def _from_factory(factory: Any, settings: TargetSettings) -> LoadedTarget:
     kind = model_kind(model)
     if kind is None:
         raise TargetError(
-            f"modelcheck: factory {settings.target!r} returned a {type(model).__name__}, "
+            f"modelcheck: factory {settings.target!r} returned {article(type(model).__name__)}, "
             f"not a LangChain model. {ACCEPTED}"
         )
     return LoadedTarget(settings, kind, model, "factory", type(model))

@@ -52,6 +52,12 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     from modelcheck.catalog import IDS
 
     cli_params = parse_params_option(config.getoption("modelcheck_params"))
+    if cli_params is not None and not from_cli:
+        raise usage_error(
+            "--modelcheck-params applies to targets given with --modelcheck, but the targets came "
+            "from the modelcheck_targets ini option. Put the params in the target's "
+            '[tool.modelcheck."module:Name"] table, or name the target with --modelcheck.'
+        )
     defaults, per_target = split_table(read_pyproject(config.rootpath))
     params = cli_params if from_cli else None
     search = [Path.cwd(), config.rootpath, config.rootpath / "src"]

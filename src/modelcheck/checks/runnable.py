@@ -6,6 +6,7 @@ from modelcheck.checks.common import call_failed, expected_type, show
 from modelcheck.consensus import Consensus, consensus
 from modelcheck.records import Call, Observation, Output
 from modelcheck.verdict import Verdict, failed, passed
+from modelcheck.wording import article, plural
 
 NONDETERMINISTIC = (
     "The model gave different answers to the same prompt on different paths, so it was taken as "
@@ -16,10 +17,10 @@ NONDETERMINISTIC = (
 def _shape(kind: str, out: Output | None, what: str, streamed: bool = False) -> Verdict | None:
     want = expected_type(kind, streamed=streamed)  # type: ignore[arg-type]
     if out is None:
-        return failed(f"{what} returned nothing; it should return a {want}.")
+        return failed(f"{what} returned nothing; it should return {article(want)}.")
     if not out.expected_type:
         return failed(
-            f"{what} returned a {out.type_name}; it should return a {want}. "
+            f"{what} returned {article(out.type_name)}; it should return {article(want)}. "
             f"Build the result as the guide does ({_how(kind, streamed)})."
         )
     return None
@@ -30,10 +31,10 @@ def _how(kind: str, streamed: bool) -> str:
         return (
             "`_call` returns the text as a str"
             if not streamed
-            else "`_stream` yields GenerationChunk(text=...)"
+            else "`_stream`/`_astream` yield GenerationChunk(text=...)"
         )
     if streamed:
-        return "`_stream` yields ChatGenerationChunk(message=AIMessageChunk(content=...))"
+        return "`_stream`/`_astream` yield ChatGenerationChunk(message=AIMessageChunk(content=...))"
     return "`_generate` returns ChatResult(generations=[ChatGeneration(message=AIMessage(content=...))])"
 
 
@@ -98,7 +99,7 @@ def _judge_batch(obs: Observation, name: str) -> Verdict:
     assert call is not None
     if len(call.outputs) != 2:
         return failed(
-            f"{name} of 2 prompts returned {len(call.outputs)} results; it must return "
+            f"{name} of 2 prompts returned {plural(len(call.outputs), 'result')}; it must return "
             "one result per input, in input order."
         )
     for i, out in enumerate(call.outputs):

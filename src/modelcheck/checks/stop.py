@@ -1,8 +1,11 @@
 """Stop tokens: nothing after the first stop string, and the stop string kept (or not, by policy).
 
 The stop strings come from the model's own answer (see observe/stopchoice.py), so any model can be
-probed. A deterministic model must give the exact prefix; a nondeterministic one the weaker rule:
-if the stop string occurs, the answer ends there.
+probed. Each path gets a stop list (observe/probes.py `stops_for`): one stop string, or it with
+one that never occurs, or with a later one, so one call per path shows that the first occurrence
+of the earliest stop string ends the answer and that an absent one is ignored. A deterministic
+model must give the exact prefix; a nondeterministic one the weaker rule: if a stop string occurs,
+the answer ends there.
 """
 
 from __future__ import annotations
@@ -17,48 +20,72 @@ PATHS = {
     "stop_ainvoke": "ainvoke",
     "stop_stream": "stream",
     "stop_astream": "astream",
-    "stop_two": "invoke with two stop strings",
+    "drive_stream": "_stream (as core's v3 stream_events drives it)",
+    "drive_astream": "_astream (as core's v3 astream_events drives it)",
 }
 NONDET = (
     "The model is nondeterministic, so the weaker rule was applied: "
-    "if the stop string occurs, the answer ends there."
+    "if a stop string occurs, the answer ends there."
 )
 
 
 def _text(call: Call) -> str:
-    if call.probe in ("stop_stream", "stop_astream"):
+    if call.chunks or call.probe in ("stop_stream", "stop_astream", "drive_stream", "drive_astream"):
         return call.streamed_text
     return (call.output.text or "") if call.output else ""
+
+
+def _stop_calls(obs: Observation) -> list[tuple[str, Call, list[str]]]:
+    found = []
+    for name, path in PATHS.items():
+        call = obs.calls.get(name)
+        if call is not None and call.extra.get("stops"):
+            found.append((path, call, list(call.extra["stops"])))
+    return found
+
+
+def first_stop(text: str, stops: list[str]) -> tuple[int, str] | None:
+    """Where the earliest stop string starts in `text`, and which one it is."""
+    hits = [(text.find(s), s) for s in stops if s and s in text]
+    return min(hits, key=lambda h: (h[0], -len(h[1]))) if hits else None
+
+
+def cuts(base: str, stops: list[str]) -> tuple[str, str]:
+    """The answer cut before and after the earliest stop string (both equal `base` if none occurs)."""
+    hit = first_stop(base, stops)
+    if hit is None:
+        return base, base
+    at, stop = hit
+    return base[:at], base[: at + len(stop)]
+
+
+def respected(text: str, base: str, stops: list[str], deterministic: bool) -> bool:
+    """Nothing follows the first occurrence of the earliest stop string."""
+    if deterministic:
+        return text in cuts(base, stops)
+    hit = first_stop(text, stops)
+    return hit is None or hit[0] + len(hit[1]) == len(text)
 
 
 def _setup(obs: Observation) -> tuple[StopProbe, bool] | Verdict:
     invoke = obs.calls.get("invoke")
     if obs.stop_probe is None:
-        if invoke is not None and not invoke.ok and invoke.failure is not None:
+        if invoke is not None and invoke.failure is not None:
             return failed(f"no stop string could be chosen: invoke raised {invoke.failure.describe()}.")
         return skipped(f"no stop string could be chosen: {obs.stop_probe_error}.")
     return obs.stop_probe, consensus(obs).deterministic
 
 
-def _raised(call: Call, path: str, stop: str) -> Verdict | None:
+def _raised(call: Call, path: str, stops: list[str]) -> Verdict | None:
     if call.failure is None:
         return None
     if call.failure.type_name == "NotImplementedError":
         return failed(
-            f"{path} with stop=[{stop!r}] raised NotImplementedError. The guide allows that only for "
+            f"{path} with stop={stops!r} raised NotImplementedError. The guide allows that only for "
             "models that cannot stop at all; if your model or its API can, apply the stop strings "
             "(cut the answer after the first one)."
         )
-    return failed(f"{path} with stop=[{stop!r}] failed: {call.failure.describe()}.")
-
-
-def respected(text: str, probe: StopProbe, deterministic: bool) -> bool:
-    """Nothing follows the first occurrence of the stop string."""
-    if deterministic:
-        cut = probe.base_text.find(probe.stop)
-        return text in (probe.base_text[:cut], probe.base_text[: cut + len(probe.stop)])
-    at = text.find(probe.stop)
-    return at == -1 or at + len(probe.stop) == len(text)
+    return failed(f"{path} with stop={stops!r} failed: {call.failure.describe()}.")
 
 
 def judge_respected(obs: Observation) -> Verdict:
@@ -66,42 +93,29 @@ def judge_respected(obs: Observation) -> Verdict:
     if isinstance(setup, Verdict):
         return setup
     probe, det = setup
-    for name, path in PATHS.items():
-        call = obs.calls.get(name)
-        if call is None:
-            continue
-        verdict = _raised(call, path, probe.stop)
+    for path, call, stops in _stop_calls(obs):
+        verdict = _raised(call, path, stops)
         if verdict:
             return verdict
-        if not respected(_text(call), probe, det):
-            return failed(_ignored(path, _text(call), probe, det))
-    return _judge_absent(obs, probe, det) or passed("" if det else NONDET)
+        if not respected(_text(call), probe.base_text, stops, det):
+            return failed(_ignored(path, _text(call), probe, stops, det))
+    return passed("" if det else NONDET)
 
 
-def _ignored(path: str, text: str, probe: StopProbe, det: bool) -> str:
-    cut = probe.base_text.find(probe.stop) + len(probe.stop)
-    want = f"; expected {show(probe.base_text[:cut])}" if det else ""
-    rule = "the earliest stop string in the answer wins; " if "two" in path else ""
-    return (
-        f"{path} with stop {probe.stop!r} gave {show(text)}: text follows the stop string{want}. "
-        f"{rule}Cut the answer after the first occurrence of any stop string. {'' if det else NONDET}"
-    ).strip()
-
-
-def _judge_absent(obs: Observation, probe: StopProbe, det: bool) -> Verdict | None:
-    call = obs.calls.get("stop_absent")
-    if call is None:
-        return None
-    verdict = _raised(call, "invoke", probe.absent_stop)
-    if verdict:
-        return verdict
-    if det and _text(call) != probe.base_text:
-        return failed(
-            f"invoke with a stop string that does not occur in the answer gave {show(_text(call))} "
-            f"instead of the full answer {show(probe.base_text)}. A stop string that never occurs must "
-            "leave the answer unchanged."
+def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool) -> str:
+    want = f"; expected {show(cuts(probe.base_text, stops)[1])}" if det else ""
+    rules = []
+    if len(stops) > 1:
+        rules.append(
+            "when several stop strings are given, the one that occurs first wins and one that "
+            "never occurs changes nothing"
         )
-    return None
+    rules.append("cut the answer at the first occurrence of any stop string")
+    rule = "; ".join(rules)
+    return (
+        f"{path} with stop={stops!r} gave {show(text)}: text follows the stop string{want}. "
+        f"{rule[0].upper() + rule[1:]}. {'' if det else NONDET}"
+    ).strip()
 
 
 def judge_included(obs: Observation) -> Verdict:
@@ -115,34 +129,31 @@ def judge_included(obs: Observation) -> Verdict:
         )
     probe, det = setup
     judged = 0
-    for name, path in PATHS.items():
-        call = obs.calls.get(name)
-        if call is None:
-            continue
+    for path, call, stops in _stop_calls(obs):
         text = _text(call)
-        if not call.ok or not respected(text, probe, det):
+        if not call.ok or not respected(text, probe.base_text, stops, det):
             return skipped("stop is not respected (see stop-respected), so inclusion cannot be judged.")
-        if not det and probe.stop not in text and policy == "include":
+        hit = first_stop(text if not det else probe.base_text, stops)
+        if hit is None:
             continue
         judged += 1
-        keeps = text.endswith(probe.stop)
-        if keeps != (policy == "include"):
-            return failed(_policy_message(path, text, probe, policy))
+        if text.endswith(hit[1]) != (policy == "include"):
+            return failed(_policy_message(path, text, hit[1], policy))
     if not judged:
         return skipped("the stop string never occurred in the nondeterministic model's answers.")
     return passed("" if det else NONDET)
 
 
-def _policy_message(path: str, text: str, probe: StopProbe, policy: str) -> str:
+def _policy_message(path: str, text: str, stop: str, policy: str) -> str:
     if policy == "include":
         return (
-            f"{path} with stop {probe.stop!r} gave {show(text)}, which ends before the stop string. The "
+            f"{path} with stop {stop!r} gave {show(text)}, which ends before the stop string. The "
             "guides' rule is to include the stop string in the output. Many provider APIs exclude it: "
             'if yours does, declare it with stop_policy = "exclude" in this target\'s '
             "[tool.modelcheck] table."
         )
     return (
-        f"{path} with stop {probe.stop!r} gave {show(text)}, which keeps the stop string, but this target "
+        f"{path} with stop {stop!r} gave {show(text)}, which keeps the stop string, but this target "
         'declares stop_policy = "exclude". Drop the stop string from the output, or set stop_policy = '
         '"include" (the guides\' rule).'
     )

@@ -6,8 +6,8 @@ from typing import Any
 
 from modelcheck.loading import LoadedTarget
 from modelcheck.observe.canary import CanaryPlan, patched_env, plan_canaries, static_surfaces
-from modelcheck.observe.facts import gather_facts, own_classes
-from modelcheck.observe.probes import STOP_PROBES, ProbeContext
+from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
+from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
@@ -55,14 +55,13 @@ def _observe_model(obs: Observation, model: Any, target: LoadedTarget, needs: se
     ctx = ProbeContext(model, target.kind, Sequencer(), [])
     runner = ProbeRunner(ctx, target.settings.timeout, model_modules(target))
     try:
-        first = [n for n in _ordered(needs) if n not in STOP_PROBES and _applies(n, obs)]
-        obs.calls.update(runner.run(first))
-        stops = [n for n in _ordered(needs) if n in STOP_PROBES]
-        if stops:
+        wanted = [n for n in sorted(needs) if _applies(n, obs)]
+        obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE]))
+        if any(n in STOP_PROBES for n in needs):
             ctx.stop, obs.stop_probe_error = choose_stop(obs)
             obs.stop_probe = ctx.stop
-            if ctx.stop is not None:
-                obs.calls.update(runner.run(stops))
+        later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
+        obs.calls.update(runner.run(later))
     finally:
         runner.close()
     if masked:
@@ -84,19 +83,19 @@ def _observe_canary(obs: Observation, plan: CanaryPlan, target: LoadedTarget) ->
 
 
 def _applies(name: str, obs: Observation) -> bool:
+    drives = obs.kind == "chat" and obs.features["chat_stream_run_manager"]
     if name in ("drive_stream", "drive_astream"):
-        return obs.kind == "chat" and obs.features["chat_stream_run_manager"]
+        return drives
+    if name in ("stop_stream", "stop_astream"):
+        return not drives
     return name != "canary"
-
-
-def _ordered(needs: set[str]) -> list[str]:
-    return sorted(needs)
 
 
 def model_modules(target: LoadedTarget) -> tuple[str, ...]:
     """The modules whose frames count as the model's own code when the loop stalls."""
     names = {k.__module__ for k in own_classes(target.model_class)}
-    return tuple(sorted(names | {n.split(".")[0] for n in names if n != "__main__"}))
+    packages = {n.split(".")[0] for n in names if n != "__main__"} - set(FRAMEWORK_PACKAGES)
+    return tuple(sorted(names | packages))
 
 
 def _settings(target: LoadedTarget) -> dict[str, Any]:

@@ -88,36 +88,43 @@ async def _aconsume(ctx: ProbeContext, call: Call, chunks: AsyncIterator[Any]) -
         ctx.received(call, chunk)
 
 
+def stops_for(ctx: ProbeContext, probe: str) -> list[str] | None:
+    """The stop list each path gets: one stop string, or it with an absent or a later one.
+
+    Spreading the variants over the four paths keeps the stop probes at four calls: `ainvoke` also
+    shows that a stop string that never occurs is ignored, `stream` that the earliest one wins.
+    """
+    chosen = ctx.stop
+    if chosen is None:
+        return None
+    if probe == "stop_ainvoke":
+        return [chosen.absent_stop, chosen.stop]
+    if probe in ("stop_stream", "drive_stream") and chosen.later_stop:
+        return [chosen.later_stop, chosen.stop]
+    return [chosen.stop]
+
+
+def _stops(ctx: ProbeContext, call: Call) -> list[str] | None:
+    stops = stops_for(ctx, call.probe)
+    if stops is not None:
+        call.extra["stops"] = stops
+    return stops
+
+
 def stop_invoke(ctx: ProbeContext, call: Call) -> None:
-    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=_stops(ctx, call)))
 
 
 async def stop_ainvoke(ctx: ProbeContext, call: Call) -> None:
-    ctx.returned(call, await ctx.model.ainvoke(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+    ctx.returned(call, await ctx.model.ainvoke(PROMPT, ctx.config(call), stop=_stops(ctx, call)))
 
 
 def stop_stream(ctx: ProbeContext, call: Call) -> None:
-    _consume(ctx, call, ctx.model.stream(PROMPT, ctx.config(call), stop=[_stop(ctx).stop]))
+    _consume(ctx, call, ctx.model.stream(PROMPT, ctx.config(call), stop=_stops(ctx, call)))
 
 
 async def stop_astream(ctx: ProbeContext, call: Call) -> None:
-    chunks = ctx.model.astream(PROMPT, ctx.config(call), stop=[_stop(ctx).stop])
-    await _aconsume(ctx, call, chunks)
-
-
-def stop_absent(ctx: ProbeContext, call: Call) -> None:
-    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=[_stop(ctx).absent_stop]))
-
-
-def stop_two(ctx: ProbeContext, call: Call) -> None:
-    probe = _stop(ctx)
-    stops = [probe.later_stop, probe.stop] if probe.later_stop else [probe.stop]
-    ctx.returned(call, ctx.model.invoke(PROMPT, ctx.config(call), stop=stops))
-
-
-def _stop(ctx: ProbeContext) -> StopProbe:
-    assert ctx.stop is not None, "stop probes run only after a stop string was chosen"
-    return ctx.stop
+    await _aconsume(ctx, call, ctx.model.astream(PROMPT, ctx.config(call), stop=_stops(ctx, call)))
 
 
 def drive_stream(ctx: ProbeContext, call: Call) -> None:
@@ -129,7 +136,7 @@ def drive_stream(ctx: ProbeContext, call: Call) -> None:
     messages: list[BaseMessage] = [HumanMessage(content=PROMPT)]
     (run,) = manager.on_chat_model_start({}, [messages], batch_size=1)
     try:
-        _consume(ctx, call, ctx.model._stream(messages, stop=None, run_manager=run))
+        _consume(ctx, call, ctx.model._stream(messages, stop=_stops(ctx, call), run_manager=run))
     except BaseException as exc:
         run.on_llm_error(exc)
         raise
@@ -145,7 +152,7 @@ async def drive_astream(ctx: ProbeContext, call: Call) -> None:
     messages: list[BaseMessage] = [HumanMessage(content=PROMPT)]
     (run,) = await manager.on_chat_model_start({}, [messages], batch_size=1)
     try:
-        await _aconsume(ctx, call, ctx.model._astream(messages, stop=None, run_manager=run))
+        await _aconsume(ctx, call, ctx.model._astream(messages, stop=_stops(ctx, call), run_manager=run))
     except BaseException as exc:
         await run.on_llm_error(exc)
         raise
@@ -165,8 +172,6 @@ SYNC_PROBES: dict[str, SyncProbe] = {
     "stream": stream,
     "stop_invoke": stop_invoke,
     "stop_stream": stop_stream,
-    "stop_absent": stop_absent,
-    "stop_two": stop_two,
     "drive_stream": drive_stream,
 }
 ASYNC_PROBES: dict[str, AsyncProbe] = {
@@ -178,14 +183,10 @@ ASYNC_PROBES: dict[str, AsyncProbe] = {
     "drive_astream": drive_astream,
 }
 WATCHED = ("ainvoke", "astream")
-STOP_PROBES = (
-    "stop_invoke",
-    "stop_ainvoke",
-    "stop_stream",
-    "stop_astream",
-    "stop_absent",
-    "stop_two",
-)
+STOP_PROBES = ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")
+# Probes that run after the stop string is chosen: the chat drives take it too (one call serves
+# stream-callbacks and stop-respected), which keeps a chat model's catalog within 16 calls.
+SECOND_PHASE = (*STOP_PROBES, "drive_stream", "drive_astream")
 
 
 # Event streams (event-stream, event-snapshot): astream_events on the model and in a chain.

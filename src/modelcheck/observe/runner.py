@@ -18,6 +18,11 @@ from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeC
 from modelcheck.records import Call, Failure, SecretSurface
 
 
+def _attempted(call: Call) -> int:
+    """1 for a call made without callbacks to count it by (or that failed before any), else 0."""
+    return 0 if "unsupported" in call.extra else 1
+
+
 class ProbeRunner:
     """Runs named probes against one model and returns finished, frozen `Call` records."""
 
@@ -134,5 +139,5 @@ class ProbeRunner:
             duration_s=call.duration_s if finished else self.timeout,
             executor_calls=list(call.executor_calls),
             stalls=list(call.stalls),
-            extra={**call.extra, "model_calls": max(1, starts)},
+            extra={**call.extra, "model_calls": starts or _attempted(call)},
         )
