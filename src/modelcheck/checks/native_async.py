@@ -27,7 +27,8 @@ def judge_native(obs: Observation) -> Verdict:
 
 
 def judge_native_stream(obs: Observation) -> Verdict:
-    if obs.facts.native.get("_astream") is None:
+    # An override of `astream` itself (not `_astream`) is judged by what it does while it runs.
+    if obs.facts.native.get("_astream") is None and obs.facts.native.get("astream") is None:
         if obs.facts.native.get("_stream") is None:
             return skipped(f"{obs.facts.class_name} does not stream (no `_stream` or `_astream`).")
         return failed(

@@ -30,7 +30,8 @@ def _paths(obs: Observation) -> list[str]:
 
 
 def _not_streaming(obs: Observation) -> Verdict | None:
-    if obs.facts.native.get("_stream") is None and obs.facts.native.get("_astream") is None:
+    # A model may stream by overriding `stream`/`astream` themselves; its chunks are judged too.
+    if not any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream")):
         return skipped(
             f"{obs.facts.class_name} implements neither `_stream` nor `_astream`, so stream() returns "
             "the whole answer as one chunk and there are no stream callbacks to check."

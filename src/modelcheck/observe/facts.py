@@ -10,10 +10,21 @@ from typing import Any
 
 from modelcheck.records import Facts, FieldInfo, Kind
 
-CORE_PREFIXES = ("langchain_core", "pydantic")
+# The base classes the guides have authors subclass, and what they are built on. Any other class in
+# a model's MRO is the model's own code: langchain-core's own fakes (language_models.fake*) too.
+FRAMEWORK_MODULES = (
+    "pydantic",
+    "langchain_core.language_models.base",
+    "langchain_core.language_models.llms",
+    "langchain_core.language_models.chat_models",
+    "langchain_core.runnables",
+    "langchain_core.load",
+)
+FRAMEWORK_PACKAGES = ("langchain_core", "pydantic")
+# `stream`/`astream`: a model may override the public methods instead of `_stream`/`_astream`.
 NATIVE_METHODS = {
-    "chat": ("_agenerate", "_astream", "_stream", "_generate"),
-    "llm": ("_acall", "_agenerate", "_astream", "_stream", "_call", "_generate"),
+    "chat": ("_agenerate", "_astream", "_stream", "_generate", "stream", "astream"),
+    "llm": ("_acall", "_agenerate", "_astream", "_stream", "_call", "_generate", "stream", "astream"),
 }
 
 
@@ -42,7 +53,7 @@ def owner_of(cls: type[Any], name: str) -> str | None:
     for klass in cls.__mro__:
         if name in vars(klass):
             module = klass.__module__
-            return None if module.startswith(CORE_PREFIXES) else f"{module}.{klass.__qualname__}"
+            return None if is_framework(module) else f"{module}.{klass.__qualname__}"
     return None
 
 
@@ -51,8 +62,15 @@ def own_classes(cls: type[Any]) -> list[type[Any]]:
     return [
         k
         for k in cls.__mro__
-        if k is not object and not k.__module__.startswith((*CORE_PREFIXES, "builtins", "abc", "typing"))
+        if k is not object
+        and not is_framework(k.__module__)
+        and not k.__module__.startswith(("builtins", "abc", "typing"))
     ]
+
+
+def is_framework(module: str) -> bool:
+    """True for the modules of langchain-core's base classes and pydantic, not for core's fakes."""
+    return any(module == m or module.startswith(m + ".") for m in FRAMEWORK_MODULES)
 
 
 def field_infos(cls: type[Any], *, read_source: bool = True) -> list[FieldInfo]:
