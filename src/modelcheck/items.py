@@ -59,7 +59,7 @@ class TargetNode(pytest.Collector):
         if "events_v2" in needs:
             from modelcheck.snapshot import attach
 
-            attach(self.observation, self.config, self.loaded.settings.snapshot_exclude)
+            attach(self.observation, self.config)
         self.run.scrub.add(self.observation.canaries)
         self.run.scrub.add(self.observation.real_secrets)
         self.run.calls[self.loaded.settings.target] = self.observation.call_count

@@ -109,9 +109,8 @@ class SyrupyStore:
             return location
 
 
-def attach(observation: Observation, config: pytest.Config, snapshot_exclude: tuple[str, ...]) -> None:
-    """Give an observation the target's snapshot store and `snapshot_exclude` (no store: no syrupy)."""
-    observation.settings["snapshot_exclude"] = list(snapshot_exclude)
+def attach(observation: Observation, config: pytest.Config) -> None:
+    """Give an observation the target's snapshot store (none without syrupy)."""
     session = getattr(config, "_syrupy", None)
     observation.snapshot = SyrupyStore(config, session, observation.target) if session is not None else None
 

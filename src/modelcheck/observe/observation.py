@@ -100,4 +100,9 @@ def model_modules(target: LoadedTarget) -> tuple[str, ...]:
 
 def _settings(target: LoadedTarget) -> dict[str, Any]:
     s = target.settings
-    return {"stop_policy": s.stop_policy, "timeout": s.timeout, "secret_pattern": s.secret_pattern}
+    return {
+        "stop_policy": s.stop_policy,
+        "timeout": s.timeout,
+        "secret_pattern": s.secret_pattern,
+        "snapshot_exclude": list(s.snapshot_exclude),
+    }
