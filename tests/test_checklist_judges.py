@@ -167,11 +167,18 @@ def test_order_is_skipped_without_callbacks_and_both_skip_without_streaming() ->
 
 PROBE = StopProbe(PROMPT, "brow", "fox", "\u2063")
 CUT = PROMPT[: PROMPT.find("brow") + 4]
+STOPS = {"stop_invoke": ["brow"], "stop_ainvoke": ["\u2063", "brow"], "stop_stream": ["fox", "brow"]}
+
+
+def stopped(probe: str, text: str | None) -> Call:
+    """A stop probe that answered `text`, with the stop list the probes give that path."""
+    call = answered(probe, text)
+    call.extra["stops"] = STOPS.get(probe, ["brow"])
+    return call
 
 
 def stop_calls(text: str, **overrides: Call) -> list[Call]:
-    calls = {p: answered(p, text) for p in stop.PATHS}
-    calls["stop_absent"] = answered("stop_absent", PROMPT)
+    calls = {p: stopped(p, text) for p in ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")}
     calls.update(overrides)
     return list(calls.values())
 
@@ -187,39 +194,40 @@ def test_stop_respected_and_included_pass_for_the_exact_prefix() -> None:
 
 
 def test_text_after_the_stop_string_fails_with_the_expected_prefix() -> None:
-    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_stream=answered("stop_stream", PROMPT))))
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_astream=stopped("stop_astream", PROMPT))))
     assert verdict.outcome == "failed"
     assert verdict.message.startswith(
-        f"stream with stop 'brow' gave {PROMPT!r}: text follows the stop string"
+        f"astream with stop=['brow'] gave {PROMPT!r}: text follows the stop string; expected {CUT!r}. "
+        "Cut the answer at the first occurrence of any stop string."
     )
-    assert f"expected {CUT!r}" in verdict.message
 
 
-def test_two_stop_strings_the_earliest_wins() -> None:
+def test_with_two_stop_strings_the_earliest_wins() -> None:
     later = PROMPT[: PROMPT.find("fox") + 3]
-    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_two=answered("stop_two", later))))
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_stream=stopped("stop_stream", later))))
     assert verdict.outcome == "failed"
-    assert "invoke with two stop strings" in verdict.message
-    assert "the earliest stop string in the answer wins" in verdict.message
+    assert verdict.message.startswith("stream with stop=['fox', 'brow'] gave")
+    assert "When several stop strings are given, the one that occurs first wins" in verdict.message
 
 
-def test_an_absent_stop_string_must_leave_the_answer_unchanged() -> None:
-    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_absent=answered("stop_absent", "x"))))
+def test_a_stop_string_that_never_occurs_changes_nothing() -> None:
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=stopped("stop_ainvoke", "x"))))
     assert verdict.outcome == "failed"
-    assert "a stop string that does not occur in the answer gave 'x'" in verdict.message
+    assert verdict.message.startswith(f"ainvoke with stop={STOPS['stop_ainvoke']!r} gave 'x': text follows")
+    assert "one that never occurs changes nothing" in verdict.message
 
 
 def test_not_implemented_on_stop_names_the_guides_rule() -> None:
-    failing = raised("stop_ainvoke", "NotImplementedError", "no stop")
-    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=failing)))
+    failing = stopped("stop_invoke", None)
+    failing.failure = Failure("raised", "NotImplementedError", "no stop")
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_invoke=failing)))
     assert verdict.outcome == "failed"
-    assert verdict.message.startswith("ainvoke with stop=['brow'] raised NotImplementedError. The guide")
-    assert stop.judge_included(stop_obs(*stop_calls(CUT, stop_ainvoke=failing))).outcome == "skipped"
+    assert verdict.message.startswith("invoke with stop=['brow'] raised NotImplementedError. The guide")
+    assert stop.judge_included(stop_obs(*stop_calls(CUT, stop_invoke=failing))).outcome == "skipped"
 
 
 def test_a_nondeterministic_model_is_judged_by_the_weaker_rule() -> None:
-    other = "the lazy dog brow"
-    obs = stop_obs(*stop_calls(other), deterministic=False)
+    obs = stop_obs(*stop_calls("the lazy dog brow"), deterministic=False)
     assert "weaker rule" in stop.judge_respected(obs).message
     assert stop.judge_respected(obs).outcome == stop.judge_included(obs).outcome == "passed"
     never = stop_obs(*stop_calls("no stop here"), deterministic=False)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelcheck.checks.stop import respected
+from modelcheck.checks.stop import cuts, first_stop, respected
 from modelcheck.observe.stopchoice import pick
 from modelcheck.records import StopProbe
 from reference_models._echo import apply_stop
@@ -136,9 +136,9 @@ def test_a_nondeterministic_model_gets_the_weaker_rule_and_no_false_failure(mc) 
     assert outcome.failing("mymodel:RandomTailIgnoresStop") == {"stop-respected"}
     outcome.result.stdout.fnmatch_lines(
         [
-            "[[]stop-respected[]] invoke with stop '*' gave '*': text follows the stop string. Cut the "
-            "answer after the first occurrence of any stop string. The model is nondeterministic, so "
-            "the weaker rule was applied: if the stop string occurs, the answer ends there. "
+            "[[]stop-respected[]] invoke with stop=[[]'*'[]] gave '*': text follows the stop string. "
+            "Cut the answer at the first occurrence of any stop string. The model is nondeterministic, "
+            "so the weaker rule was applied: if a stop string occurs, the answer ends there. "
             "See README.md#stop-respected."
         ]
     )
@@ -180,6 +180,12 @@ def test_pick_chooses_a_stop_string_first_seen_with_text_on_both_sides(text: str
         assert text.find(probe.later_stop) > at + len(probe.stop) - 1
 
 
+def stop_lists(probe: StopProbe) -> list[list[str]]:
+    """The stop lists the probes give: the stop alone, after an absent one, after a later one."""
+    lists = [[probe.stop], [probe.absent_stop, probe.stop]]
+    return lists + ([[probe.later_stop, probe.stop]] if probe.later_stop else [])
+
+
 @given(texts, st.text(min_size=1, max_size=10))
 def test_respected_takes_the_prefix_up_to_the_stop_and_nothing_after(text: str, extra: str) -> None:
     probe, _ = pick(text)
@@ -187,40 +193,41 @@ def test_respected_takes_the_prefix_up_to_the_stop_and_nothing_after(text: str, 
         return
     cut = text.find(probe.stop)
     kept, dropped = text[: cut + len(probe.stop)], text[:cut]
-    for deterministic in (True, False):
-        assert respected(kept, probe, deterministic)
-        assert not respected(text, probe, deterministic)
-        assert not respected(kept + extra, probe, deterministic)
-    assert respected(dropped, probe, True)
-    assert respected(dropped, probe, False)
-    assert respected(dropped + "!", probe, True) == (probe.stop == "!")
+    for stops in stop_lists(probe):
+        assert cuts(text, stops) == (dropped, kept)
+        for deterministic in (True, False):
+            assert respected(kept, text, stops, deterministic)
+            assert respected(dropped, text, stops, deterministic)
+            assert not respected(text, text, stops, deterministic)
+            assert not respected(kept + extra, text, stops, deterministic)
+        assert respected(dropped + "!", text, stops, True) == (probe.stop == "!")
 
 
 @given(st.text(max_size=30), st.text(min_size=1, max_size=5), st.text(min_size=1, max_size=10))
 def test_weaker_rule_allows_any_answer_that_ends_at_the_stop(answer: str, stop: str, extra: str) -> None:
-    probe = StopProbe("unused", stop, None, "\u2063")
+    def weak(text: str) -> bool:
+        return respected(text, "unused", [stop], False)
+
     if stop not in answer:
-        assert respected(answer, probe, False)
-        first = (answer + stop).find(stop)
-        assert respected(answer + stop, probe, False) == (first == len(answer))
+        assert weak(answer)
+        assert weak(answer + stop) == ((answer + stop).find(stop) == len(answer))
     else:
         at = answer.find(stop)
-        assert respected(answer[: at + len(stop)], probe, False)
-        assert not respected(answer[: at + len(stop)] + extra + stop + "x", probe, False)
+        assert weak(answer[: at + len(stop)])
+        assert not weak(answer[: at + len(stop)] + extra + stop + "x")
 
 
-@given(texts, texts)
-def test_the_echo_models_stop_rule_passes_the_judge(text: str, noise: str) -> None:
-    """What the reference echo models answer with a chosen stop string is judged respected and kept."""
+@given(texts)
+def test_the_echo_models_stop_rule_passes_the_judge(text: str) -> None:
+    """What the reference echo models answer to each probe's stop list is respected and kept."""
     probe, _ = pick(text)
     if probe is None:
         return
-    answer = apply_stop(text, [probe.stop])
-    assert respected(answer, probe, True)
-    assert answer.endswith(probe.stop)
-    if probe.later_stop is not None:
-        assert apply_stop(text, [probe.later_stop, probe.stop]) == answer
-    assert apply_stop(text, [probe.absent_stop]) == text
+    for stops in stop_lists(probe):
+        answer = apply_stop(text, stops)
+        assert respected(answer, text, stops, True)
+        assert answer.endswith(probe.stop)
+        assert first_stop(answer, stops) == (answer.find(probe.stop), probe.stop)
 
 
 @pytest.mark.parametrize("policy", ["include", "exclude"])
