@@ -63,11 +63,11 @@ def keys_seen(path: Path) -> list[str]:
 
 
 def assert_hidden(outcome, secrets: list[str]) -> None:
-    """None of the secrets, in any form, is in the terminal output or the JSON report."""
+    """None of the secrets, in any form, is in the terminal output, the JSON report or a snapshot."""
     assert secrets
     places = {"terminal output": outcome.text()}
-    if (outcome.path / "report.json").exists():
-        places["JSON report"] = (outcome.path / "report.json").read_text()
+    written = [outcome.path / "report.json", *outcome.path.glob("__snapshots__/**/*.json")]
+    places.update({str(f.relative_to(outcome.path)): f.read_text() for f in written if f.is_file()})
     for place, text in places.items():
         assert "mc-canary" not in text, place
         for secret in secrets:
@@ -106,6 +106,15 @@ def test_leaking_model_fails_masking_and_its_key_never_shows(mc) -> None:
     assert_hidden(outcome, [canary])
     report = {c["id"]: c for c in outcome.report()["targets"][0]["checks"]}
     assert "_identifying_params" in report[MASKING]["message"]
+
+
+def test_the_broken_variant_leaking_its_key_never_shows_the_canary(mc) -> None:
+    target = "reference_models.broken_checklist:LLMKeyInParams"
+    outcome = mc.run(f"--modelcheck={target}", "-rA", report=True)
+    assert outcome.failing(target) == {MASKING}
+    assert list(outcome.path.glob("__snapshots__/**/*.json"))
+    # Every canary starts with this prefix: its forms are in every form of the canary.
+    assert_hidden(outcome, ["mc-canary-api_key-"])
 
 
 def test_key_in_an_exception_message_is_caught_and_masked(mc) -> None:
