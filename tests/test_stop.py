@@ -4,11 +4,13 @@ of the pure rule (`checks.stop.respected`) and of the stop string chooser (`stop
 from __future__ import annotations
 
 import textwrap
+from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reference_models
 from modelcheck.checks.stop import cuts, first_stop, respected
 from modelcheck.observe.stopchoice import pick
 from modelcheck.records import StopProbe
@@ -99,6 +101,7 @@ NONDETERMINISTIC = '''
 import random
 
 from reference_models import EchoChatModel
+import reference_models
 from reference_models._echo import apply_stop
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
@@ -246,3 +249,33 @@ def test_stop_policy_is_per_target(mc, policy: str) -> None:
     outcome = mc.run(f"--modelcheck={ECHO_CHAT}", f"--modelcheck={EXCLUDES}", "-k", "stop-included")
     assert outcome.of(EXCLUDES) == {"stop-included": "passed"}
     assert outcome.of(ECHO_CHAT) == {"stop-included": "passed" if policy == "include" else "failed"}
+
+
+@pytest.mark.parametrize("name", ["EchoLLM", "EchoChatModel"])
+def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
+    """The whole observation (stop choice, the probes' stop lists, the judges) on random prompts."""
+    from modelcheck.catalog import by_id
+    from modelcheck.loading import LoadedTarget, model_kind
+    from modelcheck.observe import probes
+    from modelcheck.observe.observation import observe
+    from modelcheck.settings import TargetSettings
+
+    cls = getattr(reference_models, name)
+    kind = model_kind(cls)
+    assert kind is not None
+    checks = [by_id("stop-respected"), by_id("stop-included")]
+    needs = set().union(*(c.needs for c in checks))
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
+    def judged(prompt: str) -> None:
+        target = LoadedTarget(TargetSettings(f"reference_models:{name}"), kind, cls(), "class", cls)
+        with mock.patch.object(probes, "PROMPT", prompt):
+            obs = observe(target, needs)
+        verdicts = [c.judge(obs) for c in checks]
+        if obs.stop_probe is None:
+            assert {v.outcome for v in verdicts} == {"skipped"}
+        else:
+            assert [v.outcome for v in verdicts] == ["passed", "passed"], verdicts
+
+    judged()
