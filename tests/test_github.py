@@ -114,6 +114,29 @@ def test_zizmor_audits_the_action(tmp_path: Path) -> None:
     assert "template-injection" in result.stdout
 
 
+def test_the_documented_contributor_workflow_lints_clean(tmp_path: Path) -> None:
+    """The copy-paste workflow (docs/github.md, or the README once merged there) passes both linters."""
+    pattern = re.compile(r"```yaml\n(name: .*?)```", re.DOTALL)
+    documented = [
+        block
+        for doc in (ROOT / "README.md", ROOT / "docs" / "github.md")
+        if doc.is_file()
+        for block in pattern.findall(doc.read_text(encoding="utf-8"))
+        if "/modelcheck/.github/actions/modelcheck@" in block
+    ]
+    assert documented, "no contributor workflow found in README.md or docs/github.md"
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    pinned = "acme/modelcheck/.github/actions/modelcheck@" + "0" * 40 + " # v0.1.0"
+    for number, block in enumerate(documented):
+        text = block.replace("<owner>/modelcheck/.github/actions/modelcheck@<commit sha> # <version>", pinned)
+        (tmp_path / ".github" / "workflows" / f"documented{number}.yml").write_text(text)
+    result = lint(tool("actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    result = lint(tool("zizmor"), "--offline", "--no-progress", "--color=never", ".github", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+
+
 # --- the action's shell steps, run as the runner runs them ---------------------------------------
 
 
