@@ -60,6 +60,13 @@ def test_one_wrong_path_stands_out() -> None:
     assert agreed.agreeing == ("invoke", "ainvoke", "batch", "stream", "astream")
 
 
+def test_two_dissenting_paths_make_a_model_nondeterministic() -> None:
+    # A sampling model with few possible answers often has three or four paths agree by chance.
+    agreed = consensus(observe(abatch="something else", stream="a third answer"))
+
+    assert not agreed.deterministic
+
+
 def test_failed_and_wrong_typed_answers_do_not_vote() -> None:
     wrong_type = Call("ainvoke", outputs=[text_out(ANSWER, ok=False, type_name="Generation")])
     raised = failed_call("invoke", Failure("raised", "ValueError", "boom"))

@@ -112,8 +112,13 @@ def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool
         )
     rules.append("cut the answer at the first occurrence of any stop string")
     rule = "; ".join(rules)
+    seen = (
+        "text follows the stop string"
+        if first_stop(text, stops)
+        else "it is not the answer cut at a stop string"
+    )
     return (
-        f"{path} with stop={stops!r} gave {show(text)}: text follows the stop string{want}. "
+        f"{path} with stop={stops!r} gave {show(text)}: {seen}{want}. "
         f"{rule[0].upper() + rule[1:]}. {'' if det else NONDET}"
     ).strip()
 
