@@ -47,7 +47,7 @@ def plan_canaries(target: LoadedTarget, fields: list[FieldInfo]) -> CanaryPlan:
     if not found and not env:
         return CanaryPlan(None, [], {}, "the model has no secret field and no secret_env", real)
     with patched_env(env):
-        model, note = rebuild(target, found, values)
+        model, note = rebuild(target, found, values, real)
     return CanaryPlan(model, [*values.values(), *env.values()], env, note, real)
 
 
@@ -63,13 +63,21 @@ def real_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...])
     return out
 
 
-def rebuild(target: LoadedTarget, found: list[FieldInfo], values: dict[str, str]) -> tuple[Any, str | None]:
-    """The target rebuilt with canaries, or None and the reason it could not be."""
+def rebuild(
+    target: LoadedTarget, found: list[FieldInfo], values: dict[str, str], real: list[str] | None = None
+) -> tuple[Any, str | None]:
+    """The target rebuilt with canaries, or None and the reason it could not be.
+
+    An instance's own field values are carried over, except those that hold a real secret: an SDK
+    client its validator built from the real key (ChatOpenAI's `client`, `root_client`...) would
+    make the canary instance call with the real key, and the canary would never reach a request.
+    """
     cls = target.model_class
     if target.origin == "class":
         base = dict(target.settings.params)
     else:
-        base = {name: getattr(target.model, name) for name in target.model.model_fields_set}
+        own = {name: getattr(target.model, name) for name in target.model.model_fields_set}
+        base = {name: value for name, value in own.items() if not holds_secret(value, real)}
     base = {k: v for k, v in base.items() if k not in values}
     errors: list[str] = []
     for use_alias in (False, True):
@@ -82,6 +90,32 @@ def rebuild(target: LoadedTarget, found: list[FieldInfo], values: dict[str, str]
         f"{cls.__qualname__} could not be rebuilt with canary secrets ({errors[-1]}), so "
         "masking could not be observed"
     )
+
+
+def holds_secret(value: Any, secrets: list[str] | None, depth: int = 4) -> bool:
+    """Whether `value`, or an attribute, item or value of it a few levels down, is one of `secrets`."""
+    if not secrets:
+        return False
+    seen: set[int] = set()
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo and len(seen) < 5000:
+        item, level = todo.pop()
+        if isinstance(item, str):
+            if item in secrets:
+                return True
+            continue
+        if id(item) in seen or level >= depth or isinstance(item, (bytes, int, float, bool, type(None))):
+            continue
+        seen.add(id(item))
+        if hasattr(item, "get_secret_value"):
+            todo.append((item.get_secret_value(), level + 1))
+        elif isinstance(item, dict):
+            todo.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            todo.extend((v, level + 1) for v in item)
+        else:
+            todo.extend((v, level + 1) for v in getattr(item, "__dict__", {}).values())
+    return False
 
 
 @contextmanager
