@@ -95,7 +95,7 @@ def test_terminal_block_after_a_run(mc: Modelcheck) -> None:
             f"{BROKEN} (chat model): * passed, 1 failed, 1 skipped; * model calls",
             "  Runnable surface * invoke * ainvoke * batch * abatch * stream * astream",
             "  Stop tokens * stop-respected * stop-included",
-            "    * stop-respected: invoke with stop * gave *",
+            "    * stop-respected: invoke with stop=* gave *",
             "    * stop-included: stop is not respected (see stop-respected), so inclusion cannot be judged.",
         ]
     )
@@ -139,6 +139,6 @@ def test_markdown_file_step_summary_and_annotations(
     assert summary.read_text(encoding="utf-8") == "earlier step\n" + written
     outcome.result.stdout.fnmatch_lines(
         [
-            f"::error title=stop-respected ({BROKEN.replace(':', '%3A')})::invoke with stop *",
+            f"::error title=stop-respected ({BROKEN.replace(':', '%3A')})::invoke with stop=*",
         ]
     )

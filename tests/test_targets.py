@@ -76,7 +76,7 @@ def usage_error(outcome: Outcome) -> str:
         (
             "mymodel:RETRIES",
             {"mymodel": "RETRIES = 3\n"},
-            "ERROR: modelcheck: target 'mymodel:RETRIES' is a int, not a model. A target is *",
+            "ERROR: modelcheck: target 'mymodel:RETRIES' is an int, not a model. A target is *",
         ),
         (
             "mymodel:Half",
