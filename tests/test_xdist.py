@@ -8,6 +8,7 @@ reports: the controller aggregates the workers' reports and is the only one to w
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 
@@ -26,9 +27,8 @@ ARGS = (
     "-p", "no:langsmith_plugin", "-p", "no:hypothesispytest",
     f"--modelcheck={LLM}", f"--modelcheck={BROKEN}",
 )  # fmt: skip
-# Every call of report_json.write, by the process that made it: the controller or a worker.
+# Which processes loaded this conftest, and which of them called report_json.write.
 WRITES_LOG = """
-import os
 from pathlib import Path
 
 import modelcheck.report_json
@@ -38,10 +38,13 @@ LOG = Path(__file__).with_name("writes.log")
 
 def pytest_configure(config):
     original = modelcheck.report_json.write
+    who = config.workerinput["workerid"] if hasattr(config, "workerinput") else "controller"
+    with LOG.open("a") as log:
+        log.write(f"configured-{who}\\n")
 
     def write(run, path):
         with LOG.open("a") as log:
-            log.write(os.environ.get("PYTEST_XDIST_WORKER", "controller") + "\\n")
+            log.write(f"wrote-{who}\\n")
         original(run, path)
 
     modelcheck.report_json.write = write
@@ -77,6 +80,8 @@ def without_durations(text: str) -> str:
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str, *args: str) -> Run:
     path = pytester.path
     (path / "writes.log").write_text("")
+    for var in [v for v in os.environ if v.startswith("PYTEST_XDIST_")]:
+        monkeypatch.delenv(var)  # when this test itself runs in an xdist worker
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(path / f"{name}-summary.md"))
     result = pytester.runpytest(
@@ -87,7 +92,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str, *
         (path / f"{name}.json").read_text(encoding="utf-8"),
         (path / f"{name}.md").read_text(encoding="utf-8"),
         (path / f"{name}-summary.md").read_text(encoding="utf-8"),
-        (path / "writes.log").read_text().split(),
+        sorted((path / "writes.log").read_text().split()),
     )
 
 
@@ -120,4 +125,5 @@ def test_two_workers_report_what_a_serial_run_reports(
     assert f"### `{BROKEN}` (chat model)" in serial.markdown
     # Written once, by the controller: a worker writing too would append to the summary again.
     assert (serial.summary, xdist.summary) == (serial.markdown, xdist.markdown)
-    assert (serial.writes, xdist.writes) == (["controller"], ["controller"])
+    assert serial.writes == ["configured-controller", "wrote-controller"]
+    assert xdist.writes == ["configured-controller", "configured-gw0", "configured-gw1", "wrote-controller"]
