@@ -82,6 +82,13 @@ class Modelcheck:
         return Outcome(result, self.pytester.path)
 
 
+@pytest.fixture(autouse=True)
+def _outer_run_stays_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs must not see the outer run's xdist or GitHub variables (or act on them)."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def mc(pytester: pytest.Pytester) -> Modelcheck:
     return Modelcheck(pytester)
