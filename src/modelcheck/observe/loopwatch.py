@@ -3,7 +3,11 @@
 A native async model neither sends its work to a thread pool (`run_in_executor`, `to_thread`) nor
 holds the loop in a blocking call. Hand-offs are caught by wrapping the loop's `run_in_executor`;
 stalls by a heartbeat task on the loop and a watchdog thread that, while the heartbeat is late,
-samples the loop thread's stack and counts only samples that are inside the model's own code.
+samples the loop thread's stack. A sample counts only when the model's own code is on that stack
+and the thread is not merely waiting for the interpreter lock (on Linux the kernel says where it
+sleeps: `time.sleep` is `hrtimer_nanosleep`, a socket read a poll or socket wait, the interpreter
+lock a futex), so other busy threads or processes cannot make a correct model look blocking. The
+time of the counted samples is added up per probe, which catches a short block per chunk too.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from typing import Any
 from modelcheck.records import ExecutorCall, LoopStall
 
 TICK_S = 0.005
-LATE_S = 0.03
-SAMPLE_S = 0.01
+LATE_S = 0.02
+SAMPLE_S = 0.005
 MIN_STALL_S = 0.1
 MIN_SAMPLES = 3
 
@@ -40,6 +44,7 @@ class LoopWatch:
         self.stalls: list[LoopStall] = []
         self._last_tick = time.perf_counter()
         self._loop_thread: int | None = None
+        self._loop_native_id: int | None = None
         self._stop = threading.Event()
         self._watching = False
 
@@ -65,6 +70,7 @@ class LoopWatch:
     async def watch(self, coro: Any) -> tuple[Any, list[LoopStall]]:
         """Run `coro` alone on the loop with the heartbeat and the watchdog on."""
         self._loop_thread = threading.get_ident()
+        self._loop_native_id = threading.get_native_id()
         self.stalls = []
         self._stop.clear()
         beat = asyncio.ensure_future(self._heartbeat())
@@ -83,25 +89,26 @@ class LoopWatch:
             await asyncio.sleep(TICK_S)
 
     def _watchdog(self) -> None:
-        start: float | None = None
-        samples = 0
-        where = ""
+        blocked, samples = 0.0, 0
+        spots: dict[str, float] = {}
+        previous = time.perf_counter()
         while not self._stop.wait(SAMPLE_S):
             now = time.perf_counter()
-            late = now - self._last_tick > LATE_S
-            spot = self._model_frame() if late else None
-            if spot is None:
-                self._close(start, samples, where, now)
-                start, samples = None, 0
-                continue
-            if start is None:
-                start, where = self._last_tick, spot
-            samples += 1
-        self._close(start, samples, where, time.perf_counter())
+            spot = self._model_block() if now - self._last_tick > LATE_S else None
+            if spot is not None:
+                blocked += now - previous
+                samples += 1
+                spots[spot] = spots.get(spot, 0.0) + now - previous
+            previous = now
+        if samples >= MIN_SAMPLES and blocked >= MIN_STALL_S:
+            self.stalls.append(LoopStall(round(blocked, 3), max(spots, key=spots.__getitem__)))
 
-    def _close(self, start: float | None, samples: int, where: str, now: float) -> None:
-        if start is not None and samples >= MIN_SAMPLES and now - start >= MIN_STALL_S:
-            self.stalls.append(LoopStall(round(now - start, 3), where))
+    def _model_block(self) -> str | None:
+        """Where the model's code holds the loop thread in a blocking call, or None."""
+        spot = self._model_frame()
+        if spot is None or waiting_for_lock(self._loop_native_id):
+            return None
+        return spot
 
     def _model_frame(self) -> str | None:
         frame = sys._current_frames().get(self._loop_thread or -1)
@@ -111,6 +118,17 @@ class LoopWatch:
                 return f"{_spot(frame)} (blocked in {_spot(top)})" if top is not frame else _spot(frame)
             frame = frame.f_back
         return None
+
+
+def waiting_for_lock(native_id: int | None) -> bool:
+    """True when the kernel says the thread sleeps on a futex (the interpreter lock), not a real call."""
+    if native_id is None:
+        return False
+    try:
+        with open(f"/proc/self/task/{native_id}/wchan", encoding="ascii") as handle:
+            return "futex" in handle.read()
+    except OSError:
+        return False
 
 
 def _in_modules(frame: FrameType, modules: tuple[str, ...]) -> bool:
