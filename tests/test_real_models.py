@@ -233,11 +233,8 @@ FAKES: dict[str, dict[str, Pin]] = {
         stop_respected=failed(
             "text follows the stop string",
             "_generate ignores `stop` (it returns the input message whole)",
-            wrong="modelcheck skips it: 'no stop string could be chosen: invoke gave no usable text' "
-            "(stopchoice.choose_stop takes no text from a wrong-typed answer), so the ignored stop is "
-            "a missed gap",
         ),
-        stop_included=skipped("no stop string could be chosen"),
+        stop_included=skipped("stop is not respected (see stop-respected)"),
         secret_fields=skipped(NO_CREDENTIAL),
         secret_masking=skipped(NO_SECRET),
         identifying_params=failed(f"{NO_MODEL_NAME} (its keys: none)", "no _identifying_params"),
@@ -311,12 +308,6 @@ STOP_EXCLUDED = failed(
     "the OpenAI API returns the text before the stop sequence, without it",
 )
 UNDOCUMENTED = "these init fields are undocumented: "
-GET_PLATFORM = (
-    "the only hand-off is the openai SDK's one-time `asyncify(get_platform)()` on a client's first "
-    "async request (openai/_base_client.py), not the model's call: modelcheck fails native-async "
-    "naming get_platform"
-)
-
 OPENAI: dict[str, dict[str, Pin]] = {
     "chat": pins(
         stream_callbacks=passed(
@@ -346,7 +337,9 @@ OPENAI: dict[str, dict[str, Pin]] = {
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked openai_api_key"),
         secret_masking=passed("a canary in openai_api_key stayed hidden everywhere"),
-        native_async=Pin("passed", wrong=GET_PLATFORM),
+        # The openai SDK's one-time `asyncify(get_platform)()` on a client's first async request
+        # (openai/_base_client.py) is set-up that abatch does not repeat, so it is not counted.
+        native_async=passed(),
         docs=failed(
             UNDOCUMENTED + "BaseOpenAI.client, BaseOpenAI.async_client, BaseOpenAI.openai_proxy, "
             "BaseOpenAI.default_headers, BaseOpenAI.default_query.",
@@ -460,17 +453,7 @@ def test_a_key_shown_by_the_401_error_is_found(leaky_run: tuple[dict[str, Any], 
 @pytest.mark.parametrize(
     "target",
     [
-        pytest.param(
-            "chat",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the canary ChatOpenAI's ainvoke raises 'RuntimeError: Event loop is closed' before "
-                "any request: langchain-openai caches one default httpx.AsyncClient per base_url "
-                "(chat_models/_client_utils.py, lru_cache), whose pooled connections belong to the "
-                "event loop of the real instance's observation, and modelcheck observes the canary "
-                "instance on a new loop (observe/observation.py _observe_canary: a second ProbeRunner)",
-            ),
-        ),
+        "chat",
         "text",
     ],
 )

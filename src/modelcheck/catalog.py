@@ -117,7 +117,7 @@ CATALOG: tuple[Check, ...] = (
         "ainvoke is natively async",
         "Native async",
         native_async.judge_native,
-        frozenset({"ainvoke"}),
+        frozenset({"ainvoke", "abatch"}),
     ),
     Check(
         "native-async-stream",

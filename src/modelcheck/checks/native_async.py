@@ -23,7 +23,7 @@ def judge_native(obs: Observation) -> Verdict:
             f"{obs.facts.class_name} does not override {' or '.join(methods)}, so ainvoke runs {sync} "
             f"in a thread pool. Implement `async def {methods[0]}` with the provider's async client."
         )
-    return _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0])
+    return _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0], later=obs.calls.get("abatch"))
 
 
 def judge_native_stream(obs: Observation) -> Verdict:
@@ -39,13 +39,27 @@ def judge_native_stream(obs: Observation) -> Verdict:
     return _judge_run(obs.calls.get("astream"), "astream", "_astream")
 
 
-def _judge_run(call: Call | None, name: str, method: str) -> Verdict:
+def recurring(call: Call, later: Call | None) -> list[str]:
+    """The functions `call` sent to a thread pool, less one-time set-up that a later call did not repeat.
+
+    An SDK may detect its platform in a thread on its first async request (openai does); that is
+    not the model's async path. Without a later call to compare with, every hand-off counts.
+    """
+    handed = list(dict.fromkeys(e.function for e in call.executor_calls))
+    if later is None or not later.ok:
+        return handed
+    again = {e.function for e in later.executor_calls}
+    return [f for f in handed if f in again]
+
+
+def _judge_run(call: Call | None, name: str, method: str, later: Call | None = None) -> Verdict:
     verdict = call_failed(call, name)
     if verdict:
         return verdict
     assert call is not None
-    if call.executor_calls:
-        funcs = ", ".join(dict.fromkeys(e.function for e in call.executor_calls))
+    handed = recurring(call, later)
+    if handed:
+        funcs = ", ".join(handed)
         return failed(
             f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
             f"`{method}` is not natively async. Await the provider's async client instead."

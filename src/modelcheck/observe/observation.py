@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck.loading import LoadedTarget
-from modelcheck.observe.canary import CanaryPlan, patched_env, plan_canaries, static_surfaces
+from modelcheck.observe.canary import patched_env, plan_canaries, static_surfaces
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
+from modelcheck.observe.loopthread import LoopThread
+from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
@@ -43,43 +45,47 @@ def observe(target: LoadedTarget, needs: set[str]) -> Observation:
     obs.canaries, obs.canary_note = plan.canaries, plan.note
     obs.real_secrets = plan.real_secrets
     model = plan.model if plan.main_is_canary else target.model
-    with patched_env(plan.env if plan.main_is_canary else {}):
-        _observe_model(obs, model, target, needs, masked=plan.main_is_canary)
-    if not plan.main_is_canary and plan.model is not None and "canary" in needs:
-        with patched_env(plan.env):
-            _observe_canary(obs, plan, target)
+    # One loop for the whole observation: clients (e.g. a cached httpx.AsyncClient) bind to a loop.
+    loop = LoopThread()
+    watch = LoopWatch(loop.loop, model_modules(target))
+    loop.loop.call_soon_threadsafe(watch.install)
+
+    def runner(instance: Any) -> ProbeRunner:
+        return ProbeRunner(
+            ProbeContext(instance, target.kind, Sequencer(), []), target.settings.timeout, loop, watch
+        )
+
+    try:
+        with patched_env(plan.env if plan.main_is_canary else {}):
+            _observe_model(obs, runner(model), needs, masked=plan.main_is_canary)
+        if not plan.main_is_canary and plan.model is not None and "canary" in needs:
+            with patched_env(plan.env):
+                _observe_canary(obs, runner(plan.model))
+    finally:
+        loop.close()
     return obs
 
 
-def _observe_model(obs: Observation, model: Any, target: LoadedTarget, needs: set[str], masked: bool) -> None:
-    ctx = ProbeContext(model, target.kind, Sequencer(), [])
-    runner = ProbeRunner(ctx, target.settings.timeout, model_modules(target))
-    try:
-        wanted = [n for n in sorted(needs) if _applies(n, obs)]
-        obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE]))
-        if any(n in STOP_PROBES for n in needs):
-            ctx.stop, obs.stop_probe_error = choose_stop(obs)
-            obs.stop_probe = ctx.stop
-        later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
-        obs.calls.update(runner.run(later))
-    finally:
-        runner.close()
+def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], masked: bool) -> None:
+    ctx = runner.ctx
+    wanted = [n for n in sorted(needs) if _applies(n, obs)]
+    obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE]))
+    if any(n in STOP_PROBES for n in needs):
+        ctx.stop, obs.stop_probe_error = choose_stop(obs)
+        obs.stop_probe = ctx.stop
+    later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
+    obs.calls.update(runner.run(later))
     if masked:
         obs.surfaces.extend(ctx.surfaces)
-        obs.surfaces.extend(static_surfaces(model))
+        obs.surfaces.extend(static_surfaces(ctx.model))
 
 
-def _observe_canary(obs: Observation, plan: CanaryPlan, target: LoadedTarget) -> None:
-    ctx = ProbeContext(plan.model, target.kind, Sequencer(), [])
-    runner = ProbeRunner(ctx, target.settings.timeout, model_modules(target))
-    try:
-        calls = runner.run(list(CANARY_PROBES))
-    finally:
-        runner.close()
+def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:
+    calls = runner.run(list(CANARY_PROBES))
     for name, call in calls.items():
         obs.calls[f"canary_{name}"] = call
-    obs.surfaces.extend(ctx.surfaces)
-    obs.surfaces.extend(static_surfaces(plan.model))
+    obs.surfaces.extend(runner.ctx.surfaces)
+    obs.surfaces.extend(static_surfaces(runner.ctx.model))
 
 
 def _applies(name: str, obs: Observation) -> bool:

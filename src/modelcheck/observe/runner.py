@@ -26,12 +26,11 @@ def _attempted(call: Call) -> int:
 class ProbeRunner:
     """Runs named probes against one model and returns finished, frozen `Call` records."""
 
-    def __init__(self, ctx: ProbeContext, timeout: float, model_modules: tuple[str, ...]) -> None:
+    def __init__(self, ctx: ProbeContext, timeout: float, loop: LoopThread, watch: LoopWatch) -> None:
         self.ctx = ctx
         self.timeout = timeout
-        self.loop = LoopThread()
-        self.watch = LoopWatch(self.loop.loop, model_modules)
-        self.loop.loop.call_soon_threadsafe(self.watch.install)
+        self.loop = loop
+        self.watch = watch
         self.started: set[str] = set()
         self.done: set[str] = set()
 
@@ -53,9 +52,6 @@ class ProbeRunner:
             if thread.is_alive():
                 abandon(thread)
         return {name: self._finish(call, name in done, name in started) for name, call in calls.items()}
-
-    def close(self) -> None:
-        self.loop.close()
 
     def _start_thread(self, call: Call, done: set[str]) -> tuple[str, Any]:
         fn = SYNC_PROBES[call.probe]

@@ -10,10 +10,18 @@ ABSENT = "\u2063modelcheck-absent-stop\u2063"
 
 def choose_stop(obs: Observation) -> tuple[StopProbe | None, str | None]:
     agreed = consensus(obs)
-    base = agreed.text if agreed.deterministic else probe_text(obs.calls.get("invoke"))
+    base = agreed.text if agreed.deterministic else _invoke_text(obs)
     if base is None:
         return None, "invoke gave no usable text to choose a stop string from"
     return pick(base)
+
+
+def _invoke_text(obs: Observation) -> str | None:
+    """invoke's text, even of a wrongly typed answer: its stop handling is worth probing too."""
+    call = obs.calls.get("invoke")
+    if call is None or not call.ok or call.output is None:
+        return None
+    return probe_text(call) or call.output.text
 
 
 def pick(text: str) -> tuple[StopProbe | None, str | None]:
