@@ -159,10 +159,15 @@ def _skip(value: Any, where: str, ids: tuple[str, ...]) -> dict[str, Any]:
     return {"skip": tuple(names)}
 
 
+MAX_TIMEOUT = 86400.0
+
+
 def _timeout(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    # TOML has inf and nan; neither (nor a huge number) makes a deadline threads and loops accept.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT:
         raise usage_error(
-            f"{where} timeout is {value!r}; it must be a positive number of seconds per model call."
+            f"{where} timeout is {value!r}; it must be a positive number of seconds per model call. "
+            f"It can be at most {MAX_TIMEOUT:g} (a day)."
         )
     return {"timeout": float(value)}
 
