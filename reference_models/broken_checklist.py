@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models.llms import LLM
+from langchain_core.language_models.llms import LLM, BaseLLM
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult, GenerationChunk
 from pydantic import Field, SecretStr
 
-from reference_models._echo import apply_stop, pieces
+from reference_models._echo import pieces
 from reference_models.echo_chat import EchoChatModel
 from reference_models.echo_llm import EchoLLM
 
@@ -218,45 +218,10 @@ class ChatBlockingAstream(EchoChatModel):
             yield chunk
 
 
-class LLMNoAstream(LLM):
-    """Fails `native-async-stream`: has `_stream` but no `_astream`, so astream uses a thread pool.
+class LLMNoAstream(EchoLLM):
+    """Fails `native-async-stream`: has `_stream` but not `_astream`, so astream uses a thread pool."""
 
-    Otherwise it is the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
-    """
-
-    model_name: str = "echo-1"
-    """Name of the model, reported in `_identifying_params`."""
-
-    @property
-    def _llm_type(self) -> str:
-        return "echo-llm-no-astream"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": self.model_name}
-
-    def _call(
-        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
-    ) -> str:
-        return apply_stop(prompt, stop)
-
-    async def _acall(
-        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
-    ) -> str:
-        return apply_stop(prompt, stop)
-
-    def _stream(
-        self,
-        prompt: str,
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[GenerationChunk]:
-        for piece in pieces(apply_stop(prompt, stop)):
-            chunk = GenerationChunk(text=piece)
-            if run_manager:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
-            yield chunk
+    _astream = BaseLLM._astream  # core's fallback: `_stream` in a thread pool, chunk by chunk
 
 
 class ChatUndocumented(EchoChatModel):

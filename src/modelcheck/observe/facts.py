@@ -49,11 +49,16 @@ def gather_facts(model: Any, kind: Kind) -> Facts:
 
 
 def owner_of(cls: type[Any], name: str) -> str | None:
-    """The module of the class that defines `name`, or None if only LangChain's bases do."""
+    """Where the `name` a model uses is defined, or None if it is LangChain's own.
+
+    The function's own module decides, not the class it sits on, so `_astream = BaseLLM._astream`
+    in a model class is still core's thread-pool fallback.
+    """
     for klass in cls.__mro__:
         if name in vars(klass):
-            module = klass.__module__
-            return None if is_framework(module) else f"{module}.{klass.__qualname__}"
+            attr = vars(klass)[name]
+            module = getattr(getattr(attr, "__func__", attr), "__module__", None) or klass.__module__
+            return None if is_framework(module) else f"{klass.__module__}.{klass.__qualname__}"
     return None
 
 
