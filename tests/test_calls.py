@@ -1,0 +1,129 @@
+"""The call budget: the whole catalog costs a model at most 16 calls, and `calls` reports them honestly.
+
+Model authors point modelcheck at paid APIs, so this is a count, not a timing (timings live in
+benchmarks/). The counting models below append one line to a file each time the model's own code
+is entered, which is what a provider bills; the JSON report's `calls` must say the same number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Modelcheck
+
+from modelcheck.catalog import checks_for
+
+BUDGET = 16
+REFERENCE = {"reference_models:EchoLLM": "llm", "reference_models:EchoChatModel": "chat"}
+
+COUNTING = '''
+import os
+
+from reference_models import EchoChatModel, EchoLLM
+
+
+def count(kind):
+    with open(os.environ["MODELCHECK_COUNT_FILE"], "a", encoding="utf-8") as handle:
+        handle.write(kind + "\\n")
+
+
+class CountingLLM(EchoLLM):
+    """The reference text model, counting every model call (https://example.com/api)."""
+
+    def _call(self, prompt, stop=None, run_manager=None, **kwargs):
+        count("llm")
+        return super()._call(prompt, stop, run_manager, **kwargs)
+
+    async def _acall(self, prompt, stop=None, run_manager=None, **kwargs):
+        count("llm")
+        return await super()._acall(prompt, stop, run_manager, **kwargs)
+
+    def _stream(self, prompt, stop=None, run_manager=None, **kwargs):
+        count("llm")
+        yield from super()._stream(prompt, stop, run_manager, **kwargs)
+
+    async def _astream(self, prompt, stop=None, run_manager=None, **kwargs):
+        count("llm")
+        async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
+            yield chunk
+
+
+class CountingChat(EchoChatModel):
+    """The reference chat model, counting every model call (https://example.com/api)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        count("chat")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        count("chat")
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        count("chat")
+        yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+    async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
+        count("chat")
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            yield chunk
+'''
+COUNTED = {"mymodel:CountingLLM": "llm", "mymodel:CountingChat": "chat"}
+
+
+def reported_calls(outcome: object) -> dict[str, int]:
+    return {t["target"]: t["calls"] for t in outcome.report()["targets"]}  # type: ignore[attr-defined]
+
+
+def test_reference_models_run_the_whole_catalog_within_the_budget(mc: Modelcheck) -> None:
+    outcome = mc.run("--modelcheck", report=True)
+
+    calls = reported_calls(outcome)
+    assert set(calls) == set(REFERENCE)
+    for target, kind in REFERENCE.items():
+        # Every check ran and passed: the budget is not met by skipping checks.
+        assert outcome.of(target) == {c.id: "passed" for c in checks_for(kind)}  # type: ignore[arg-type]
+        assert 0 < calls[target] <= BUDGET, f"{target}: {calls[target]} model calls"
+        outcome.result.stdout.fnmatch_lines([f"*{target} *: * passed; {calls[target]} model calls"])
+
+
+@pytest.mark.parametrize(
+    "xdist",
+    # Under xdist each worker observes the targets whose checks it runs: `--dist loadscope` keeps a
+    # target's checks on one worker (its scope is `modelcheck::<target>`), so it is observed once.
+    [(), ("-n", "2", "--dist", "loadscope")],
+    ids=["serial", "xdist-loadscope"],
+)
+def test_reported_calls_are_the_calls_the_model_saw(
+    mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdist: tuple[str, ...]
+) -> None:
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("MODELCHECK_COUNT_FILE", str(counts))
+    mc.model(COUNTING)
+
+    outcome = mc.run(*(f"--modelcheck={t}" for t in COUNTED), *xdist, report=True)
+
+    seen = counts.read_text(encoding="utf-8").splitlines()
+    calls = reported_calls(outcome)
+    outcomes = {t["target"]: {c["outcome"] for c in t["checks"]} for t in outcome.report()["targets"]}
+    for target, kind in COUNTED.items():
+        assert outcomes[target] == {"passed"}, outcome.text()
+        assert calls[target] == seen.count(kind) <= BUDGET, (target, calls[target], seen.count(kind))
+
+
+def test_a_subset_of_checks_makes_fewer_calls(
+    mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Observe once, for the selected checks only: `-k invoke` does not pay for streams and events."""
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("MODELCHECK_COUNT_FILE", str(counts))
+    mc.model(COUNTING)
+
+    outcome = mc.run(
+        "--modelcheck=mymodel:CountingChat", "-k", "secret-fields or identifying-params", report=True
+    )
+
+    assert outcome.of("mymodel:CountingChat") == {"secret-fields": "passed", "identifying-params": "passed"}
+    seen = counts.read_text(encoding="utf-8").splitlines() if counts.exists() else []
+    assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) == 0
