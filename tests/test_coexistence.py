@@ -1,0 +1,108 @@
+"""modelcheck and langchain-tests in one environment: one resolver solution, both load in one run.
+
+langchain-tests pins syrupy<6 and pytest-asyncio>=1.3; modelcheck must fit inside those pins, and
+its hooks must not clash with the plugins langchain-tests brings (syrupy, pytest-benchmark,
+pytest-socket, pytest-recording, pytest-codspeed). This installs both from the package index into
+a fresh virtual environment, so it needs the network and takes about a minute: it runs only when
+MODELCHECK_SLOW=1 (or `nox -s coexistence`), and is skipped, saying so, otherwise.
+
+    MODELCHECK_SLOW=1 python -m pytest -p no:cacheprovider tests/test_coexistence.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGCHAIN_TESTS = "langchain-tests==1.1.9"
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("MODELCHECK_SLOW") != "1",
+    reason="installs langchain-tests from the package index into a fresh venv (about a minute); "
+    "run it with MODELCHECK_SLOW=1 or `nox -s coexistence`",
+)
+
+STANDARD_TESTS = '''
+"""langchain-tests' standard unit tests on the reference chat model, as a partner package runs them."""
+
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from reference_models import EchoChatModel
+
+
+class TestEchoChatModel(ChatModelUnitTests):
+    @property
+    def chat_model_class(self):
+        return EchoChatModel
+
+    @property
+    def returns_usage_metadata(self):
+        return False
+'''
+PYPROJECT = """
+[tool.pytest.ini_options]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
+filterwarnings = ["error::pytest.PytestWarning", "ignore::pytest.PytestUnraisableExceptionWarning"]
+"""
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COVERAGE_"))}
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with langchain-tests and this checkout installed by one pip command."""
+    home = tmp_path_factory.mktemp("coexist")
+    venv.create(home / "venv", with_pip=True)
+    python = home / "venv" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    installed = run(python, "-m", "pip", "install", "--quiet", LANGCHAIN_TESTS, str(ROOT))
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return python
+
+
+def test_one_resolver_solution(both: Path) -> None:
+    checked = run(both, "-m", "pip", "check")
+
+    assert checked.returncode == 0, checked.stdout
+    assert "No broken requirements found." in checked.stdout
+    versions = run(both, "-c", "import syrupy, langchain_tests, modelcheck; print(modelcheck.__version__)")
+    assert versions.returncode == 0, versions.stderr
+
+
+def test_both_load_in_one_run_without_hook_clashes(both: Path, tmp_path: Path) -> None:
+    (tmp_path / "test_standard.py").write_text(textwrap.dedent(STANDARD_TESTS).lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.lstrip(), encoding="utf-8")
+    args = ("-m", "pytest", "-p", "no:cacheprovider", "--modelcheck=reference_models:EchoChatModel")
+
+    collected = run(both, *args, "--co", "-q", "test_standard.py", cwd=tmp_path)
+    ran = run(both, *args, "-v", "--snapshot-update", "-rs", "test_standard.py", cwd=tmp_path)
+
+    for result in (collected, ran):
+        output = result.stdout + result.stderr
+        for bad in ("INTERNALERROR", "PluginValidationError", "Traceback", "unrecognized arguments"):
+            assert bad not in output, output
+    assert collected.returncode == 0, collected.stdout
+    plugins = next(line for line in ran.stdout.splitlines() if line.startswith("plugins:"))
+    for plugin in ("modelcheck-", "syrupy-5.", "benchmark-", "socket-", "asyncio-"):
+        assert plugin in plugins, plugins
+    assert "test_standard.py::TestEchoChatModel::test_init" in collected.stdout
+    assert "modelcheck::reference_models:EchoChatModel::invoke" in collected.stdout
+
+    assert ran.returncode == 0, ran.stdout
+    lines = ran.stdout.splitlines()
+    assert any(line.startswith("test_standard.py::TestEchoChatModel::test_init PASSED") for line in lines)
+    checks = [line for line in lines if line.startswith("modelcheck::reference_models:EchoChatModel::")]
+    assert checks and all(" PASSED" in line for line in checks), checks
+    assert "reference_models:EchoChatModel (chat model): " in ran.stdout  # the checklist block
