@@ -35,3 +35,34 @@ def core03(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.install("langchain-core>=0.3,<0.4", "syrupy>=5,<6")
     session.run("pytest", "-p", "no:cacheprovider", *EVENT_TESTS)
+
+
+# The whole test suite on the corners of the support matrix: langchain-core 0.3 and 1.x (each the
+# newest of its line), syrupy 5 (what langchain-tests allows) and 7, pydantic 2 (the newest).
+#
+#     nox -s suite                                  # all four corners
+#     nox -s "suite(core='0.3', syrupy='5')"        # one of them
+#     nox -s suite -- -n 2 -x                       # extra pytest arguments after --
+#     nox -s coexistence                            # langchain-tests beside modelcheck (network)
+CORE = {"0.3": "langchain-core>=0.3,<0.4", "1": "langchain-core>=1,<2"}
+SYRUPY_MAJOR = {"5": "syrupy>=5,<6", "7": "syrupy>=7,<8"}
+VERSIONS = (
+    "from importlib.metadata import version as v; "
+    "print(', '.join(f'{p} {v(p)}' for p in ('langchain-core', 'syrupy', 'pydantic', 'pytest')))"
+)
+
+
+@nox.session(python="3.11", default=False)
+@nox.parametrize("syrupy", list(SYRUPY_MAJOR))
+@nox.parametrize("core", list(CORE))
+def suite(session: nox.Session, core: str, syrupy: str) -> None:
+    session.install("-e", ".[test]")
+    session.install("--upgrade", CORE[core], SYRUPY_MAJOR[syrupy], "pydantic>=2,<3")
+    session.run("python", "-c", VERSIONS)
+    session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def coexistence(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/test_coexistence.py", env={"MODELCHECK_SLOW": "1"})

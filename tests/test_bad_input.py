@@ -298,7 +298,7 @@ ODD = (
 
 
 class Megabyte(EchoChatModel):
-    """Answers with 1 MB of text, streamed in 64 KB chunks; `stream` loses the last one
+    """Answers with 1 MB of text, streamed in 64 KB chunks; `stream` without stop loses the last ones
     (https://example.com/api)."""
 
     def _answer(self, messages, stop):
@@ -319,7 +319,8 @@ class Megabyte(EchoChatModel):
             yield chunk
 
     def stream(self, input, config=None, *, stop=None, **kwargs):
-        yield from list(super().stream(input, config, stop=stop, **kwargs))[:-2]
+        chunks = list(super().stream(input, config, stop=stop, **kwargs))
+        yield from chunks if stop else chunks[:-2]
 
 
 class OddText(EchoChatModel):
@@ -347,10 +348,11 @@ class OddTextLLM(EchoLLM):
 
 
 class OddTextLosesAChunk(OddText):
-    """`stream` loses its last chunk (https://example.com/api)."""
+    """`stream` without stop loses its last chunks (https://example.com/api)."""
 
     def stream(self, input, config=None, *, stop=None, **kwargs):
-        yield from list(super().stream(input, config, stop=stop, **kwargs))[:-2]
+        chunks = list(super().stream(input, config, stop=stop, **kwargs))
+        yield from chunks if stop else chunks[:-2]
 
 
 class Empty(EchoChatModel):

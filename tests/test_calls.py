@@ -1,8 +1,11 @@
 """The call budget: the whole catalog costs a model at most 16 calls, and `calls` reports them honestly.
 
 Model authors point modelcheck at paid APIs, so this is a count, not a timing (timings live in
-benchmarks/). The counting models below append one line to a file each time the model's own code
-is entered, which is what a provider bills; the JSON report's `calls` must say the same number.
+benchmarks/). The counting models below note each time the model's own code is entered, which is
+what a provider bills, and a conftest writes the notes to a file when each pytest process (xdist
+workers included) ends; the JSON report's `calls` must say the same number. The notes stay in
+memory while the model runs: a file write in `_acall` is sync I/O in async code, which native-async
+rightly fails on a busy machine.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ BUDGET = 16
 REFERENCE = {"reference_models:EchoLLM": "llm", "reference_models:EchoChatModel": "chat"}
 
 COUNTING = '''
-import os
-
 from reference_models import EchoChatModel, EchoLLM
+
+CALLS = []
 
 
 def count(kind):
-    with open(os.environ["MODELCHECK_COUNT_FILE"], "a", encoding="utf-8") as handle:
-        handle.write(kind + "\\n")
+    CALLS.append(kind)
 
 
 class CountingLLM(EchoLLM):
@@ -70,6 +72,26 @@ class CountingChat(EchoChatModel):
             yield chunk
 '''
 COUNTED = {"mymodel:CountingLLM": "llm", "mymodel:CountingChat": "chat"}
+WRITE_COUNTS = """
+import os
+import sys
+
+
+def pytest_sessionfinish(session):
+    model = sys.modules.get("mymodel")
+    if model is not None and model.CALLS:
+        with open(os.environ["MODELCHECK_COUNT_FILE"], "a", encoding="utf-8") as handle:
+            handle.write("".join(kind + "\\n" for kind in model.CALLS))
+"""
+
+
+def counting_project(mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The counting models and the conftest that writes their notes; the file the notes go to."""
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("MODELCHECK_COUNT_FILE", str(counts))
+    mc.model(COUNTING)
+    mc.pytester.makeconftest(WRITE_COUNTS)
+    return counts
 
 
 def reported_calls(outcome: object) -> dict[str, int]:
@@ -98,9 +120,7 @@ def test_reference_models_run_the_whole_catalog_within_the_budget(mc: Modelcheck
 def test_reported_calls_are_the_calls_the_model_saw(
     mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdist: tuple[str, ...]
 ) -> None:
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("MODELCHECK_COUNT_FILE", str(counts))
-    mc.model(COUNTING)
+    counts = counting_project(mc, tmp_path, monkeypatch)
 
     outcome = mc.run(*(f"--modelcheck={t}" for t in COUNTED), *xdist, report=True)
 
@@ -116,9 +136,7 @@ def test_a_subset_of_checks_makes_fewer_calls(
     mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Observe once, for the selected checks only: `-k invoke` does not pay for streams and events."""
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("MODELCHECK_COUNT_FILE", str(counts))
-    mc.model(COUNTING)
+    counts = counting_project(mc, tmp_path, monkeypatch)
 
     outcome = mc.run(
         "--modelcheck=mymodel:CountingChat", "-k", "secret-fields or identifying-params", report=True
