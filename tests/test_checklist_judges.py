@@ -213,7 +213,8 @@ def test_with_two_stop_strings_the_earliest_wins() -> None:
 def test_a_stop_string_that_never_occurs_changes_nothing() -> None:
     verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=stopped("stop_ainvoke", "x"))))
     assert verdict.outcome == "failed"
-    assert verdict.message.startswith(f"ainvoke with stop={STOPS['stop_ainvoke']!r} gave 'x': it is not the answer cut")
+    expected = f"ainvoke with stop={STOPS['stop_ainvoke']!r} gave 'x': it is not the answer cut"
+    assert verdict.message.startswith(expected)
     assert "one that never occurs changes nothing" in verdict.message
 
 
