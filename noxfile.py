@@ -48,7 +48,8 @@ CORE = {"0.3": "langchain-core>=0.3,<0.4", "1": "langchain-core>=1,<2"}
 SYRUPY_MAJOR = {"5": "syrupy>=5,<6", "7": "syrupy>=7,<8"}
 VERSIONS = (
     "from importlib.metadata import version as v; "
-    "print(', '.join(f'{p} {v(p)}' for p in ('langchain-core', 'syrupy', 'pydantic', 'pytest')))"
+    "print(', '.join(f'{p} {v(p)}' for p in "
+    "('langchain-core', 'syrupy', 'pydantic', 'pytest', 'langchain-openai')))"
 )
 
 
@@ -56,8 +57,10 @@ VERSIONS = (
 @nox.parametrize("syrupy", list(SYRUPY_MAJOR))
 @nox.parametrize("core", list(CORE))
 def suite(session: nox.Session, core: str, syrupy: str) -> None:
-    session.install("-e", ".[test]")
-    session.install("--upgrade", CORE[core], SYRUPY_MAJOR[syrupy], "pydantic>=2,<3")
+    # One resolution for everything, so langchain-openai (the integrations extra) fits the core.
+    session.install(
+        "--upgrade", "-e", ".[test,integrations]", CORE[core], SYRUPY_MAJOR[syrupy], "pydantic>=2,<3"
+    )
     session.run("python", "-c", VERSIONS)
     session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
 

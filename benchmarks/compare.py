@@ -1,0 +1,403 @@
+"""modelcheck beside langchain-tests on the same echo chat model: wall time, model calls, latency.
+
+Run by hand, not in CI (it installs langchain-tests from the package index and takes minutes):
+
+    python benchmarks/compare.py                 # N = 5 runs of each, medians
+    python benchmarks/compare.py --runs 9 --startup-runs 60
+    python benchmarks/compare.py --profile       # also profile one modelcheck run (pyinstrument)
+
+langchain-tests 1.1.9 pins syrupy<6, so both tools run from one virtual environment the script
+creates (benchmarks/.venv-lt, gitignored) with langchain-tests==1.1.9 and this checkout of
+modelcheck installed: same interpreter, same langchain-core, same pytest plugins for both.
+
+The model is `reference_models.EchoChatModel` with a thin subclass that appends one line to a file
+each time `_generate`, `_agenerate`, `_stream` or `_astream` is entered, so model calls are
+counted the same way for both tools (modelcheck's JSON report `calls` is printed beside it).
+Wall time is the whole `pytest` process, start to exit, as a user's CI pays it.
+
+The last table is the cost of having modelcheck installed in a pytest run that does not use it:
+`pytest --co -q` on a one-test file with the plugin and with `-p no:modelcheck`, interleaved,
+median of many runs; plus `-X importtime` of the plugin module and a check that the run did not
+import langchain_core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / "benchmarks" / ".venv-lt"
+LANGCHAIN_TESTS = "langchain-tests==1.1.9"
+LATENCY = 0.1
+
+MODEL = '''
+"""The reference echo chat model, counting its model calls into $BENCH_CALLS_FILE at exit.
+
+The calls are noted in memory: a file write in `_agenerate` would be sync I/O in async code.
+"""
+
+import asyncio
+import atexit
+import os
+import time
+
+from reference_models import EchoChatModel
+
+CALLS = []
+
+
+def _count(kind):
+    CALLS.append(kind)
+
+
+@atexit.register
+def _write_calls():
+    path = os.environ.get("BENCH_CALLS_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("".join(kind + "\\n" for kind in CALLS))
+
+
+class CountingEcho(EchoChatModel):
+    """The reference echo chat model, counting calls (API: https://example.com/echo)."""
+
+    call_latency_s: float = 0.0
+    """Seconds to wait once at the start of each model call (`latency_s` waits before each chunk)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        _count("_generate")
+        time.sleep(self.call_latency_s)
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        _count("_agenerate")
+        await asyncio.sleep(self.call_latency_s)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        _count("_stream")
+        time.sleep(self.call_latency_s)
+        yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+    async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
+        _count("_astream")
+        await asyncio.sleep(self.call_latency_s)
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            yield chunk
+'''
+
+LT_TESTS = '''
+"""langchain-tests' standard unit and integration suites on the counting echo model."""
+
+import json
+import os
+
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from bench_model import CountingEcho
+
+
+class _Echo:
+    @property
+    def chat_model_class(self):
+        return CountingEcho
+
+    @property
+    def chat_model_params(self):
+        return json.loads(os.environ.get("BENCH_PARAMS", "{}"))
+
+    @property
+    def returns_usage_metadata(self):
+        return False
+
+
+class TestEchoUnit(_Echo, ChatModelUnitTests):
+    pass
+
+
+class TestEchoIntegration(_Echo, ChatModelIntegrationTests):
+    pass
+'''
+
+PYPROJECT = """
+[tool.pytest.ini_options]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
+"""
+
+TRIVIAL = """
+import sys
+
+
+def test_trivial():
+    assert "langchain_core" not in sys.modules, "langchain_core was imported"
+"""
+
+
+@dataclass
+class Runs:
+    """The timed runs of one configuration."""
+
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    sessions: list[float] = field(default_factory=list)
+    calls: list[int] = field(default_factory=list)
+    reported_calls: list[int] = field(default_factory=list)
+    outcomes: set[str] = field(default_factory=set)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
+
+    @property
+    def session(self) -> float:
+        return statistics.median(self.sessions) if self.sessions else float("nan")
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of every measured process: bytecode caching on (as in a user's CI, where
+    installed packages have their .pyc files), no inherited pytest options."""
+    env = {**os.environ, **extra}
+    for name in ("PYTHONDONTWRITEBYTECODE", "PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        env.pop(name, None)
+    return env
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(venv: Path, extra: list[str], recreate: bool) -> Path:
+    """Create the benchmark venv with langchain-tests and this checkout, unless it is ready."""
+    python = venv_python(venv)
+    if recreate and venv.exists():
+        import shutil
+
+        shutil.rmtree(venv)
+    if not python.exists():
+        print(f"creating {venv} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    probe = "import langchain_tests, modelcheck, reference_models" + "".join(f", {m}" for m in extra)
+    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
+        print(f"installing {LANGCHAIN_TESTS} and modelcheck ({ROOT}) into {venv} ...", flush=True)
+        packages = [LANGCHAIN_TESTS, "-e", str(ROOT), *extra]
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    return python
+
+
+def versions(python: Path) -> str:
+    code = (
+        "from importlib.metadata import version as v; "
+        "print(', '.join(f'{p} {v(p)}' for p in "
+        "('langchain-tests', 'langchain-core', 'pytest', 'syrupy', 'pydantic', 'modelcheck')))"
+    )
+    return subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def write_project(work: Path) -> None:
+    (work / "bench_model.py").write_text(textwrap.dedent(MODEL).lstrip(), encoding="utf-8")
+    (work / "test_langchain_tests.py").write_text(textwrap.dedent(LT_TESTS).lstrip(), encoding="utf-8")
+    (work / "pyproject.toml").write_text(PYPROJECT.lstrip(), encoding="utf-8")
+
+
+SESSION = re.compile(r"^=*\s*(?P<summary>\d+ \w+.*) in (?P<secs>[\d.]+)s")
+CONFIGS = {
+    "no latency": {},
+    "0.1 s per call": {"call_latency_s": LATENCY},
+    "0.1 s per chunk": {"latency_s": LATENCY},
+}
+TOOLS = ("langchain-tests", "modelcheck")
+
+
+def pytest_args(tool: str, params: dict[str, float]) -> list[str]:
+    if tool == "langchain-tests":
+        return ["test_langchain_tests.py", "-q", "-p", "no:modelcheck"]
+    args = ["--modelcheck=bench_model:CountingEcho", "-q", "--modelcheck-report=report.json"]
+    return [*args, f"--modelcheck-params={json.dumps(params)}"] if params else args
+
+
+def run_once(
+    python: Path, work: Path, args: list[str], params: dict[str, float]
+) -> tuple[float, float, str, int]:
+    """One pytest process: its wall time, pytest's own session time, its summary, the model calls."""
+    fd, calls_name = tempfile.mkstemp(prefix="calls-", dir=work)
+    os.close(fd)
+    calls = Path(calls_name)
+    env = child_env(BENCH_CALLS_FILE=str(calls), BENCH_PARAMS=json.dumps(params))
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
+    out = proc.stdout + proc.stderr
+    found = next((m for m in map(SESSION.match, reversed(out.splitlines())) if m), None)
+    if proc.returncode not in (0, 1) or not found:
+        raise SystemExit(f"pytest {' '.join(args)} failed to run (exit {proc.returncode}):\n{out[-3000:]}")
+    count = len(calls.read_text(encoding="utf-8").splitlines())
+    calls.unlink()
+    return wall, cpu, float(found["secs"]), found["summary"], count
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(python: Path, work: Path, runs: int) -> dict[tuple[str, str], Runs]:
+    """Every tool in every configuration, interleaved run by run so that load drifts hit all alike."""
+    results = {(tool, name): Runs() for name in CONFIGS for tool in TOOLS}
+    for tool, name in results:
+        print(f"warm-up: {tool}, {name}", flush=True)
+        run_once(python, work, [*pytest_args(tool, CONFIGS[name]), "--snapshot-update"], CONFIGS[name])
+    for i in range(runs):
+        print(f"run {i + 1}/{runs}", flush=True)
+        for (tool, name), result in results.items():
+            wall, cpu, session, summary, calls = run_once(
+                python, work, pytest_args(tool, CONFIGS[name]), CONFIGS[name]
+            )
+            result.walls.append(wall)
+            result.cpus.append(cpu)
+            result.sessions.append(session)
+            result.calls.append(calls)
+            result.outcomes.add(summary)
+            if tool == "modelcheck":
+                report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+                result.reported_calls.append(sum(t["calls"] for t in report["targets"]))
+    return results
+
+
+def startup_cost(python: Path, work: Path, runs: int) -> dict[str, float | str]:
+    """The plugin's cost in a pytest run that does not use it."""
+    (work / "test_trivial.py").write_text(TRIVIAL.lstrip(), encoding="utf-8")
+    base = [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    env = child_env()
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(runs):
+        for plugin in (True, False):
+            args = [*base, "--co", "test_trivial.py", *(() if plugin else ("-p", "no:modelcheck"))]
+            start = time.perf_counter()
+            subprocess.run(args, cwd=work, env=env, capture_output=True, check=True)
+            timings[plugin].append(time.perf_counter() - start)
+    ran = subprocess.run([*base, "test_trivial.py"], cwd=work, env=env, capture_output=True, text=True)
+    return {
+        "with plugin (median s)": statistics.median(timings[True]),
+        "-p no:modelcheck (median s)": statistics.median(timings[False]),
+        "added (ms)": 1000 * (statistics.median(timings[True]) - statistics.median(timings[False])),
+        "import modelcheck.plugin after pytest, -X importtime (median ms)": _import_ms(python, env, runs),
+        "langchain_core imported": "no" if ran.returncode == 0 else "YES:\n" + ran.stdout[-800:],
+    }
+
+
+def _import_ms(python: Path, env: dict[str, str], runs: int) -> float:
+    """What importing the plugin module costs once pytest (and what it imports anyway) is loaded."""
+    code = "import pytest, tomllib, json, dataclasses; import modelcheck.plugin"
+    found = []
+    for _ in range(runs):
+        err = subprocess.run(
+            [str(python), "-X", "importtime", "-c", code], env=env, capture_output=True, text=True
+        )
+        lines = [line for line in err.stderr.splitlines() if re.search(r"\|\s+modelcheck\.plugin$", line)]
+        found.extend(int(line.split("|")[1]) / 1000 for line in lines)
+    return statistics.median(found) if found else float("nan")
+
+
+def profile(work: Path, python: Path) -> None:
+    """One modelcheck run under pyinstrument, printed as text."""
+    args = ["--modelcheck=bench_model:CountingEcho", "-q", "-p", "no:cacheprovider"]
+    cmd = [str(python), "-m", "pyinstrument", "-m", "pytest", *args]
+    print(subprocess.run(cmd, cwd=work, env=child_env(), capture_output=True, text=True).stdout[-12000:])
+
+
+def table(rows: list[tuple[str, str, str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per configuration (median)")
+    parser.add_argument("--startup-runs", type=int, default=40, help="runs for the plugin startup cost")
+    parser.add_argument("--venv", type=Path, default=VENV)
+    parser.add_argument("--recreate", action="store_true", help="build the benchmark venv afresh")
+    parser.add_argument("--profile", action="store_true", help="profile one modelcheck run (pyinstrument)")
+    opts = parser.parse_args()
+
+    python = ensure_venv(opts.venv, ["pyinstrument"] if opts.profile else [], opts.recreate)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, load {load:.2f}; "
+        f"python {platform.python_version()}"
+    )
+    print(f"versions: {versions(python)}")
+    with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
+        work = Path(tmp)
+        write_project(work)
+        results = measure(python, work, opts.runs)
+        startup = startup_cost(python, work, opts.startup_runs)
+        if opts.profile:
+            profile(work, python)
+    report(results, startup, opts)
+
+
+def report(
+    results: dict[tuple[str, str], Runs], startup: dict[str, float | str], opts: argparse.Namespace
+) -> None:
+    base = {tool: results[tool, "no latency"] for tool in TOOLS}
+    lt, mc = base["langchain-tests"], base["modelcheck"]
+    print(f"\nmedian of {opts.runs} runs each (wall = whole pytest process; session = pytest's own 'in Xs')")
+    rows = [
+        ("", "langchain-tests 1.1.9", "modelcheck"),
+        ("wall time (s)", f"{lt.wall:.2f}", f"{mc.wall:.2f} ({mc.wall / lt.wall:.2f}x)"),
+        ("CPU time, user+sys (s)", f"{lt.cpu:.2f}", f"{mc.cpu:.2f} ({mc.cpu / lt.cpu:.2f}x)"),
+        ("pytest session (s)", f"{lt.session:.2f}", f"{mc.session:.2f} ({mc.session / lt.session:.2f}x)"),
+        (
+            "model calls",
+            f"{statistics.median(lt.calls):g}",
+            f"{statistics.median(mc.calls):g} (JSON report: {statistics.median(mc.reported_calls):g})",
+        ),
+    ]
+    for name in list(CONFIGS)[1:]:
+        slow = {tool: results[tool, name] for tool in TOOLS}
+        rows.append((f"wall, {name} (s)", *(f"{slow[t].wall:.2f}" for t in TOOLS)))
+        rows.append(("  added to wall (s)", *(f"{slow[t].wall - base[t].wall:+.2f}" for t in TOOLS)))
+        rows.append(("  added to session (s)", *(f"{slow[t].session - base[t].session:+.2f}" for t in TOOLS)))
+    rows.append(("outcomes", *(" | ".join(sorted(base[t].outcomes)) for t in TOOLS)))
+    print(table(rows))
+    print("\nall wall times (s):")
+    for (tool, name), r in results.items():
+        print(f"  {tool}, {name}: {', '.join(f'{w:.2f}' for w in r.walls)}")
+    print(f"\nplugin installed, not used ({opts.startup_runs} interleaved runs of pytest --co -q):")
+    for key, value in startup.items():
+        print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
