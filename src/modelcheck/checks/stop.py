@@ -45,9 +45,15 @@ def _stop_calls(obs: Observation) -> list[tuple[str, Call, list[str]]]:
 
 
 def first_stop(text: str, stops: list[str]) -> tuple[int, str] | None:
-    """Where the earliest stop string starts in `text`, and which one it is."""
+    """Where the stop string that starts first starts in `text`, and which one it is."""
     hits = [(text.find(s), s) for s in stops if s and s in text]
     return min(hits, key=lambda h: (h[0], -len(h[1]))) if hits else None
+
+
+def first_end(text: str, stops: list[str]) -> tuple[int, str] | None:
+    """Where the stop string that is complete first starts (a generating model stops there)."""
+    hits = [(text.find(s), s) for s in stops if s and s in text]
+    return min(hits, key=lambda h: (h[0] + len(h[1]), h[0])) if hits else None
 
 
 def cuts(base: str, stops: list[str]) -> tuple[str, str]:
@@ -59,12 +65,21 @@ def cuts(base: str, stops: list[str]) -> tuple[str, str]:
     return base[:at], base[: at + len(stop)]
 
 
+def _all_cuts(base: str, stops: list[str]) -> set[str]:
+    """Both readings of "the first occurrence" when stop strings overlap: starts first, ends first."""
+    out = set(cuts(base, stops))
+    hit = first_end(base, stops)
+    if hit is not None:
+        out |= {base[: hit[0]], base[: hit[0] + len(hit[1])]}
+    return out
+
+
 def respected(text: str, base: str, stops: list[str], deterministic: bool) -> bool:
-    """Nothing follows the first occurrence of the earliest stop string."""
+    """Nothing follows the first occurrence of a stop string (under either reading of "first")."""
     if deterministic:
-        return text in cuts(base, stops)
-    hit = first_stop(text, stops)
-    return hit is None or hit[0] + len(hit[1]) == len(text)
+        return text in _all_cuts(base, stops)
+    hits = [h for h in (first_stop(text, stops), first_end(text, stops)) if h is not None]
+    return not hits or any(at + len(stop) == len(text) for at, stop in hits)
 
 
 def _setup(obs: Observation) -> tuple[StopProbe, bool] | Verdict:
@@ -142,7 +157,8 @@ def judge_included(obs: Observation) -> Verdict:
         if hit is None:
             continue
         judged += 1
-        if text.endswith(hit[1]) != (policy == "include"):
+        keeps = any(text.endswith(stop) for stop in stops if stop and stop in text)
+        if keeps != (policy == "include"):
             return failed(_policy_message(path, text, hit[1], policy))
     if not judged:
         return skipped("the stop string never occurred in the nondeterministic model's answers.")
