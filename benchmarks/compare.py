@@ -8,7 +8,10 @@ Run by hand, not in CI (it installs langchain-tests from the package index and t
 
 langchain-tests 1.1.9 pins syrupy<6, so both tools run from one virtual environment the script
 creates (benchmarks/.venv-lt, gitignored) with langchain-tests==1.1.9 and this checkout of
-modelcheck installed: same interpreter, same langchain-core, same pytest plugins for both.
+modelcheck installed: same interpreter, same langchain-core, same pytest plugins for both. The
+"modelcheck alone" row runs modelcheck from a second venv (benchmarks/.venv-mc) holding only
+modelcheck and its dependencies, as a project that uses modelcheck instead of langchain-tests has
+it: without the pytest plugins langchain-tests brings (benchmark, codspeed, recording, socket).
 
 The model is `reference_models.EchoChatModel` with a thin subclass that appends one line to a file
 each time `_generate`, `_agenerate`, `_stream` or `_astream` is entered, so model calls are
@@ -39,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".venv-lt"
+VENV_ALONE = ROOT / "benchmarks" / ".venv-mc"  # modelcheck and its dependencies only
 LANGCHAIN_TESTS = "langchain-tests==1.1.9"
 LATENCY = 0.1
 
@@ -184,8 +188,8 @@ def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def ensure_venv(venv: Path, extra: list[str], recreate: bool) -> Path:
-    """Create the benchmark venv with langchain-tests and this checkout, unless it is ready."""
+def ensure_venv(venv: Path, packages: list[str], modules: str, recreate: bool) -> Path:
+    """Create a benchmark venv with `packages` (pip arguments), unless `modules` import there already."""
     python = venv_python(venv)
     if recreate and venv.exists():
         import shutil
@@ -194,19 +198,22 @@ def ensure_venv(venv: Path, extra: list[str], recreate: bool) -> Path:
     if not python.exists():
         print(f"creating {venv} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    probe = "import langchain_tests, modelcheck, reference_models" + "".join(f", {m}" for m in extra)
-    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
-        print(f"installing {LANGCHAIN_TESTS} and modelcheck ({ROOT}) into {venv} ...", flush=True)
-        packages = [LANGCHAIN_TESTS, "-e", str(ROOT), *extra]
+    if subprocess.run([str(python), "-c", f"import {modules}"], capture_output=True).returncode != 0:
+        print(f"installing {' '.join(packages)} into {venv} ...", flush=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
     return python
 
 
 def versions(python: Path) -> str:
     code = (
-        "from importlib.metadata import version as v; "
-        "print(', '.join(f'{p} {v(p)}' for p in "
-        "('langchain-tests', 'langchain-core', 'pytest', 'syrupy', 'pydantic', 'modelcheck')))"
+        "from importlib.metadata import version, PackageNotFoundError\n"
+        "def v(p):\n"
+        "    try:\n"
+        "        return f'{p} {version(p)}'\n"
+        "    except PackageNotFoundError:\n"
+        "        return None\n"
+        "names = ('langchain-tests', 'langchain-core', 'pytest', 'syrupy', 'pydantic', 'modelcheck')\n"
+        "print(', '.join(filter(None, map(v, names))))"
     )
     return subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, check=True
@@ -226,9 +233,11 @@ CONFIGS = {
     "0.1 s per chunk": {"latency_s": LATENCY},
 }
 TOOLS = ("langchain-tests", "modelcheck")
+ALONE = "modelcheck alone"  # modelcheck in a venv without langchain-tests and the plugins it brings
 
 
 def pytest_args(tool: str, params: dict[str, float]) -> list[str]:
+    tool = "modelcheck" if tool == ALONE else tool
     if tool == "langchain-tests":
         return ["test_langchain_tests.py", "-q", "-p", "no:modelcheck"]
     args = ["--modelcheck=bench_model:CountingEcho", "-q", "--modelcheck-report=report.json"]
@@ -271,24 +280,26 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(python: Path, work: Path, runs: int) -> dict[tuple[str, str], Runs]:
+def measure(pythons: dict[str, Path], work: Path, runs: int) -> dict[tuple[str, str], Runs]:
     """Every tool in every configuration, interleaved run by run so that load drifts hit all alike."""
     results = {(tool, name): Runs() for name in CONFIGS for tool in TOOLS}
+    results[ALONE, "no latency"] = Runs()
     for tool, name in results:
         print(f"warm-up: {tool}, {name}", flush=True)
-        run_once(python, work, [*pytest_args(tool, CONFIGS[name]), "--snapshot-update"], CONFIGS[name])
+        args = [*pytest_args(tool, CONFIGS[name]), "--snapshot-update"]
+        run_once(pythons[tool], work, args, CONFIGS[name])
     for i in range(runs):
         print(f"run {i + 1}/{runs}", flush=True)
         for (tool, name), result in results.items():
             wall, cpu, session, summary, calls = run_once(
-                python, work, pytest_args(tool, CONFIGS[name]), CONFIGS[name]
+                pythons[tool], work, pytest_args(tool, CONFIGS[name]), CONFIGS[name]
             )
             result.walls.append(wall)
             result.cpus.append(cpu)
             result.sessions.append(session)
             result.calls.append(calls)
             result.outcomes.add(summary)
-            if tool == "modelcheck":
+            if tool != "langchain-tests":
                 report = json.loads((work / "report.json").read_text(encoding="utf-8"))
                 result.reported_calls.append(sum(t["calls"] for t in report["targets"]))
     return results
@@ -350,17 +361,22 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one modelcheck run (pyinstrument)")
     opts = parser.parse_args()
 
-    python = ensure_venv(opts.venv, ["pyinstrument"] if opts.profile else [], opts.recreate)
+    extra = ["pyinstrument"] if opts.profile else []
+    python = ensure_venv(
+        opts.venv, [LANGCHAIN_TESTS, "-e", str(ROOT), *extra], "langchain_tests, modelcheck", opts.recreate
+    )
+    alone = ensure_venv(VENV_ALONE, ["-e", str(ROOT)], "modelcheck, reference_models", opts.recreate)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores, load {load:.2f}; "
         f"python {platform.python_version()}"
     )
     print(f"versions: {versions(python)}")
+    print(f"modelcheck alone: {versions(alone)}")
     with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
         work = Path(tmp)
         write_project(work)
-        results = measure(python, work, opts.runs)
+        results = measure({**dict.fromkeys(TOOLS, python), ALONE: alone}, work, opts.runs)
         startup = startup_cost(python, work, opts.startup_runs)
         if opts.profile:
             profile(work, python)
@@ -390,6 +406,9 @@ def report(
         rows.append(("  added to wall (s)", *(f"{slow[t].wall - base[t].wall:+.2f}" for t in TOOLS)))
         rows.append(("  added to session (s)", *(f"{slow[t].session - base[t].session:+.2f}" for t in TOOLS)))
     rows.append(("outcomes", *(" | ".join(sorted(base[t].outcomes)) for t in TOOLS)))
+    own = results[ALONE, "no latency"]
+    rows.append(("wall, modelcheck alone (s)", "", f"{own.wall:.2f} ({own.wall / lt.wall:.2f}x)"))
+    rows.append(("CPU, modelcheck alone (s)", "", f"{own.cpu:.2f} ({own.cpu / lt.cpu:.2f}x)"))
     print(table(rows))
     print("\nall wall times (s):")
     for (tool, name), r in results.items():
