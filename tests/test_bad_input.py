@@ -23,7 +23,7 @@ import re
 from fnmatch import fnmatch
 
 import pytest
-from conftest import ECHO_CHAT, Modelcheck, Outcome
+from conftest import ECHO_CHAT, Modelcheck, Outcome, finish, start_subprocess
 
 from modelcheck.catalog import checks_for
 
@@ -136,6 +136,45 @@ def test_ainvoke_that_blocks_the_event_loop_for_good_ends_the_run(mc: Modelcheck
     )
     assert {"ainvoke", "abatch", "astream", "native-async", "native-async-stream"} <= failed
     assert {"invoke", "batch", "stream", "secret-fields", "docs"}.isdisjoint(failed)
+
+
+OUTER_SUITE = '''
+pytest_plugins = ["pytester"]
+
+HANGS = """
+import threading
+
+from reference_models import EchoChatModel
+
+
+class Hangs(EchoChatModel):
+    'Never answers a sync call in time (https://example.com/api).'
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        threading.Event().wait(60)
+"""
+
+
+def test_checks_a_hanging_model_in_process(pytester):
+    pytester.makepyfile(mymodel=HANGS)
+    pytester.makepyprojecttoml("[tool.modelcheck]\\ntimeout = 1\\n")
+    result = pytester.runpytest("--modelcheck=mymodel:Hangs", "-k", "invoke and not ainvoke")
+    assert result.ret == 1
+'''
+
+
+def test_a_call_abandoned_in_an_inner_run_neither_hangs_nor_changes_the_outer_exit_status(
+    pytester: pytest.Pytester,
+) -> None:
+    """A suite that checks a hanging model in-process (as modelcheck's own tests do) exits at once,
+    with its own status: the guard that ends the process must not use the inner run's."""
+    pytester.makepyfile(test_outer=OUTER_SUITE)
+
+    code, output = finish(start_subprocess(pytester.path, "test_outer.py"), timeout=50)
+
+    assert "1 passed" in output, output
+    assert "model call(s) never returned; exiting without waiting for them" in output
+    assert code == 0, output
 
 
 # --- faults and wrong values ------------------------------------------------------------------

@@ -16,7 +16,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_state: dict[str, Any] = {"status": 0, "armed": False, "threads": []}
+# Kept on the threading module, so it outlives a re-import of this one: pytester drops the modules
+# an in-process run imported, and the hook an inner run armed must still see the status the
+# outermost session records last.
+_state: dict[str, Any] = threading.__dict__.setdefault(
+    "_modelcheck_exitguard", {"status": 0, "armed": False, "threads": []}
+)
 
 
 def record_status(status: int) -> None:

@@ -137,12 +137,15 @@ class RunHooks:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = _run(session.config)
-    if run is None:
-        return
+    # Every session records its status, not only modelcheck's (the guard imports nothing but the
+    # standard library): else a model checked in-process (pytester) whose call never returned
+    # would end the enclosing session's process with the inner run's status.
     from modelcheck.exitguard import record_status
 
     record_status(exitstatus)
+    run = _run(session.config)
+    if run is None:
+        return
     if not hasattr(session.config, "workerinput"):
         _write_report(session.config, run)
 
