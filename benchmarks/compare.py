@@ -359,6 +359,7 @@ def main() -> None:
     parser.add_argument("--venv", type=Path, default=VENV)
     parser.add_argument("--recreate", action="store_true", help="build the benchmark venv afresh")
     parser.add_argument("--profile", action="store_true", help="profile one modelcheck run (pyinstrument)")
+    parser.add_argument("--startup-only", action="store_true", help="only the cost of the plugin installed")
     opts = parser.parse_args()
 
     extra = ["pyinstrument"] if opts.profile else []
@@ -376,6 +377,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
         work = Path(tmp)
         write_project(work)
+        if opts.startup_only:
+            print_startup(startup_cost(python, work, opts.startup_runs), opts)
+            return
         results = measure({**dict.fromkeys(TOOLS, python), ALONE: alone}, work, opts.runs)
         startup = startup_cost(python, work, opts.startup_runs)
         if opts.profile:
@@ -413,6 +417,10 @@ def report(
     print("\nall wall times (s):")
     for (tool, name), r in results.items():
         print(f"  {tool}, {name}: {', '.join(f'{w:.2f}' for w in r.walls)}")
+    print_startup(startup, opts)
+
+
+def print_startup(startup: dict[str, float | str], opts: argparse.Namespace) -> None:
     print(f"\nplugin installed, not used ({opts.startup_runs} interleaved runs of pytest --co -q):")
     for key, value in startup.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
