@@ -445,3 +445,14 @@ def test_docs_skips_say_why() -> None:
     assert docs.judge_docs(unreadable).message == (
         "the source could not be read, so attribute docstrings cannot be read."
     )
+
+
+def test_a_stop_path_that_never_ran_fails_instead_of_being_left_out() -> None:
+    never = Call(
+        "stop_ainvoke",
+        failure=Failure("timeout", "TimeoutError", "could not run: the event loop was blocked by ainvoke"),
+    )
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=never)))
+
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(f"ainvoke with stop={[PROBE.stop]!r} failed: could not run")

@@ -152,7 +152,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = _run(config)
-    if run is None or hasattr(config, "workerinput"):
+    if run is None or hasattr(config, "workerinput") or config.option.collectonly:
         return
     from modelcheck.report_json import build
     from modelcheck.summary import can_encode, checklist_lines, workflow_commands

@@ -35,12 +35,13 @@ def _text(call: Call) -> str:
     return (call.output.text or "") if call.output else ""
 
 
-def _stop_calls(obs: Observation) -> list[tuple[str, Call, list[str]]]:
+def _stop_calls(obs: Observation, probe: StopProbe) -> list[tuple[str, Call, list[str]]]:
+    """Every path probed with stop; one that never started (a blocked loop) is judged as failed."""
     found = []
     for name, path in PATHS.items():
         call = obs.calls.get(name)
-        if call is not None and call.extra.get("stops"):
-            found.append((path, call, list(call.extra["stops"])))
+        if call is not None:
+            found.append((path, call, list(call.extra.get("stops") or [probe.stop])))
     return found
 
 
@@ -108,7 +109,7 @@ def judge_respected(obs: Observation) -> Verdict:
     if isinstance(setup, Verdict):
         return setup
     probe, det = setup
-    for path, call, stops in _stop_calls(obs):
+    for path, call, stops in _stop_calls(obs, probe):
         verdict = _raised(call, path, stops)
         if verdict:
             return verdict
@@ -149,7 +150,7 @@ def judge_included(obs: Observation) -> Verdict:
         )
     probe, det = setup
     judged = 0
-    for path, call, stops in _stop_calls(obs):
+    for path, call, stops in _stop_calls(obs, probe):
         text = _text(call)
         if not call.ok or not respected(text, probe.base_text, stops, det):
             return skipped("stop is not respected (see stop-respected), so inclusion cannot be judged.")
