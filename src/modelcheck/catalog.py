@@ -149,7 +149,6 @@ CATALOG: tuple[Check, ...] = (
     ),
 )
 
-SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(c.section for c in CATALOG))
 IDS: tuple[str, ...] = tuple(c.id for c in CATALOG)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelcheck.records import Call, Kind, Observation
+from modelcheck.records import Call, Kind
 from modelcheck.verdict import Verdict, failed
 
 SHOW_CHARS = 80
@@ -35,11 +35,3 @@ def call_failed(call: Call | None, what: str) -> Verdict | None:
     return failed(
         f"{what} raised {call.failure.describe()}. Fix the model so that it answers without raising."
     )
-
-
-def first_failure(obs: Observation, names: tuple[str, ...], what: dict[str, str]) -> Verdict | None:
-    for name in names:
-        verdict = call_failed(obs.calls.get(name), what.get(name, name))
-        if verdict is not None:
-            return verdict
-    return None
