@@ -16,6 +16,7 @@ from typing import Any
 
 from modelcheck.records import Kind
 from modelcheck.scrub import Scrubber
+from modelcheck.secretfields import looks_secret
 from modelcheck.settings import TargetSettings
 from modelcheck.wording import article
 
@@ -183,10 +184,7 @@ def _no_params(settings: TargetSettings, what: str) -> None:
 
 
 def mask_params(params: dict[str, Any], pattern: str) -> dict[str, Any]:
-    import re
-
-    rx = re.compile(pattern, re.IGNORECASE)
-    return {k: ("***" if rx.search(k) else v) for k, v in params.items()}
+    return {k: ("***" if looks_secret(k, pattern) else v) for k, v in params.items()}
 
 
 def _bases(cls: type[Any]) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from modelcheck.loading import LoadedTarget, TargetError, load_target
 from modelcheck.scrub import Scrubber
+from modelcheck.secretfields import looks_secret
 from modelcheck.settings import (
     DEFAULT_TARGETS,
     build_settings,
@@ -68,7 +69,7 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
         scrub.add(
             str(v)
             for k, v in settings.params.items()
-            if isinstance(v, str) and _secretish(k, settings.secret_pattern)
+            if isinstance(v, str) and looks_secret(k, settings.secret_pattern)
         )
         try:
             targets.append(load_target(settings, search))
@@ -77,12 +78,6 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     report = config.getoption("modelcheck_report") or config.getini("modelcheck_report") or None
     only = from_cli and not config.option.file_or_dir
     return ModelcheckRun(targets, Path(report) if report else None, only, scrub)
-
-
-def _secretish(key: str, pattern: str) -> bool:
-    import re
-
-    return bool(re.search(pattern, key, re.IGNORECASE))
 
 
 def all_broken(run: ModelcheckRun) -> pytest.UsageError | None:
