@@ -7,22 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
+from modelcheck.events_normalize import content_text
 from modelcheck.records import Kind, Output
-
-
-def content_text(content: Any) -> str:
-    """The text of message content: a string, or the text parts of a list of blocks."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts: list[str] = []
-        for block in content:
-            if isinstance(block, str):
-                parts.append(block)
-            elif isinstance(block, dict) and isinstance(block.get("text"), str):
-                parts.append(block["text"])
-        return "".join(parts)
-    return ""
 
 
 def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from modelcheck.observe.convert import content_text, dump
+from modelcheck.events_normalize import content_text
+from modelcheck.observe.convert import dump
 from modelcheck.records import Callback, SecretSurface
 
 
