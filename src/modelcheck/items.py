@@ -62,7 +62,7 @@ class TargetNode(pytest.Collector):
             attach(self.observation, self.config)
         self.run.scrub.add(self.observation.canaries)
         self.run.scrub.add(self.observation.real_secrets)
-        self.run.calls[self.loaded.settings.target] = self.observation.call_count
+        self.run.calls[self.loaded.target] = self.observation.call_count
 
 
 class CheckItem(pytest.Item):
@@ -142,7 +142,7 @@ def make_items(session: pytest.Session, run: ModelcheckRun) -> list[pytest.Item]
     """Collect every target's items through the session, so they count as collected."""
     items: list[pytest.Item] = []
     for loaded in run.targets:
-        name = loaded.target if isinstance(loaded, BrokenTarget) else loaded.settings.target
+        name = loaded.target
         node = TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=loaded, run=run)
         items.extend(session.genitems(node))
     return items

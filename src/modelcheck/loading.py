@@ -41,6 +41,10 @@ class LoadedTarget:
     origin: str
     model_class: type[Any]
 
+    @property
+    def target(self) -> str:
+        return self.settings.target
+
 
 def load_target(settings: TargetSettings, search_paths: list[Path]) -> LoadedTarget:
     """Import, resolve and build the target, raising TargetError with a user-facing paragraph."""

@@ -99,7 +99,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
     from modelcheck import __version__
 
-    names = ", ".join(t.target if hasattr(t, "message") else t.settings.target for t in run.targets)
+    names = ", ".join(t.target for t in run.targets)
     return [
         f"modelcheck {__version__} (langchain-core {version('langchain-core')}, "
         f"syrupy {version('syrupy')}): {names}"

@@ -50,8 +50,7 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
         if isinstance(loaded, BrokenTarget):
             targets.append({"target": loaded.target, "error": loaded.message, "checks": []})
             continue
-        name = loaded.settings.target
-        targets.append(_target_entry(run, loaded, name))
+        targets.append(_target_entry(run, loaded, loaded.target))
     return {
         "schema": SCHEMA,
         "modelcheck": __version__,
