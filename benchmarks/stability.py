@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 MODES = {"serial": (), "-n 2": ("-n", "2")}
-PYPROJECT = '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
+PYPROJECT = "[tool.pytest.ini_options]\n"
 
 
 @contextmanager

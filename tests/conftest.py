@@ -22,7 +22,7 @@ from modelcheck.catalog import IDS
 
 # Snapshots of the event stream do not exist in a fresh pytester directory: let syrupy write them.
 CHECK_ARGS: tuple[str, ...] = ("--snapshot-update",) if "event-snapshot" in IDS else ()
-BASE_ARGS = ("-p", "no:cacheprovider", "-v", "-o", "asyncio_default_fixture_loop_scope=function", *CHECK_ARGS)
+BASE_ARGS = ("-p", "no:cacheprovider", "-v", *CHECK_ARGS)
 VERBOSE_LINE = re.compile(
     r"^modelcheck::(?P<target>.+)::(?P<check>[\w-]+) (?P<outcome>PASSED|FAILED|SKIPPED|ERROR)"
 )

@@ -14,7 +14,7 @@ import modelcheck.snapshot  # noqa: F401
 import reference_models.broken_events  # noqa: F401
 from modelcheck.catalog import checks_for
 
-ARGS = ("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", "-rA")
+ARGS = ("-p", "no:cacheprovider", "-rA")
 SNAPSHOTS = Path("__snapshots__", "modelcheck")
 V3_CORE = "stream_events" in vars(BaseChatModel)
 

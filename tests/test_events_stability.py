@@ -17,7 +17,7 @@ import pytest
 import modelcheck.snapshot  # noqa: F401 - imported once, reused by the in-process runs
 from modelcheck.events_normalize import render
 
-ARGS = ("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function")
+ARGS = ("-p", "no:cacheprovider")
 WRITE = ("--modelcheck", "-k", "event-snapshot", "--snapshot-update")
 SNAPSHOTS = Path("__snapshots__", "modelcheck")
 

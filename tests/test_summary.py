@@ -10,7 +10,6 @@ from conftest import Modelcheck
 from modelcheck.summary import checklist_lines, markdown, workflow_commands
 
 BROKEN = "reference_models.broken_checklist:ChatIgnoresStop"
-QUIET_ASYNCIO = ("-o", "asyncio_default_fixture_loop_scope=function")
 
 
 def synthetic_report() -> dict:
@@ -102,9 +101,7 @@ def test_terminal_block_after_a_run(mc: Modelcheck) -> None:
 
 
 def test_quiet_run_prints_one_line_per_target(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest(
-        "-q", "-p", "no:cacheprovider", *QUIET_ASYNCIO, "--modelcheck", "--snapshot-update"
-    )
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider", "--modelcheck", "--snapshot-update")
 
     result.stdout.fnmatch_lines(
         [
@@ -117,7 +114,7 @@ def test_quiet_run_prints_one_line_per_target(pytester: pytest.Pytester) -> None
 
 def test_no_block_without_targets(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
-    result = pytester.runpytest("-p", "no:cacheprovider", *QUIET_ASYNCIO)
+    result = pytester.runpytest("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=1)
     assert [line for line in result.outlines if "modelcheck" in line and "plugins:" not in line] == []

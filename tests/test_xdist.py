@@ -22,7 +22,7 @@ from modelcheck.catalog import checks_for
 LLM = "reference_models:EchoLLM"
 BROKEN = "reference_models.broken_checklist:ChatIgnoresStop"
 ARGS = (
-    "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", "-rA",
+    "-p", "no:cacheprovider", "-rA",
     # Plugins these runs do not use; without them each xdist worker starts seconds sooner.
     "-p", "no:langsmith_plugin", "-p", "no:hypothesispytest",
     f"--modelcheck={LLM}", f"--modelcheck={BROKEN}",
