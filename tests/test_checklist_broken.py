@@ -198,3 +198,61 @@ def test_docs_message_lists_the_undocumented_fields(mc) -> None:
             "docstring on the line after each field *See README.md#docs."
         ]
     )
+
+
+PLACES = '''
+import sys
+
+from reference_models import EchoChatModel
+
+
+class Outer:
+    class Nested(EchoChatModel):
+        """A chat model in a class (https://example.com/api)."""
+
+        top_k: int = 1
+        """How many answers."""
+        seed: int = 0
+
+
+if sys.version_info >= (3, 10):
+
+    class InIf(EchoChatModel):
+        """A chat model defined under `if` (https://example.com/api)."""
+
+        seed: int = 0
+
+else:
+
+    class InIf(EchoChatModel):
+        """The same name a second time (https://example.com/api)."""
+
+        seed: int = 0
+
+
+def make():
+    class Local(EchoChatModel):
+        """A chat model defined in a function (https://example.com/api)."""
+
+        seed: int = 0
+        """The seed."""
+
+    return Local
+
+
+Local = make()
+'''
+
+
+def test_docs_finds_the_class_wherever_it_is_defined(mc) -> None:
+    mc.model(PLACES)
+    targets = ("mymodel:Outer.Nested", "mymodel:InIf", "mymodel:Local")
+    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), "-k", "docs")
+    assert [outcome.of(t)["docs"] for t in targets] == ["failed", "failed", "passed"], outcome.text()
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]docs[]] these init fields are undocumented: Outer.Nested.seed. Add *",
+            "[[]docs[]] these init fields are undocumented: InIf.seed. Add *",
+        ],
+        consecutive=False,
+    )
