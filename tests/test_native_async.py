@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 # Inner runs print hypothesis' report header, which imports it; imported here it stays loaded,
@@ -178,3 +179,33 @@ def test_reference_models_never_fail_native_async_on_a_busy_machine(mc, busy_mac
     verdicts = outcome.verdicts
     assert len(verdicts) == len(targets) * len(NATIVE)
     assert set(verdicts.values()) == {"passed"}, outcome.text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the kernel's view in /proc")
+def test_only_a_thread_asleep_in_a_call_other_than_a_lock_counts_as_blocked() -> None:
+    """What the watchdog asks the kernel, on real threads: asleep in time.sleep counts; waiting for
+    a lock (a futex, as for the interpreter lock) or running does not; no thread id cannot be asked."""
+    from modelcheck.observe.loopwatch import in_blocking_call
+
+    release = threading.Event()
+    ids: dict[str, int] = {}
+
+    def sleeper() -> None:
+        ids["sleep"] = threading.get_native_id()
+        time.sleep(2)
+
+    def waiter() -> None:
+        ids["lock"] = threading.get_native_id()
+        release.wait(2)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (sleeper, waiter)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    try:
+        assert in_blocking_call(ids["sleep"]) is True
+        assert in_blocking_call(ids["lock"]) is False
+        assert in_blocking_call(threading.get_native_id()) is False
+        assert in_blocking_call(None) is True
+    finally:
+        release.set()

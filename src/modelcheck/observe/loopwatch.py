@@ -4,9 +4,10 @@ A native async model neither sends its work to a thread pool (`run_in_executor`,
 holds the loop in a blocking call. Hand-offs are caught by wrapping the loop's `run_in_executor`;
 stalls by a heartbeat task on the loop and a watchdog thread that, while the heartbeat is late,
 samples the loop thread's stack. A sample counts only when the model's own code is on that stack
-and the thread is not merely waiting for the interpreter lock (on Linux the kernel says where it
-sleeps: `time.sleep` is `hrtimer_nanosleep`, a socket read a poll or socket wait, the interpreter
-lock a futex), so other busy threads or processes cannot make a correct model look blocking. The
+and the kernel says the thread sleeps in a blocking call (on Linux: state S or D, and its wait
+channel is `hrtimer_nanosleep` for `time.sleep`, a poll or socket wait for sync I/O, not a futex,
+which is the interpreter lock). A thread that is running or waiting for a CPU (state R) is not in
+a blocking call, so other busy threads or processes cannot make a correct model look blocking. The
 time of the counted samples is added up per probe, which catches a short block per chunk too.
 """
 
@@ -104,9 +105,14 @@ class LoopWatch:
             self.stalls.append(LoopStall(round(blocked, 3), max(spots, key=spots.__getitem__)))
 
     def _model_block(self) -> str | None:
-        """Where the model's code holds the loop thread in a blocking call, or None."""
+        """Where the model's code holds the loop thread in a blocking call, or None.
+
+        The stack is read first, the kernel's view second: if the thread was only waiting for the
+        interpreter lock when its stack was read, it takes the lock while the watchdog reads /proc,
+        and is then seen running (R), not sleeping in a call.
+        """
         spot = self._model_frame()
-        if spot is None or waiting_for_lock(self._loop_native_id):
+        if spot is None or not in_blocking_call(self._loop_native_id):
             return None
         return spot
 
@@ -120,15 +126,22 @@ class LoopWatch:
         return None
 
 
-def waiting_for_lock(native_id: int | None) -> bool:
-    """True when the kernel says the thread sleeps on a futex (the interpreter lock), not a real call."""
+def in_blocking_call(native_id: int | None) -> bool:
+    """Whether the kernel says the thread sleeps in a call other than a futex (the interpreter lock).
+
+    True where the kernel cannot be asked (no /proc): the stack and the heartbeat decide alone.
+    """
     if native_id is None:
-        return False
+        return True
+    task = f"/proc/self/task/{native_id}"
     try:
-        with open(f"/proc/self/task/{native_id}/wchan", encoding="ascii") as handle:
-            return "futex" in handle.read()
-    except OSError:
-        return False
+        with open(f"{task}/stat", encoding="ascii", errors="replace") as handle:
+            state = handle.read().rpartition(")")[2].split()[0]
+        with open(f"{task}/wchan", encoding="ascii", errors="replace") as handle:
+            channel = handle.read()
+    except (OSError, IndexError):
+        return True
+    return state in ("S", "D") and "futex" not in channel
 
 
 def _in_modules(frame: FrameType, modules: tuple[str, ...]) -> bool:
