@@ -11,7 +11,14 @@ creates (benchmarks/.venv-lt, gitignored) with langchain-tests==1.1.9 and this c
 modelcheck installed: same interpreter, same langchain-core, same pytest plugins for both. The
 "modelcheck alone" row runs modelcheck from a second venv (benchmarks/.venv-mc) holding only
 modelcheck and its dependencies, as a project that uses modelcheck instead of langchain-tests has
-it: without the pytest plugins langchain-tests brings (benchmark, codspeed, recording, socket).
+it: without the pytest plugins langchain-tests brings (benchmark, codspeed, recording, asyncio,
+socket).
+
+The "floor" rows run one test that only imports the model, in each venv: pytest, its plugins and
+langchain-core (with the LangSmith client it imports) cost that much before any check runs, so no
+pytest-based tool can go below it. Ratios are given twice: the ratio of the medians, and the median
+of the run-by-run ratios (runs are interleaved, so each pair saw the same machine), which holds up
+better when the machine's speed drifts during the benchmark.
 
 The model is `reference_models.EchoChatModel` with a thin subclass that appends one line to a file
 each time `_generate`, `_agenerate`, `_stream` or `_astream` is entered, so model calls are
@@ -141,6 +148,18 @@ PYPROJECT = """
 asyncio_mode = "auto"
 asyncio_default_fixture_loop_scope = "function"
 """
+# The venv holding only modelcheck has no pytest-asyncio, so it gets a config without its options.
+ALONE_INI = "[pytest]\n"
+
+FLOOR_TEST = '''
+"""The least any pytest run that checks the model pays: pytest, its plugins, importing the model."""
+
+import bench_model
+
+
+def test_floor():
+    assert bench_model.CountingEcho
+'''
 
 TRIVIAL = """
 import sys
@@ -224,6 +243,8 @@ def write_project(work: Path) -> None:
     (work / "bench_model.py").write_text(textwrap.dedent(MODEL).lstrip(), encoding="utf-8")
     (work / "test_langchain_tests.py").write_text(textwrap.dedent(LT_TESTS).lstrip(), encoding="utf-8")
     (work / "pyproject.toml").write_text(PYPROJECT.lstrip(), encoding="utf-8")
+    (work / "alone.ini").write_text(ALONE_INI, encoding="utf-8")
+    (work / "floor_test.py").write_text(textwrap.dedent(FLOOR_TEST).lstrip(), encoding="utf-8")
 
 
 SESSION = re.compile(r"^=*\s*(?P<summary>\d+ \w+.*) in (?P<secs>[\d.]+)s")
@@ -234,13 +255,20 @@ CONFIGS = {
 }
 TOOLS = ("langchain-tests", "modelcheck")
 ALONE = "modelcheck alone"  # modelcheck in a venv without langchain-tests and the plugins it brings
+# One test that imports the model and checks nothing: what pytest, its plugins and importing the
+# model (langchain-core with it) cost, in each venv. No tool that runs in pytest can go below it.
+FLOOR = "floor"
+FLOOR_ALONE = "floor, modelcheck's venv"
+CHECKERS = ("modelcheck", ALONE)
 
 
 def pytest_args(tool: str, params: dict[str, float]) -> list[str]:
-    tool = "modelcheck" if tool == ALONE else tool
+    own_ini = ["-c", "alone.ini"] if tool in (ALONE, FLOOR_ALONE) else []
     if tool == "langchain-tests":
         return ["test_langchain_tests.py", "-q", "-p", "no:modelcheck"]
-    args = ["--modelcheck=bench_model:CountingEcho", "-q", "--modelcheck-report=report.json"]
+    if tool in (FLOOR, FLOOR_ALONE):
+        return ["floor_test.py", "-q", "-p", "no:modelcheck", *own_ini]
+    args = ["--modelcheck=bench_model:CountingEcho", "-q", "--modelcheck-report=report.json", *own_ini]
     return [*args, f"--modelcheck-params={json.dumps(params)}"] if params else args
 
 
@@ -283,11 +311,12 @@ def _children_cpu() -> float:
 def measure(pythons: dict[str, Path], work: Path, runs: int) -> dict[tuple[str, str], Runs]:
     """Every tool in every configuration, interleaved run by run so that load drifts hit all alike."""
     results = {(tool, name): Runs() for name in CONFIGS for tool in TOOLS}
-    results[ALONE, "no latency"] = Runs()
+    for extra in (ALONE, FLOOR, FLOOR_ALONE):
+        results[extra, "no latency"] = Runs()
     for tool, name in results:
         print(f"warm-up: {tool}, {name}", flush=True)
-        args = [*pytest_args(tool, CONFIGS[name]), "--snapshot-update"]
-        run_once(pythons[tool], work, args, CONFIGS[name])
+        update = ["--snapshot-update"] if tool in CHECKERS else []
+        run_once(pythons[tool], work, [*pytest_args(tool, CONFIGS[name]), *update], CONFIGS[name])
     for i in range(runs):
         print(f"run {i + 1}/{runs}", flush=True)
         for (tool, name), result in results.items():
@@ -299,7 +328,7 @@ def measure(pythons: dict[str, Path], work: Path, runs: int) -> dict[tuple[str, 
             result.sessions.append(session)
             result.calls.append(calls)
             result.outcomes.add(summary)
-            if tool != "langchain-tests":
+            if tool in CHECKERS:
                 report = json.loads((work / "report.json").read_text(encoding="utf-8"))
                 result.reported_calls.append(sum(t["calls"] for t in report["targets"]))
     return results
@@ -380,7 +409,8 @@ def main() -> None:
         if opts.startup_only:
             print_startup(startup_cost(python, work, opts.startup_runs), opts)
             return
-        results = measure({**dict.fromkeys(TOOLS, python), ALONE: alone}, work, opts.runs)
+        pythons = {**dict.fromkeys((*TOOLS, FLOOR), python), ALONE: alone, FLOOR_ALONE: alone}
+        results = measure(pythons, work, opts.runs)
         startup = startup_cost(python, work, opts.startup_runs)
         if opts.profile:
             profile(work, python)
@@ -395,7 +425,7 @@ def report(
     print(f"\nmedian of {opts.runs} runs each (wall = whole pytest process; session = pytest's own 'in Xs')")
     rows = [
         ("", "langchain-tests 1.1.9", "modelcheck"),
-        ("wall time (s)", f"{lt.wall:.2f}", f"{mc.wall:.2f} ({mc.wall / lt.wall:.2f}x)"),
+        ("wall time (s)", f"{lt.wall:.2f}", f"{mc.wall:.2f} ({ratios(mc, lt)})"),
         ("CPU time, user+sys (s)", f"{lt.cpu:.2f}", f"{mc.cpu:.2f} ({mc.cpu / lt.cpu:.2f}x)"),
         ("pytest session (s)", f"{lt.session:.2f}", f"{mc.session:.2f} ({mc.session / lt.session:.2f}x)"),
         (
@@ -410,14 +440,24 @@ def report(
         rows.append(("  added to wall (s)", *(f"{slow[t].wall - base[t].wall:+.2f}" for t in TOOLS)))
         rows.append(("  added to session (s)", *(f"{slow[t].session - base[t].session:+.2f}" for t in TOOLS)))
     rows.append(("outcomes", *(" | ".join(sorted(base[t].outcomes)) for t in TOOLS)))
-    own = results[ALONE, "no latency"]
-    rows.append(("wall, modelcheck alone (s)", "", f"{own.wall:.2f} ({own.wall / lt.wall:.2f}x)"))
+    own, floor, own_floor = (results[t, "no latency"] for t in (ALONE, FLOOR, FLOOR_ALONE))
+    rows.append(("wall, modelcheck alone (s)", "", f"{own.wall:.2f} ({ratios(own, lt)})"))
     rows.append(("CPU, modelcheck alone (s)", "", f"{own.cpu:.2f} ({own.cpu / lt.cpu:.2f}x)"))
+    rows.append(("floor: one test importing the model (s)", "", f"{floor.wall:.2f} ({ratios(floor, lt)})"))
+    rows.append(("  above the floor (s)", f"{lt.wall - floor.wall:+.2f}", f"{mc.wall - floor.wall:+.2f}"))
+    rows.append(("floor, modelcheck's venv (s)", "", f"{own_floor.wall:.2f} ({ratios(own_floor, lt)})"))
+    rows.append(("  modelcheck alone above it (s)", "", f"{own.wall - own_floor.wall:+.2f}"))
     print(table(rows))
     print("\nall wall times (s):")
     for (tool, name), r in results.items():
         print(f"  {tool}, {name}: {', '.join(f'{w:.2f}' for w in r.walls)}")
     print_startup(startup, opts)
+
+
+def ratios(runs: Runs, peer: Runs) -> str:
+    """The ratio of medians, and the median of run-by-run ratios (each pair ran back to back)."""
+    paired = statistics.median(a / b for a, b in zip(runs.walls, peer.walls, strict=True))
+    return f"{runs.wall / peer.wall:.2f}x; run by run {paired:.2f}x"
 
 
 def print_startup(startup: dict[str, float | str], opts: argparse.Namespace) -> None:
