@@ -112,10 +112,10 @@ def test_reference_models_run_the_whole_catalog_within_the_budget(mc: Modelcheck
 
 @pytest.mark.parametrize(
     "xdist",
-    # Under xdist each worker observes the targets whose checks it runs: `--dist loadscope` keeps a
-    # target's checks on one worker (its scope is `modelcheck::<target>`), so it is observed once.
-    [(), ("-n", "2", "--dist", "loadscope")],
-    ids=["serial", "xdist-loadscope"],
+    # Under xdist each worker observes the targets whose checks it runs. modelcheck hands all checks
+    # of a target to one worker under `-n`'s default `--dist load`, as `--dist loadscope` does.
+    [(), ("-n", "2"), ("-n", "2", "--dist", "loadscope")],
+    ids=["serial", "xdist", "xdist-loadscope"],
 )
 def test_reported_calls_are_the_calls_the_model_saw(
     mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdist: tuple[str, ...]
@@ -130,6 +130,35 @@ def test_reported_calls_are_the_calls_the_model_saw(
     for target, kind in COUNTED.items():
         assert outcomes[target] == {"passed"}, outcome.text()
         assert calls[target] == seen.count(kind) <= BUDGET, (target, calls[target], seen.count(kind))
+
+
+def test_checks_handed_out_one_by_one_report_every_workers_calls(
+    mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the grouping off, both workers observe the target; the report adds up their calls."""
+    counts = counting_project(mc, tmp_path, monkeypatch)
+
+    outcome = mc.run(
+        "--modelcheck=mymodel:CountingChat", "-n", "2", "-p", "no:modelcheck-xdist", "-v", report=True
+    )
+
+    workers = {line.split()[0] for line in outcome.result.outlines if line.startswith("[gw")}
+    seen = counts.read_text(encoding="utf-8").splitlines()
+    assert workers == {"[gw0]", "[gw1]"}, workers
+    assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) > BUDGET, outcome.text()
+
+
+def test_a_run_with_the_projects_own_tests_keeps_each_target_on_one_worker(
+    mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts = counting_project(mc, tmp_path, monkeypatch)
+    mc.pytester.makepyfile(test_own="\n".join(f"def test_{i}():\n    pass\n" for i in range(6)))
+
+    outcome = mc.run("--modelcheck=mymodel:CountingChat", "test_own.py", "-n", "2", report=True)
+
+    outcome.result.assert_outcomes(passed=6 + len(checks_for("chat")))
+    seen = counts.read_text(encoding="utf-8").splitlines()
+    assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) <= BUDGET
 
 
 def test_a_subset_of_checks_makes_fewer_calls(

@@ -62,7 +62,8 @@ class TargetNode(pytest.Collector):
             attach(self.observation, self.config)
         self.run.scrub.add(self.observation.canaries)
         self.run.scrub.add(self.observation.real_secrets)
-        self.run.calls[self.loaded.target] = self.observation.call_count
+        observed = self.run.observed.setdefault(self.loaded.target, {})
+        observed[observer(self.config)] = self.observation.call_count
 
 
 class CheckItem(pytest.Item):
@@ -93,6 +94,7 @@ class CheckItem(pytest.Item):
         assert observation is not None
         verdict = self.check.judge(observation)
         self.info["calls"] = observation.call_count
+        self.info["observer"] = observer(self.config)
         self._conclude(verdict)
 
     def _conclude(self, verdict: Verdict) -> None:
@@ -146,3 +148,9 @@ def make_items(session: pytest.Session, run: ModelcheckRun) -> list[pytest.Item]
         node = TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=loaded, run=run)
         items.extend(session.genitems(node))
     return items
+
+
+def observer(config: pytest.Config) -> str:
+    """Which process observed: each xdist worker that runs a target's checks observes it itself."""
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    return str(workerinput.get("workerid", "main"))

@@ -81,6 +81,10 @@ def pytest_configure(config: pytest.Config) -> None:
     run = start_run(config, names, from_cli)
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(RunHooks(run), "modelcheck-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        from modelcheck.xdist_grouping import register
+
+        register(config)
     error = all_broken(run)
     if error is not None:
         _write_report(config, run)

@@ -33,7 +33,7 @@ def record(run: ModelcheckRun, report: Any) -> None:
         }
     )
     if "calls" in info:
-        run.calls[info["target"]] = info["calls"]
+        run.observed.setdefault(info["target"], {})[info.get("observer", "main")] = info["calls"]
 
 
 def _longrepr_text(report: Any) -> str:
@@ -64,7 +64,7 @@ def _target_entry(run: ModelcheckRun, loaded: LoadedTarget, name: str) -> dict[s
 
     order = {cid: i for i, cid in enumerate(IDS)}
     checks = sorted(run.results.get(name, []), key=lambda c: order.get(c["id"], len(order)))
-    return {"target": name, "kind": loaded.kind, "calls": run.calls.get(name, 0), "checks": checks}
+    return {"target": name, "kind": loaded.kind, "calls": run.calls(name), "checks": checks}
 
 
 def write(run: ModelcheckRun, path: Path) -> None:

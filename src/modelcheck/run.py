@@ -36,7 +36,12 @@ class ModelcheckRun:
     only_checks: bool
     scrub: Scrubber = field(default_factory=Scrubber)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
+    # target -> {observing process ("main" or an xdist worker id) -> model calls it made}
+    observed: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def calls(self, target: str) -> int:
+        """The model calls made for `target`, by every process that observed it."""
+        return sum(self.observed.get(target, {}).values())
 
 
 def target_names(config: pytest.Config) -> tuple[list[str], bool]:
