@@ -105,6 +105,53 @@ def test_blocking_io_names_the_model_line_and_the_blocking_call(mc) -> None:
     )
 
 
+BLOCKS_PAST_TIMEOUT = '''
+import time
+
+from reference_models import EchoChatModel
+
+
+class Slept(EchoChatModel):
+    """Blocks the loop past the 1 s timeout, then answers (https://example.com/api)."""
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        time.sleep(1.5)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+
+class Stuck(EchoChatModel):
+    """Blocks the loop past modelcheck's whole wait for the async calls (https://example.com/api)."""
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        time.sleep(6)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_a_block_that_outlasts_the_timeout_is_named_not_only_timed_out(mc) -> None:
+    """The timeout is the symptom; the blocking line is what the author must change."""
+    mc.model(BLOCKS_PAST_TIMEOUT)
+    mc.config("""
+        [tool.modelcheck."mymodel:Slept"]
+        timeout = 1
+        [tool.modelcheck."mymodel:Stuck"]
+        timeout = 1
+    """)
+    outcome = mc.run("--modelcheck=mymodel:Slept", "--modelcheck=mymodel:Stuck", "-k", "native-async")
+    assert outcome.failing("mymodel:Slept") == {"native-async"}
+    # The loop is still held when astream's turn comes, so that cannot run either.
+    assert outcome.failing("mymodel:Stuck") == {"native-async", "native-async-stream"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] during ainvoke, the event loop was blocked for 1.* s in _agenerate "
+            "(mymodel.py:10) (the call then timed out after 1 s): `_agenerate` makes a blocking call *",
+            "[[]native-async[]] during ainvoke, the event loop was blocked for * s in _agenerate "
+            "(mymodel.py:18) (the call then timed out after 1 s; the event loop was blocked, so the "
+            "call could not be cancelled): `_agenerate` makes a blocking call *",
+        ]
+    )
+
+
 def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
     mc.model(MODELS)
     outcome = mc.run("--modelcheck=mymodel:Simple", "-k", "native-async", "-rs")

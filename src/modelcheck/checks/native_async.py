@@ -53,7 +53,8 @@ def recurring(call: Call, later: Call | None) -> list[str]:
 
 
 def _judge_run(call: Call | None, name: str, method: str, later: Call | None = None) -> Verdict:
-    verdict = call_failed(call, name)
+    # A stall explains a timeout or an error that followed it, so it is named first.
+    verdict = _blocked(call, name, method) or call_failed(call, name)
     if verdict:
         return verdict
     assert call is not None
@@ -64,11 +65,18 @@ def _judge_run(call: Call | None, name: str, method: str, later: Call | None = N
             f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
             f"`{method}` is not natively async. Await the provider's async client instead."
         )
-    if call.stalls:
-        worst = max(call.stalls, key=lambda s: s.duration_s)
-        return failed(
-            f"during {name}, the event loop was blocked for {worst.duration_s:.2f} s in {worst.where}: "
-            f"`{method}` makes a blocking call (time.sleep, sync I/O). Use `await asyncio.sleep(...)` "
-            "and the provider's async client."
-        )
     return passed()
+
+
+def _blocked(call: Call | None, name: str, method: str) -> Verdict | None:
+    if call is None or not call.stalls:
+        return None
+    worst = max(call.stalls, key=lambda s: s.duration_s)
+    failure = call.failure
+    raised = "raised " if failure and failure.kind == "raised" else ""
+    then = f" (the call then {raised}{failure.describe()})" if failure else ""
+    return failed(
+        f"during {name}, the event loop was blocked for {worst.duration_s:.2f} s in {worst.where}{then}: "
+        f"`{method}` makes a blocking call (time.sleep, sync I/O). Use `await asyncio.sleep(...)` "
+        "and the provider's async client."
+    )

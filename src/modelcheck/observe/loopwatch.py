@@ -47,7 +47,7 @@ class LoopWatch:
         self._loop_thread: int | None = None
         self._loop_native_id: int | None = None
         self._stop = threading.Event()
-        self._watching = False
+        self._dog: threading.Thread | None = None
 
     def install(self) -> None:
         original = self.loop.run_in_executor
@@ -75,14 +75,19 @@ class LoopWatch:
         self.stalls = []
         self._stop.clear()
         beat = asyncio.ensure_future(self._heartbeat())
-        dog = threading.Thread(target=self._watchdog, name="modelcheck-watchdog", daemon=True)
-        dog.start()
+        self._dog = threading.Thread(target=self._watchdog, name="modelcheck-watchdog", daemon=True)
+        self._dog.start()
         try:
             return await coro, self.stalls
         finally:
-            self._stop.set()
             beat.cancel()
-            dog.join(1.0)
+            self.stop()
+
+    def stop(self) -> None:
+        """End the watch and keep what the watchdog saw: also from outside, when the loop stays held."""
+        self._stop.set()
+        if self._dog is not None:
+            self._dog.join(1.0)
 
     async def _heartbeat(self) -> None:
         while True:

@@ -46,7 +46,8 @@ class ProbeRunner:
         if async_names and not self.loop.blocked:
             future = self.loop.submit(self._async_phase(calls, watched, others, done))
             slots = len(watched) + (1 if others else 0)
-            self.loop.wait(future, self.timeout * slots + 2.0)
+            if not self.loop.wait(future, self.timeout * slots + 2.0):
+                self._keep_stalls(calls, watched, done)
         for _name, thread in threads:
             thread.join(max(0.0, self.timeout - (time.perf_counter() - thread.started)))
             if thread.is_alive():
@@ -88,17 +89,25 @@ class ProbeRunner:
         with self.watch.probe(call.probe):
             try:
                 if watched:
-                    _, stalls = await asyncio.wait_for(self.watch.watch(coro), self.timeout)
-                    call.stalls = list(stalls)
+                    await asyncio.wait_for(self.watch.watch(coro), self.timeout)
                 else:
                     await asyncio.wait_for(coro, self.timeout)
             except asyncio.TimeoutError:
                 call.failure = self._timeout()
             except BaseException as exc:
                 self._raised(call, exc)
+            if watched:
+                call.stalls = list(self.watch.stalls)
         call.duration_s = time.perf_counter() - start
         call.executor_calls = list(self.watch.executor_calls.get(call.probe, []))
         done.add(call.probe)
+
+    def _keep_stalls(self, calls: dict[str, Call], watched: list[str], done: set[str]) -> None:
+        """The loop is still held: stop the watchdog, and give what it saw to the call holding it."""
+        self.watch.stop()
+        for name in watched:
+            if name in self.started and name not in done:
+                calls[name].stalls = list(self.watch.stalls)
 
     def _raised(self, call: Call, exc: BaseException) -> None:
         text = " ".join(str(exc).split())
