@@ -250,24 +250,27 @@ WRONG_CASES = [
         "RaisesMidStream",
         "chat",
         {"stream", "astream"},
-        "[[]stream[]] stream('<probe prompt>') raised ConnectionResetError: peer closed the stream. "
-        "Fix the model so that it answers without raising. See README.md#stream.",
+        "[[]stream[]] stream('<probe prompt>') raised in _stream (mymodel.py:*): ConnectionResetError: "
+        "peer closed the stream. Fix the model so that it answers without raising. See README.md#stream.",
         id="raises-mid-stream",
     ),
     pytest.param(
         "CallReturnsNone",
         "llm",
         {"invoke", "batch"},
-        "[[]invoke[]] invoke('<probe prompt>') raised ValidationError: 1 validation error for Generation "
-        "text Input should be a valid string *input_value=None*See README.md#invoke.",
+        "[[]invoke[]] invoke('<probe prompt>') raised inside langchain-core, not in the model's code, most "
+        "often because of what the model returned or yielded: ValidationError: 1 validation error for "
+        "Generation text Input should be a valid string *input_value=None*. A text model's "
+        "`_call`/`_acall` return a str *See README.md#invoke.",
         id="call-returns-none",
     ),
     pytest.param(
         "GenerateReturnsNone",
         "chat",
         {"invoke", "batch"},
-        "[[]invoke[]] invoke('<probe prompt>') raised AttributeError: 'NoneType' object has no attribute "
-        "'generations'. *See README.md#invoke.",
+        "[[]invoke[]] invoke('<probe prompt>') raised inside langchain-core, not in the model's code, *: "
+        "AttributeError: 'NoneType' object has no attribute 'generations'. *a chat model's "
+        "`_generate`/`_agenerate` return a ChatResult of *See README.md#invoke.",
         id="generate-returns-none",
     ),
     pytest.param(
@@ -290,8 +293,8 @@ WRONG_CASES = [
         "UnderscoreStreamYieldsStrings",
         "chat",
         {"stream", "stream-callbacks"},
-        "[[]stream[]] stream('<probe prompt>') raised AttributeError: 'str' object has no attribute "
-        "'message'. *See README.md#stream.",
+        "[[]stream[]] stream('<probe prompt>') raised inside langchain-core, not in the model's code, *: "
+        "AttributeError: 'str' object has no attribute 'message'. *See README.md#stream.",
         id="underscore-stream-yields-str",
     ),
 ]

@@ -260,7 +260,10 @@ def test_no_stop_string_chosen() -> None:
     skipped = stop.judge_respected(observation(answered("invoke", "a"), stop_probe_error="too short"))
     assert (skipped.outcome, skipped.message) == ("skipped", "no stop string could be chosen: too short.")
     failed = stop.judge_respected(observation(raised("invoke")))
-    assert failed.message == "no stop string could be chosen: invoke raised ValueError: boom."
+    assert failed.message == (
+        "no stop string could be chosen: invoke raised ValueError: boom. "
+        "Fix the model so that it answers without raising."
+    )
     assert stop.judge_included(observation(raised("invoke"))).outcome == "skipped"
 
 
@@ -455,4 +458,37 @@ def test_a_stop_path_that_never_ran_fails_instead_of_being_left_out() -> None:
     verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_ainvoke=never)))
 
     assert verdict.outcome == "failed"
-    assert verdict.message.startswith(f"ainvoke with stop={[PROBE.stop]!r} failed: could not run")
+    assert verdict.message.startswith(f"ainvoke with stop={[PROBE.stop]!r} could not run")
+
+
+@pytest.mark.parametrize(
+    ("failure", "says"),
+    [
+        (
+            Failure("raised", "KeyError", "'choices'", where="_generate (mymodel.py:40)", origin="model"),
+            "raised in _generate (mymodel.py:40): KeyError: 'choices'. Fix the model so that it answers "
+            "without raising.",
+        ),
+        (
+            Failure(
+                "raised",
+                "AttributeError",
+                "'NoneType' object has no attribute 'generations'",
+                None,
+                "langchain",
+            ),
+            "raised inside langchain-core, not in the model's code, most often because of what the model "
+            "returned or yielded: AttributeError: 'NoneType' object has no attribute 'generations'. A text "
+            "model's `_call`/`_acall` return a str",
+        ),
+        (Failure("raised", "RuntimeError", "no loop"), "raised RuntimeError: no loop. Fix the model"),
+    ],
+    ids=["in-the-model", "in-langchain-core", "elsewhere"],
+)
+def test_a_raised_call_says_whose_code_raised_it(failure: Failure, says: str) -> None:
+    from modelcheck.checks.common import call_failed
+
+    verdict = call_failed(Call("invoke", failure=failure), "invoke('<probe prompt>')")
+
+    assert verdict is not None and verdict.outcome == "failed"
+    assert verdict.message.startswith(f"invoke('<probe prompt>') {says}"), verdict.message

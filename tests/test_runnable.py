@@ -34,8 +34,9 @@ def test_reference_model_given_by_name_passes(mc: Modelcheck, target: str) -> No
 
 MESSAGES = {
     "invoke": [
-        "[[]invoke[]] invoke([[]HumanMessage('<probe prompt>')[]]) raised TypeError: this model only takes "
-        "a string prompt. Fix the model so that it answers without raising. See README.md#invoke."
+        "[[]invoke[]] invoke([[]HumanMessage('<probe prompt>')[]]) raised in invoke (broken_runnable.py:*): "
+        "TypeError: this model only takes a string prompt. Fix the model so that it answers without "
+        "raising. See README.md#invoke."
     ],
     "ainvoke": [
         "[[]ainvoke[]] ainvoke returned a {wrong}; it should return a* {right}. Build the result as the "
@@ -162,7 +163,8 @@ def test_model_that_raises_fails_its_check_and_the_others_run(mc: Modelcheck) ->
     assert outcome.of("mymodel:Flaky") == dict.fromkeys(all_ids("chat"), "passed") | {"invoke": "failed"}
     outcome.result.stdout.fnmatch_lines(
         [
-            "[[]invoke[]] invoke('<probe prompt>') raised ConnectionError: backend said 503 retry later. "
-            "Fix the model so that it answers without raising. See README.md#invoke."
+            "[[]invoke[]] invoke('<probe prompt>') raised in invoke (mymodel.py:*): ConnectionError: "
+            "backend said 503 retry later. Fix the model so that it answers without raising. "
+            "See README.md#invoke."
         ]
     )

@@ -133,7 +133,7 @@ def test_key_in_an_exception_message_is_caught_and_masked(mc) -> None:
     assert verdicts["invoke"] == verdicts[MASKING] == "failed"
     outcome.result.stdout.fnmatch_lines(
         [
-            "[[]invoke[]] invoke(*) raised ValueError: 401: key *** was rejected.*",
+            "[[]invoke[]] invoke(*) raised in * ValueError: 401: key *** was rejected.*",
             "[[]secret-masking[]] a secret leaked: the canary put in api_key showed in *"
             "the text of the ValueError raised (in *)*",
         ]

@@ -20,6 +20,10 @@ class Failure:
     kind: Literal["raised", "timeout"]
     type_name: str
     message: str
+    # For "raised": where in the model's own code it was raised ("_call (m.py:12)"), or None when
+    # the model's code was not on the traceback; `origin` says whose code raised it then.
+    where: str | None = None
+    origin: Literal["model", "langchain", "other"] = "other"
 
     def describe(self) -> str:
         if self.kind == "timeout":

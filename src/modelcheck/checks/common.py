@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelcheck.records import Call, Kind
+from modelcheck.records import Call, Failure, Kind
 from modelcheck.verdict import Verdict, failed
 
 SHOW_CHARS = 80
@@ -32,6 +32,29 @@ def call_failed(call: Call | None, what: str) -> Verdict | None:
             f"{what} {call.failure.message}. Make sure the model answers, or raise "
             "the per-call `timeout` for this target."
         )
-    return failed(
-        f"{what} raised {call.failure.describe()}. Fix the model so that it answers without raising."
-    )
+    return failed(f"{what} {raised(call.failure)}")
+
+
+RETURN_TYPES = (
+    "A text model's `_call`/`_acall` return a str and its `_stream`/`_astream` yield GenerationChunk; "
+    "a chat model's `_generate`/`_agenerate` return a ChatResult of ChatGeneration(message=AIMessage("
+    "...)) and its `_stream`/`_astream` yield ChatGenerationChunk(message=AIMessageChunk(...))."
+)
+
+
+def raised(failure: Failure) -> str:
+    """'raised in _call (m.py:12): ValueError: boom. Fix ...', saying whose code raised it."""
+    fix = "Fix the model so that it answers without raising."
+    if failure.where:
+        return f"raised in {failure.where}: {failure.describe()}. {fix}"
+    if failure.origin == "langchain":
+        return (
+            "raised inside langchain-core, not in the model's code, most often because of what the "
+            f"model returned or yielded: {failure.describe()}. {RETURN_TYPES}"
+        )
+    return f"raised {failure.describe()}. {fix}"
+
+
+def outcome(failure: Failure) -> str:
+    """'timed out after 5 s.' or what `raised` says."""
+    return f"{failure.describe()}." if failure.kind == "timeout" else raised(failure)

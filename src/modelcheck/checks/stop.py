@@ -10,7 +10,7 @@ the answer ends there.
 
 from __future__ import annotations
 
-from modelcheck.checks.common import show
+from modelcheck.checks.common import outcome, show
 from modelcheck.consensus import consensus
 from modelcheck.records import Call, Observation, StopProbe
 from modelcheck.verdict import Verdict, failed, passed, skipped
@@ -87,7 +87,7 @@ def _setup(obs: Observation) -> tuple[StopProbe, bool] | Verdict:
     invoke = obs.calls.get("invoke")
     if obs.stop_probe is None:
         if invoke is not None and invoke.failure is not None:
-            return failed(f"no stop string could be chosen: invoke raised {invoke.failure.describe()}.")
+            return failed(f"no stop string could be chosen: invoke {outcome(invoke.failure)}")
         return skipped(f"no stop string could be chosen: {obs.stop_probe_error}.")
     return obs.stop_probe, consensus(obs).deterministic
 
@@ -101,7 +101,7 @@ def _raised(call: Call, path: str, stops: list[str]) -> Verdict | None:
             "models that cannot stop at all; if your model or its API can, apply the stop strings "
             "(cut the answer after the first one)."
         )
-    return failed(f"{path} with stop={stops!r} failed: {call.failure.describe()}.")
+    return failed(f"{path} with stop={stops!r} {outcome(call.failure)}")
 
 
 def judge_respected(obs: Observation) -> Verdict:

@@ -21,9 +21,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
+from modelcheck.observe import modelcode
 from modelcheck.records import ExecutorCall, LoopStall
 
 TICK_S = 0.005
@@ -125,8 +125,9 @@ class LoopWatch:
         frame = sys._current_frames().get(self._loop_thread or -1)
         top = frame
         while frame is not None:
-            if _in_modules(frame, self.model_modules):
-                return f"{_spot(frame)} (blocked in {_spot(top)})" if top is not frame else _spot(frame)
+            if modelcode.in_model(frame, self.model_modules):
+                where = modelcode.spot(frame)
+                return f"{where} (blocked in {modelcode.spot(top)})" if top is not frame else where
             frame = frame.f_back
         return None
 
@@ -147,18 +148,6 @@ def in_blocking_call(native_id: int | None) -> bool:
     except (OSError, IndexError):
         return True
     return state in ("S", "D") and "futex" not in channel
-
-
-def _in_modules(frame: FrameType, modules: tuple[str, ...]) -> bool:
-    name = frame.f_globals.get("__name__", "")
-    return any(name == m or name.startswith(m + ".") for m in modules)
-
-
-def _spot(frame: FrameType | None) -> str:
-    if frame is None:
-        return "?"
-    code = frame.f_code
-    return f"{code.co_name} ({code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno})"
 
 
 def describe(func: Any) -> str:

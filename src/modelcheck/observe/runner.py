@@ -14,6 +14,7 @@ from typing import Any
 from modelcheck.exitguard import abandon
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
+from modelcheck.observe.modelcode import raise_site
 from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
 from modelcheck.records import Call, Failure, SecretSurface
 
@@ -111,7 +112,8 @@ class ProbeRunner:
 
     def _raised(self, call: Call, exc: BaseException) -> None:
         text = " ".join(str(exc).split())
-        call.failure = Failure("raised", type(exc).__name__, text)
+        where, origin = raise_site(exc, self.watch.model_modules)
+        call.failure = Failure("raised", type(exc).__name__, text, where, origin)
         self.ctx.surfaces.append(
             SecretSurface(f"the text of the {type(exc).__name__} raised", repr(exc) + text, call.probe)
         )
