@@ -390,11 +390,11 @@ class OddTextLLM(EchoLLM):
 
 
 class OddTextLosesAChunk(OddText):
-    """`stream` without stop loses its last chunks (https://example.com/api)."""
+    """`stream` without stop loses its first chunks (https://example.com/api)."""
 
     def stream(self, input, config=None, *, stop=None, **kwargs):
         chunks = list(super().stream(input, config, stop=stop, **kwargs))
-        yield from chunks if stop else chunks[:-2]
+        yield from chunks if stop else chunks[2:]
 
 
 class Empty(EchoChatModel):
@@ -431,8 +431,9 @@ def test_a_megabyte_answer_is_judged_and_shown_in_a_short_message(mc: Modelcheck
         outcome,
         "mymodel:Megabyte",
         [
-            "[[]stream[]] the * chunks of stream join to '0000000 lorem ipsum*more characters)*"
-            "chunks were lost*"
+            "[[]stream[]] stream streamed * chunks, together * characters shorter than the answer of "
+            "the other paths (1000000 characters): they agree on the first * characters ('…*'), then "
+            "stream has '' where the others have '*': chunks were lost*"
         ],
     )
     assert failed == {"stream", "stream-callbacks"}  # callbacks fired for chunks the caller never got
@@ -461,9 +462,10 @@ def test_odd_characters_in_a_message_are_escaped_in_the_terminal_and_kept_in_the
         outcome,
         "mymodel:OddTextLosesAChunk",
         [
-            "[[]stream[]] the * chunks of stream join to "
-            "'emoji \U0001f469\\u200d\U0001f469\\u200d\U0001f467 cafe\u0301 \u05e9\u05dc\u05d5\u05dd "
-            "\u0645\u0631\u062d\u0628\u0627 nul\\x00byte \\u202eoverride\\u202c end modelcheck probe*"
+            "[[]stream[]] stream streamed * chunks, together * characters shorter than the answer of "
+            "the other paths (* characters): they agree on the first 0 characters (''), then stream has "
+            "* where the others have 'emoji \U0001f469\\u200d\U0001f469\\u200d\U0001f467 cafe\u0301 "
+            "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 nul\\x00byte \\u202e*"
         ],
     )
     assert failed == {"stream", "stream-callbacks"}  # callbacks fired for chunks the caller never got

@@ -145,18 +145,33 @@ def _stream_agrees(call: Call, agreed: Consensus, name: str) -> Verdict | None:
     if not agreed.deterministic or text == agreed.text:
         return None
     assert agreed.text is not None
-    chunks = [c.output.text or "" for c in call.chunks]
+    expected = agreed.text
     hint = (
         "chunks were repeated"
-        if len(text) > len(agreed.text)
+        if len(text) > len(expected)
         else "chunks were lost"
-        if len(text) < len(agreed.text)
+        if len(text) < len(expected)
         else "the chunk texts differ"
     )
+    at = first_difference(text, expected)
+    size = len(text) - len(expected)
+    length = f"{abs(size)} characters {'longer' if size > 0 else 'shorter'} than" if size else "as long as"
     return failed(
-        f"the {len(chunks)} chunks of {name} join to {show(text)}, but the other paths answered "
-        f"{show(agreed.text)}: {hint}. Each piece of the answer must be yielded exactly once, in order."
+        f"{name} streamed {plural(len(call.chunks), 'chunk')}, together {length} the answer of the "
+        f"other paths ({len(expected)} characters): they agree on the first {at} characters "
+        f"({show(_tail(expected[:at]))}), then {name} has {show(text[at : at + 40])} where the others "
+        f"have {show(expected[at : at + 40])}: {hint}. Each piece of the answer must be yielded "
+        "exactly once, in order."
     )
+
+
+def first_difference(a: str, b: str) -> int:
+    """The index of the first character where `a` and `b` differ (the shorter length if one is a prefix)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _tail(text: str, keep: int = 20) -> str:
+    return text if len(text) <= keep else "…" + text[-keep:]
 
 
 def judge_stream(obs: Observation) -> Verdict:
