@@ -97,6 +97,37 @@ def test_a_model_raising_not_implemented_on_stop_fails_with_the_guides_rule(mc) 
     )
 
 
+WRONG_TYPE_ON_STOP = '''
+from langchain_core.messages import HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from reference_models import EchoChatModel
+
+
+class HumanOnStop(EchoChatModel):
+    """Answers with a HumanMessage when given stop strings (https://example.com/api)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if stop:
+            return ChatResult(generations=[ChatGeneration(message=HumanMessage(content="hi"))])
+        return super()._generate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_a_wrong_type_under_stop_is_named_as_such(mc) -> None:
+    """Not "gave 'hi': it is not the answer cut at a stop string": the type is what is wrong."""
+    mc.model(WRONG_TYPE_ON_STOP)
+    outcome = mc.run("--modelcheck=mymodel:HumanOnStop", "-k", "stop")
+    assert outcome.failing("mymodel:HumanOnStop") == {"stop-respected"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]stop-respected[]] invoke with stop=[[]'*'[]] returned a HumanMessage; it should be an "
+            "AIMessage, with or without stop strings. Apply the stop strings to the text and build the "
+            "result as without them. See README.md#stop-respected."
+        ]
+    )
+
+
 NONDETERMINISTIC = '''
 import random
 

@@ -10,10 +10,11 @@ the answer ends there.
 
 from __future__ import annotations
 
-from modelcheck.checks.common import outcome, show
+from modelcheck.checks.common import expected_type, outcome, show
 from modelcheck.consensus import consensus
 from modelcheck.records import Call, Observation, StopProbe
 from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.wording import article
 
 PATHS = {
     "stop_invoke": "invoke",
@@ -110,12 +111,26 @@ def judge_respected(obs: Observation) -> Verdict:
         return setup
     probe, det = setup
     for path, call, stops in _stop_calls(obs, probe):
-        verdict = _raised(call, path, stops)
+        verdict = _raised(call, path, stops) or _wrong_type(obs, call, path, stops)
         if verdict:
             return verdict
         if not respected(_text(call), probe.base_text, stops, det):
             return failed(_ignored(path, _text(call), probe, stops, det))
     return passed("" if det else NONDET)
+
+
+def _wrong_type(obs: Observation, call: Call, path: str, stops: list[str]) -> Verdict | None:
+    outputs = [c.output for c in call.chunks] or call.outputs
+    wrong = next((o for o in outputs if not o.expected_type), None)
+    if wrong is None:
+        return None
+    verb = "yielded" if call.chunks else "returned"
+    want = expected_type(obs.kind, streamed=bool(call.chunks))
+    return failed(
+        f"{path} with stop={stops!r} {verb} {article(wrong.type_name)}; it should be {article(want)}, "
+        "with or without stop strings. Apply the stop strings to the text and build the result as "
+        "without them."
+    )
 
 
 def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool) -> str:
