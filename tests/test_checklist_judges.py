@@ -25,6 +25,7 @@ from modelcheck.records import (
     StopProbe,
 )
 from modelcheck.settings import DEFAULT_SECRET_PATTERN
+from modelcheck.verdict import failed
 
 PROMPT = "modelcheck probe: the quick brown fox"
 CONSENSUS_PROBES = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
@@ -225,6 +226,30 @@ def test_not_implemented_on_stop_names_the_guides_rule() -> None:
     assert verdict.outcome == "failed"
     assert verdict.message.startswith("invoke with stop=['brow'] raised NotImplementedError. The guide")
     assert stop.judge_included(stop_obs(*stop_calls(CUT, stop_invoke=failing))).outcome == "skipped"
+
+
+def human(probe: str, text: str) -> Call:
+    """A call that returned a HumanMessage holding `text` (a chat model's wrong type)."""
+    call = Call(probe, outputs=[Output("HumanMessage", text, False)])
+    call.extra["stops"] = STOPS.get(probe, ["brow"])
+    return call
+
+
+def test_a_wrong_type_only_under_stop_fails_stop_respected_by_its_type() -> None:
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_invoke=human("stop_invoke", CUT))))
+    assert verdict == failed(
+        "invoke with stop=['brow'] returned a HumanMessage; it should be an AIMessage, with or without "
+        "stop strings. Apply the stop strings to the text and build the result as without them."
+    )
+
+
+def test_a_wrong_type_with_and_without_stop_is_left_to_the_paths_own_check() -> None:
+    """invoke's check reports the type; stop-respected judges the text, so each fault fails one check."""
+    calls = [c for c in stop_obs(*stop_calls(CUT)).calls.values() if c.probe != "invoke"]
+    obs = observation(
+        *calls, human("invoke", PROMPT), human("stop_invoke", CUT), stop_probe=PROBE, settings={}
+    )
+    assert stop.judge_respected(obs).outcome == "passed"
 
 
 def test_a_nondeterministic_model_is_judged_by_the_weaker_rule() -> None:

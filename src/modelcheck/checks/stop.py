@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from modelcheck.checks.common import expected_type, outcome, show
 from modelcheck.consensus import consensus
-from modelcheck.records import Call, Observation, StopProbe
+from modelcheck.records import Call, Observation, Output, StopProbe
 from modelcheck.verdict import Verdict, failed, passed, skipped
 from modelcheck.wording import article
 
@@ -23,6 +23,15 @@ PATHS = {
     "stop_astream": "astream",
     "drive_stream": "_stream (as core's v3 stream_events drives it)",
     "drive_astream": "_astream (as core's v3 astream_events drives it)",
+}
+# The call each stop path is compared with: the same path without stop strings.
+WITHOUT_STOP = {
+    "stop_invoke": "invoke",
+    "stop_ainvoke": "ainvoke",
+    "stop_stream": "stream",
+    "stop_astream": "astream",
+    "drive_stream": "stream",
+    "drive_astream": "astream",
 }
 NONDET = (
     "The model is nondeterministic, so the weaker rule was applied: "
@@ -120,9 +129,10 @@ def judge_respected(obs: Observation) -> Verdict:
 
 
 def _wrong_type(obs: Observation, call: Call, path: str, stops: list[str]) -> Verdict | None:
-    outputs = [c.output for c in call.chunks] or call.outputs
-    wrong = next((o for o in outputs if not o.expected_type), None)
-    if wrong is None:
+    """A value of the wrong type that only stop strings bring about (else the path's own check says it)."""
+    wrong = _first_wrong(call)
+    without = obs.calls.get(WITHOUT_STOP[call.probe])
+    if wrong is None or without is None or _first_wrong(without) is not None:
         return None
     verb = "yielded" if call.chunks else "returned"
     want = expected_type(obs.kind, streamed=bool(call.chunks))
@@ -131,6 +141,11 @@ def _wrong_type(obs: Observation, call: Call, path: str, stops: list[str]) -> Ve
         "with or without stop strings. Apply the stop strings to the text and build the result as "
         "without them."
     )
+
+
+def _first_wrong(call: Call) -> Output | None:
+    outputs = [c.output for c in call.chunks] or call.outputs
+    return next((o for o in outputs if not o.expected_type), None)
 
 
 def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool) -> str:
