@@ -238,7 +238,7 @@ def test_params_from_the_target_table_build_the_model(mc: Modelcheck) -> None:
     assert verdicts.pop("batch") == verdicts.pop("abatch") == "skipped"
     assert set(verdicts.values()) == {"passed"}
     outcome.result.stdout.fnmatch_lines(
-        [f"SKIPPED * skipped by `skip` in [[]tool.modelcheck[]] for {TARGET}"]
+        [f"SKIPPED [[]2[]] pyproject.toml: skipped by `skip` in [[]tool.modelcheck[]] for {TARGET}"]
     )
 
 

@@ -119,7 +119,9 @@ class CheckItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         # A line number, not None: pytest reports a skip mark at the item's location and needs one.
-        return self.path, 0, f"modelcheck {self.info['target']} {self.check.id}"
+        # A check skipped in [tool.modelcheck] is located there, so `-rs` names the file to edit.
+        path = self.config.rootpath / "pyproject.toml" if self.skipped_by_config else self.path
+        return path, 0, f"modelcheck {self.info['target']} {self.check.id}"
 
 
 class LoadItem(pytest.Item):
