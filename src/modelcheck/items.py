@@ -62,8 +62,6 @@ class TargetNode(pytest.Collector):
             attach(self.observation, self.config)
         self.run.scrub.add(self.observation.canaries)
         self.run.scrub.add(self.observation.real_secrets)
-        observed = self.run.observed.setdefault(self.loaded.target, {})
-        observed[observer(self.config)] = self.observation.call_count
 
 
 class CheckItem(pytest.Item):
@@ -92,10 +90,10 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         observation = self.target_node.observation
         assert observation is not None
-        verdict = self.check.judge(observation)
+        # Before judging, so that the report counts the calls even if a judge fails internally.
         self.info["calls"] = observation.call_count
         self.info["observer"] = observer(self.config)
-        self._conclude(verdict)
+        self._conclude(self.check.judge(observation))
 
     def _conclude(self, verdict: Verdict) -> None:
         scrub: Scrubber = self.target_node.run.scrub

@@ -33,7 +33,7 @@ def record(run: ModelcheckRun, report: Any) -> None:
         }
     )
     if "calls" in info:
-        run.observed.setdefault(info["target"], {})[info.get("observer", "main")] = info["calls"]
+        run.observed.setdefault(info["target"], {})[info["observer"]] = info["calls"]
 
 
 def _longrepr_text(report: Any) -> str:
