@@ -409,6 +409,27 @@ def test_native_async_needs_an_override() -> None:
     assert "does not override _acall or _agenerate, so ainvoke runs _call" in llm.message
 
 
+@pytest.mark.parametrize(
+    ("handed", "outcome", "says"),
+    [
+        ([ExecutorCall("M._parse")], "passed", "M._parse ran in a thread pool without blocking calls"),
+        ([ExecutorCall("M._parse", 0.005)], "passed", "M._parse ran in a thread pool without blocking"),
+        ([ExecutorCall("M._fetch", 0.25)], "failed", "(M._fetch, which blocked there for 0.25 s)"),
+        ([ExecutorCall("M._call")], "failed", "thread pool (M._call) via run_in_executor"),
+        ([ExecutorCall("M._parse"), ExecutorCall("M.invoke")], "failed", "thread pool (M.invoke) via"),
+    ],
+    ids=["cpu-helper", "under-two-samples", "blocked-helper", "sync-method", "sync-method-beside-helper"],
+)
+def test_a_thread_pool_hand_off_is_the_fallback_when_it_is_a_sync_method_or_blocks(
+    handed: list[ExecutorCall], outcome: str, says: str
+) -> None:
+    native = {"_agenerate": "m.M", "_astream": "m.M"}
+    verdict = native_async.judge_native(
+        observation(replace(answered("ainvoke", "x"), executor_calls=handed), native=native)
+    )
+    assert (verdict.outcome, says in verdict.message) == (outcome, True), verdict.message
+
+
 def test_native_async_names_the_thread_pool_function_and_the_stall() -> None:
     native = {"_agenerate": "m.M", "_astream": "m.M"}
     pooled = replace(answered("ainvoke", "x"), executor_calls=[ExecutorCall("M._generate")] * 2)

@@ -152,6 +152,61 @@ def test_a_block_that_outlasts_the_timeout_is_named_not_only_timed_out(mc) -> No
     )
 
 
+HELPERS_IN_THREADS = '''
+import asyncio
+import json
+import time
+
+from reference_models import EchoChatModel
+
+
+class ParsesInThread(EchoChatModel):
+    """Awaits its (echo) client, then parses the answer in a thread, as ChatOpenAI does
+    (https://example.com/api)."""
+
+    def _parse(self, result):
+        json.loads(json.dumps([str(result)] * 200))
+        return result
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        result = await super()._agenerate(messages, stop, run_manager, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(None, self._parse, result)
+
+
+class FetchesInThread(EchoChatModel):
+    """Sends a sync request (a sleep stands for it) to a thread (https://example.com/api)."""
+
+    def _fetch(self):
+        time.sleep(0.2)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        await asyncio.to_thread(self._fetch)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc) -> None:
+    mc.model(HELPERS_IN_THREADS)
+    outcome = mc.run(
+        "--modelcheck=mymodel:ParsesInThread", "--modelcheck=mymodel:FetchesInThread", "-k", "native"
+    )
+    assert outcome.of("mymodel:ParsesInThread") == {"native-async": "passed", "native-async-stream": "passed"}
+    assert outcome.failing("mymodel:FetchesInThread") == {"native-async"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]native-async[]] during ainvoke, work was sent to a thread pool (FetchesInThread._fetch, "
+            "which blocked there for 0.* s) via run_in_executor/to_thread: `_agenerate` is not natively "
+            "async. Await the provider's async client instead. See README.md#native-async."
+        ]
+    )
+    report = mc.run("--modelcheck=mymodel:ParsesInThread", "-k", "native-async and not stream", report=True)
+    (target,) = report.report()["targets"]
+    assert target["checks"][0]["message"] == (
+        "during ainvoke, ParsesInThread._parse ran in a thread pool without blocking calls: CPU work "
+        "kept off the event loop, not the thread-pool fallback."
+    )
+
+
 def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
     mc.model(MODELS)
     outcome = mc.run("--modelcheck=mymodel:Simple", "-k", "native-async", "-rs")

@@ -318,11 +318,10 @@ OPENAI: dict[str, dict[str, Pin]] = {
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked openai_api_key"),
         secret_masking=passed("a canary in openai_api_key stayed hidden everywhere"),
-        native_async=failed(
-            "work was sent to a thread pool (",
-            "chat_models/base.py: _agenerate awaits the async client, then runs "
-            "`await run_in_executor(None, self._create_chat_result, ...)` on every call",
-        ),
+        # chat_models/base.py: _agenerate awaits the async client, then parses the response in the
+        # default thread pool (`await run_in_executor(None, self._create_chat_result, ...)`) on every
+        # call: CPU work kept off the loop, which makes no blocking call there.
+        native_async=passed("BaseChatOpenAI._create_chat_result ran in a thread pool without blocking calls"),
         docs=failed(
             UNDOCUMENTED + "BaseChatOpenAI.client, BaseChatOpenAI.async_client, BaseChatOpenAI.root_client, "
             "BaseChatOpenAI.root_async_client, "
@@ -401,8 +400,10 @@ def test_every_check_of_the_openai_models_is_pinned(openai_run: OpenAIRun) -> No
 
 
 def test_chat_native_async_names_the_per_call_hand_off(openai_run: OpenAIRun) -> None:
+    """It passes, and says what it let through: the response parsing ChatOpenAI sends to a thread."""
     message = openai_run.checks["chat"]["native-async"]["message"]
     assert "BaseChatOpenAI._create_chat_result" in message
+    assert "not the thread-pool fallback" in message
 
 
 def test_the_canary_key_met_the_401_path_on_both_endpoints(openai_run: OpenAIRun) -> None:

@@ -64,9 +64,11 @@ class Callback:
 
 @dataclass(frozen=True)
 class ExecutorCall:
-    """Work the model sent to a thread pool while an async probe ran."""
+    """Work the model sent to a thread pool while an async probe ran, and how long it spent there in
+    blocking calls (sleeps, sync I/O; not CPU work), as far as the watchdog sampled it."""
 
     function: str
+    blocked_s: float = 0.0
 
 
 @dataclass(frozen=True)

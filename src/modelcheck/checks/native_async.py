@@ -12,6 +12,22 @@ from modelcheck.records import Call, Observation
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
 ASYNC_METHODS = {"chat": ("_agenerate",), "llm": ("_acall", "_agenerate")}
+# The sync methods whose run in a thread pool is core's fallback for a missing async method.
+SYNC_METHODS = frozenset(
+    {
+        "_call",
+        "_generate",
+        "_stream",
+        "_generate_with_cache",
+        "invoke",
+        "stream",
+        "batch",
+        "generate",
+        "__call__",
+    }
+)
+# Time in blocking calls (two watchdog samples) that makes a function sent to a thread sync I/O.
+MIN_BLOCKED_S = 0.01
 
 
 def judge_native(obs: Observation) -> Verdict:
@@ -52,6 +68,18 @@ def recurring(call: Call, later: Call | None) -> list[str]:
     return [f for f in handed if f in again]
 
 
+def fallbacks(call: Call, handed: list[str]) -> dict[str, float]:
+    """Of the functions `handed` to a thread pool, those that are the thread-pool fallback, with the
+    time each spent in blocking calls there: a sync model method (`_generate`, `_call`, ...), or
+    any function that blocked (sync I/O, sleeps) in its thread. CPU work sent to a thread keeps the
+    loop free and is not a fallback (ChatOpenAI parses its response that way)."""
+    blocked = dict.fromkeys(handed, 0.0)
+    for e in call.executor_calls:
+        if e.function in blocked:
+            blocked[e.function] += e.blocked_s
+    return {f: s for f, s in blocked.items() if f.rsplit(".", 1)[-1] in SYNC_METHODS or s >= MIN_BLOCKED_S}
+
+
 def _judge_run(call: Call | None, name: str, method: str, later: Call | None = None) -> Verdict:
     # A stall explains a timeout or an error that followed it, so it is named first.
     verdict = _blocked(call, name, method) or call_failed(call, name)
@@ -59,11 +87,17 @@ def _judge_run(call: Call | None, name: str, method: str, later: Call | None = N
         return verdict
     assert call is not None
     handed = recurring(call, later)
-    if handed:
-        funcs = ", ".join(handed)
+    fallback = fallbacks(call, handed)
+    if fallback:
+        funcs = ", ".join(f"{f}, which blocked there for {s:.2f} s" if s else f for f, s in fallback.items())
         return failed(
             f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
             f"`{method}` is not natively async. Await the provider's async client instead."
+        )
+    if handed:
+        return passed(
+            f"during {name}, {', '.join(handed)} ran in a thread pool without blocking calls: CPU work "
+            "kept off the event loop, not the thread-pool fallback."
         )
     return passed()
 

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.observe import modelcode
@@ -41,7 +42,8 @@ class LoopWatch:
     def __init__(self, loop: asyncio.AbstractEventLoop, model_modules: tuple[str, ...]) -> None:
         self.loop = loop
         self.model_modules = model_modules
-        self.executor_calls: dict[str, list[ExecutorCall]] = {}
+        self._handoffs: dict[str, list[_HandOff]] = {}
+        self._running: dict[int, _HandOff] = {}  # thread id of a pool worker -> what it runs
         self.stalls: list[LoopStall] = []
         self._last_tick = time.perf_counter()
         self._loop_thread: int | None = None
@@ -54,11 +56,30 @@ class LoopWatch:
 
         def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
             name = _probe.get()
-            if name is not None:
-                self.executor_calls.setdefault(name, []).append(ExecutorCall(describe(func)))
-            return original(executor, func, *args)
+            if name is None:
+                return original(executor, func, *args)
+            handoff = _HandOff(describe(func))
+            self._handoffs.setdefault(name, []).append(handoff)
+            return original(executor, self._tracked(handoff, func), *args)
 
         self.loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
+
+    def _tracked(self, handoff: _HandOff, func: Callable[..., Any]) -> Callable[..., Any]:
+        """`func`, noting which pool thread runs it so the watchdog can sample that thread too."""
+
+        def run(*args: Any) -> Any:
+            worker = threading.get_native_id()
+            self._running[worker] = handoff
+            try:
+                return func(*args)
+            finally:
+                self._running.pop(worker, None)
+
+        return run
+
+    def executor_calls(self, probe: str) -> list[ExecutorCall]:
+        """What `probe` sent to a thread pool, with the blocking time sampled in each."""
+        return [ExecutorCall(h.function, round(h.blocked_s, 3)) for h in self._handoffs.get(probe, [])]
 
     @contextmanager
     def probe(self, name: str) -> Iterator[None]:
@@ -100,6 +121,9 @@ class LoopWatch:
         previous = time.perf_counter()
         while not self._stop.wait(SAMPLE_S):
             now = time.perf_counter()
+            for worker, handoff in list(self._running.items()):
+                if in_blocking_call(worker):
+                    handoff.blocked_s += now - previous
             spot = self._model_block() if now - self._last_tick > LATE_S else None
             if spot is not None:
                 blocked += now - previous
@@ -164,3 +188,11 @@ def describe(func: Any) -> str:
             continue
         break
     return getattr(func, "__qualname__", None) or repr(func)
+
+
+@dataclass
+class _HandOff:
+    """An `ExecutorCall` while it is recorded: the watchdog adds to its blocking time."""
+
+    function: str
+    blocked_s: float = 0.0

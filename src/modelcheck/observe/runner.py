@@ -100,7 +100,7 @@ class ProbeRunner:
             if watched:
                 call.stalls = list(self.watch.stalls)
         call.duration_s = time.perf_counter() - start
-        call.executor_calls = list(self.watch.executor_calls.get(call.probe, []))
+        call.executor_calls = self.watch.executor_calls(call.probe)
         done.add(call.probe)
 
     def _keep_stalls(self, calls: dict[str, Call], watched: list[str], done: set[str]) -> None:
