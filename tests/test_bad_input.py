@@ -97,7 +97,7 @@ def test_stream_that_stalls_after_two_chunks_times_out(mc: Modelcheck) -> None:
     failed = failing_with(
         outcome,
         "mymodel:StreamStalls",
-        [f"[[]stream[]] stream('<probe prompt>') timed out after 1 s. {TIMED_OUT} See README.md#stream."],
+        [f"[[]stream[]] stream('<probe prompt>') timed out after 1 s. {TIMED_OUT} See modelcheck docs/runnable.md#stream."],
     )
     assert failed == {"stream", "stream-callbacks", "stream-callback-order"}
 
@@ -111,7 +111,7 @@ def test_ainvoke_that_never_answers_times_out(mc: Modelcheck) -> None:
     failed = failing_with(
         outcome,
         "mymodel:AinvokeNeverAnswers",
-        [f"[[]ainvoke[]] ainvoke('<probe prompt>') timed out after 1 s. {TIMED_OUT} See README.md#ainvoke."],
+        [f"[[]ainvoke[]] ainvoke('<probe prompt>') timed out after 1 s. {TIMED_OUT} See modelcheck docs/runnable.md#ainvoke."],
         kind="llm",
     )
     assert failed == {"ainvoke", "abatch", "native-async"}
@@ -129,9 +129,9 @@ def test_ainvoke_that_blocks_the_event_loop_for_good_ends_the_run(mc: Modelcheck
         "mymodel:AinvokeBlocksTheLoop",
         [
             "[[]ainvoke[]] ainvoke('<probe prompt>') timed out after 1 s; the event loop was blocked, so "
-            f"the call could not be cancelled. {TIMED_OUT} See README.md#ainvoke.",
+            f"the call could not be cancelled. {TIMED_OUT} See modelcheck docs/runnable.md#ainvoke.",
             "[[]astream[]] astream('<probe prompt>') could not run: the event loop was still blocked by "
-            f"ainvoke. {TIMED_OUT} See README.md#astream.",
+            f"ainvoke. {TIMED_OUT} See modelcheck docs/runnable.md#astream.",
         ],
     )
     assert {"ainvoke", "abatch", "astream", "native-async", "native-async-stream"} <= failed
@@ -251,7 +251,7 @@ WRONG_CASES = [
         "chat",
         {"stream", "astream"},
         "[[]stream[]] stream('<probe prompt>') raised in _stream (mymodel.py:*): ConnectionResetError: "
-        "peer closed the stream. Fix the model so that it answers without raising. See README.md#stream.",
+        "peer closed the stream. Fix the model so that it answers without raising. See modelcheck docs/runnable.md#stream.",
         id="raises-mid-stream",
     ),
     pytest.param(
@@ -261,7 +261,7 @@ WRONG_CASES = [
         "[[]invoke[]] invoke('<probe prompt>') raised inside langchain-core, not in the model's code, most "
         "often because of what the model returned or yielded: ValidationError: 1 validation error for "
         "Generation text Input should be a valid string *input_value=None*. A text model's "
-        "`_call`/`_acall` return a str *See README.md#invoke.",
+        "`_call`/`_acall` return a str *See modelcheck docs/runnable.md#invoke.",
         id="call-returns-none",
     ),
     pytest.param(
@@ -270,7 +270,7 @@ WRONG_CASES = [
         {"invoke", "batch"},
         "[[]invoke[]] invoke('<probe prompt>') raised inside langchain-core, not in the model's code, *: "
         "AttributeError: 'NoneType' object has no attribute 'generations'. *a chat model's "
-        "`_generate`/`_agenerate` return a ChatResult of *See README.md#invoke.",
+        "`_generate`/`_agenerate` return a ChatResult of *See modelcheck docs/runnable.md#invoke.",
         id="generate-returns-none",
     ),
     pytest.param(
@@ -278,7 +278,7 @@ WRONG_CASES = [
         "chat",
         {"invoke"},
         "[[]invoke[]] invoke('<probe prompt>') returned an int; it should return an AIMessage. Build the "
-        "result as the guide does (*). See README.md#invoke.",
+        "result as the guide does (*). See modelcheck docs/runnable.md#invoke.",
         id="invoke-returns-number",
     ),
     pytest.param(
@@ -286,7 +286,7 @@ WRONG_CASES = [
         "chat",
         {"stream"},
         "[[]stream[]] stream chunk 0 returned a dict; it should return an AIMessageChunk. "
-        "*See README.md#stream.",
+        "*See modelcheck docs/runnable.md#stream.",
         id="stream-yields-dicts",
     ),
     pytest.param(
@@ -294,7 +294,7 @@ WRONG_CASES = [
         "chat",
         {"stream", "stream-callbacks"},
         "[[]stream[]] stream('<probe prompt>') raised inside langchain-core, not in the model's code, *: "
-        "AttributeError: 'str' object has no attribute 'message'. *See README.md#stream.",
+        "AttributeError: 'str' object has no attribute 'message'. *See modelcheck docs/runnable.md#stream.",
         id="underscore-stream-yields-str",
     ),
 ]

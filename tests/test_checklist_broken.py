@@ -15,7 +15,7 @@ import hypothesis  # noqa: F401
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from modelcheck.catalog import checks_for
+from modelcheck.catalog import by_id, checks_for
 from modelcheck.loading import model_kind
 from reference_models import broken_checklist
 
@@ -87,7 +87,7 @@ def test_broken_variant_fails_only_its_check(mc, name: str) -> None:
     want = expected_failures(name, check_id)
     assert wrong == dict.fromkeys(want, "failed"), outcome.text()
     if want:
-        outcome.result.stdout.fnmatch_lines([f"[[]{check_id}[]] {MESSAGES[name]} See README.md#{check_id}."])
+        outcome.result.stdout.fnmatch_lines([f"[[]{check_id}[]] {MESSAGES[name]} See {by_id(check_id).anchor}."])
     else:
         assert verdicts[check_id] == "passed"
 
@@ -183,7 +183,7 @@ def test_identifying_params_message_lists_the_keys_seen(mc) -> None:
         [
             "[[]identifying-params[]] `_identifying_params` has no 'model_name' (its keys: 'model', "
             "'temperature'). Return it from `_identifying_params`, e.g. "
-            '`return {"model_name": self.model_name, ...}`. See README.md#identifying-params.'
+            '`return {"model_name": self.model_name, ...}`. See modelcheck docs/identifying-params.md#identifying-params.'
         ]
     )
 
@@ -195,7 +195,7 @@ def test_docs_message_lists_the_undocumented_fields(mc) -> None:
     outcome.result.stdout.fnmatch_lines(
         [
             "[[]docs[]] these init fields are undocumented: Undocumented.top_k, Base.retries. Add a "
-            "docstring on the line after each field *See README.md#docs."
+            "docstring on the line after each field *See modelcheck docs/documentation.md#docs."
         ]
     )
 

@@ -69,7 +69,7 @@ def test_a_first_run_without_a_snapshot_fails_and_says_how_to_create_it(pytester
             "[[]event-snapshot[]] there is no snapshot of this model's event stream yet "
             "(__snapshots__/modelcheck/reference_models.EchoLLM.json). Create it with `pytest "
             "--snapshot-update`*commit it; later runs compare the event stream with it. "
-            "See README.md#event-snapshot.",
+            "See modelcheck docs/events.md#event-snapshot.",
             "*1 snapshot failed.*",
         ]
     )
@@ -187,7 +187,7 @@ def test_a_model_whose_inner_call_escapes_into_the_chain_fails_only_event_stream
             "  #3 on_chat_model_start ChatDelegatingStream run=<run-2> parents=[[]<run-0>[]]",
             "> #4 on_chat_model_start EchoChatModel run=<run-3> parents=[[]<run-0>[]]",
             "  #5 on_chat_model_stream EchoChatModel run=<run-3> parents=[[]<run-0>[]] chunk='modelche'",
-            "*See README.md#event-stream.",
+            "*See modelcheck docs/events.md#event-stream.",
         ]
     )
 

@@ -115,16 +115,16 @@ def test_zizmor_audits_the_action(tmp_path: Path) -> None:
 
 
 def test_the_documented_contributor_workflow_lints_clean(tmp_path: Path) -> None:
-    """The copy-paste workflow in the README passes both linters."""
+    """The copy-paste workflow in the docs passes both linters."""
     pattern = re.compile(r"```yaml\n(name: .*?)```", re.DOTALL)
     documented = [
         block
-        for doc in (ROOT / "README.md",)
+        for doc in (ROOT / "README.md", ROOT / "docs" / "github-actions.md")
         if doc.is_file()
         for block in pattern.findall(doc.read_text(encoding="utf-8"))
         if "/modelcheck/.github/actions/modelcheck@" in block
     ]
-    assert documented, "no contributor workflow found in README.md"
+    assert documented, "no contributor workflow found in README.md or docs/github-actions.md"
     git(tmp_path, "init", "-q")
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     pinned = "acme/modelcheck/.github/actions/modelcheck@" + "0" * 40 + " # v0.1.0"
@@ -325,7 +325,7 @@ def test_a_failed_check_fails_the_step_with_an_annotation_and_a_summary(workspac
         f"::error title=stop-respected ({BROKEN.replace(':', '%3A')})::invoke with stop=['wn f'] gave "
         "'modelcheck probe: the quick brown fox jumps over the lazy dog': text follows the stop string; "
         "expected 'modelcheck probe: the quick brown f'. Cut the answer at the first occurrence of any "
-        "stop string. See README.md#stop-respected."
+        "stop string. See modelcheck docs/stop.md#stop-respected."
     ]
     summary = act.summary.read_text()
     assert summary == (Path(run.outputs["report"]).parent / "checklist.md").read_text()

@@ -87,7 +87,7 @@ def test_a_thread_pool_hand_off_names_the_function(mc) -> None:
         [
             "[[]native-async[]] during ainvoke, work was sent to a thread pool (EchoLLM._call) via "
             "run_in_executor/to_thread: `_acall` is not natively async. Await the provider's async "
-            "client instead. See README.md#native-async."
+            "client instead. See modelcheck docs/native-async.md#native-async."
         ]
     )
 
@@ -100,7 +100,7 @@ def test_blocking_io_names_the_model_line_and_the_blocking_call(mc) -> None:
         [
             "[[]native-async[]] during ainvoke, the event loop was blocked for 0.* s in _agenerate "
             "(mymodel.py:*) (blocked in * (*.py:*)): `_agenerate` makes a blocking call (time.sleep, "
-            "sync I/O). *See README.md#native-async."
+            "sync I/O). *See modelcheck docs/native-async.md#native-async."
         ]
     )
 
@@ -196,7 +196,7 @@ def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc)
         [
             "[[]native-async[]] during ainvoke, work was sent to a thread pool (FetchesInThread._fetch, "
             "which blocked there for 0.* s) via run_in_executor/to_thread: `_agenerate` is not natively "
-            "async. Await the provider's async client instead. See README.md#native-async."
+            "async. Await the provider's async client instead. See modelcheck docs/native-async.md#native-async."
         ]
     )
     report = mc.run("--modelcheck=mymodel:ParsesInThread", "-k", "native-async and not stream", report=True)
@@ -215,7 +215,7 @@ def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
         [
             "[[]native-async[]] Simple does not override _agenerate, so ainvoke runs _generate in a thread "
             "pool. Implement `async def _agenerate` with the provider's async client. "
-            "See README.md#native-async.",
+            "See modelcheck docs/native-async.md#native-async.",
             "SKIPPED * Simple does not stream (no `_stream` or `_astream`).",
         ]
     )

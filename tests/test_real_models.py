@@ -25,7 +25,7 @@ import pytest
 from conftest import REPORT, finish, start_subprocess
 from openai_server import OpenAIServer
 
-from modelcheck.catalog import IDS
+from modelcheck.catalog import IDS, by_id
 
 
 def _major(dist: str) -> int | None:
@@ -85,7 +85,7 @@ def run_report(workdir: Path, *args: str) -> tuple[dict[str, dict[str, Any]], st
 def assert_pin(check: dict[str, Any], pin: Pin) -> None:
     assert (check["outcome"], pin.phrase in check["message"]) == (pin.outcome, True), check["message"]
     if pin.outcome == "failed":
-        assert check["message"].endswith(f"See README.md#{check['id']}."), check["message"]
+        assert check["message"].endswith(f"See {by_id(check['id']).anchor}."), check["message"]
 
 
 def params(table: dict[str, dict[str, Pin]]) -> list[Any]:

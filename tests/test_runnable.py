@@ -36,27 +36,27 @@ MESSAGES = {
     "invoke": [
         "[[]invoke[]] invoke([[]HumanMessage('<probe prompt>')[]]) raised in invoke (broken_runnable.py:*): "
         "TypeError: this model only takes a string prompt. Fix the model so that it answers without "
-        "raising. See README.md#invoke."
+        "raising. See modelcheck docs/runnable.md#invoke."
     ],
     "ainvoke": [
         "[[]ainvoke[]] ainvoke returned a {wrong}; it should return a* {right}. Build the result as the "
-        "guide does (*). See README.md#ainvoke."
+        "guide does (*). See modelcheck docs/runnable.md#ainvoke."
     ],
     "batch": [
         "[[]batch[]] batch returned its results out of order: item 0 is the answer to prompt 2. "
-        "Return one result per input, in input order. See README.md#batch."
+        "Return one result per input, in input order. See modelcheck docs/runnable.md#batch."
     ],
     "abatch": [
         "[[]abatch[]] abatch of 2 prompts returned 1 result*; it must return one result per input, "
-        "in input order. See README.md#abatch."
+        "in input order. See modelcheck docs/runnable.md#abatch."
     ],
     "stream": [
         "[[]stream[]] stream chunk 0 returned a {wrong}; it should return a* {right}. "
-        "Build the result as the guide does (*). See README.md#stream."
+        "Build the result as the guide does (*). See modelcheck docs/runnable.md#stream."
     ],
     "astream": [
         "[[]astream[]] astream chunk 0 returned a {wrong}; it should return a* {right}. "
-        "Build the result as the guide does (*). See README.md#astream."
+        "Build the result as the guide does (*). See modelcheck docs/runnable.md#astream."
     ],
 }
 TYPES = {
@@ -130,8 +130,8 @@ def test_hanging_model_times_out_and_the_run_goes_on(mc: Modelcheck) -> None:
     outcome.result.stdout.fnmatch_lines(
         [
             "[[]invoke[]] invoke('<probe prompt>') timed out after 1 s. Make sure the model answers, "
-            "or raise the per-call `timeout` for this target. See README.md#invoke.",
-            "[[]astream[]] astream('<probe prompt>') timed out after 1 s. *See README.md#astream.",
+            "or raise the per-call `timeout` for this target. See modelcheck docs/runnable.md#invoke.",
+            "[[]astream[]] astream('<probe prompt>') timed out after 1 s. *See modelcheck docs/runnable.md#astream.",
         ]
     )
     failures = [c for c in outcome.report()["targets"][0]["checks"] if c["outcome"] == "failed"]
@@ -165,6 +165,6 @@ def test_model_that_raises_fails_its_check_and_the_others_run(mc: Modelcheck) ->
         [
             "[[]invoke[]] invoke('<probe prompt>') raised in invoke (mymodel.py:*): ConnectionError: "
             "backend said 503 retry later. Fix the model so that it answers without raising. "
-            "See README.md#invoke."
+            "See modelcheck docs/runnable.md#invoke."
         ]
     )

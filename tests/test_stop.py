@@ -38,7 +38,7 @@ def test_exclude_policy_passes_an_excluding_model_and_fails_the_echo(mc) -> None
         [
             "[[]stop-included[]] invoke with stop '*' gave '*', which keeps the stop string, but this "
             'target declares stop_policy = "exclude". Drop the stop string from the output, or set '
-            'stop_policy = "include" (the guides\' rule). See README.md#stop-included.'
+            'stop_policy = "include" (the guides\' rule). See modelcheck docs/stop.md#stop-included.'
         ]
     )
 
@@ -91,7 +91,7 @@ def test_a_model_raising_not_implemented_on_stop_fails_with_the_guides_rule(mc) 
         [
             "[[]stop-respected[]] invoke with stop=[[]'*'[]] raised NotImplementedError. The guide allows "
             "that only for models that cannot stop at all; if your model or its API can, apply the stop "
-            "strings (cut the answer after the first one). See README.md#stop-respected.",
+            "strings (cut the answer after the first one). See modelcheck docs/stop.md#stop-respected.",
             "SKIPPED * stop is not respected (see stop-respected), so inclusion cannot be judged.",
         ]
     )
@@ -123,7 +123,7 @@ def test_a_wrong_type_under_stop_is_named_as_such(mc) -> None:
         [
             "[[]stop-respected[]] invoke with stop=[[]'*'[]] returned a HumanMessage; it should be an "
             "AIMessage, with or without stop strings. Apply the stop strings to the text and build the "
-            "result as without them. See README.md#stop-respected."
+            "result as without them. See modelcheck docs/stop.md#stop-respected."
         ]
     )
 
@@ -173,7 +173,7 @@ def test_a_nondeterministic_model_gets_the_weaker_rule_and_no_false_failure(mc) 
             "[[]stop-respected[]] invoke with stop=[[]'*'[]] gave '*': text follows the stop string. "
             "Cut the answer at the first occurrence of any stop string. The model is nondeterministic, "
             "so the weaker rule was applied: if a stop string occurs, the answer ends there. "
-            "See README.md#stop-respected."
+            "See modelcheck docs/stop.md#stop-respected."
         ]
     )
     report = {t["target"]: {c["id"]: c for c in t["checks"]} for t in outcome.report()["targets"]}

@@ -25,6 +25,17 @@ STOPS = CONSENSUS | {
     "drive_astream",
 }
 NO_CALL: frozenset[str] = frozenset()
+# Each section's rules and messages live on one page of docs/; failure messages link there.
+DOC_PAGES: dict[str, str] = {
+    "Runnable surface": "runnable",
+    "Streaming": "streaming",
+    "Stop tokens": "stop",
+    "Secrets": "secrets",
+    "Identifying params": "identifying-params",
+    "Native async": "native-async",
+    "Documentation": "documentation",
+    "Event streams": "events",
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +48,13 @@ class Check:
     kinds: frozenset[Kind] = BOTH
 
     @property
+    def page(self) -> str:
+        """The docs page of this check's section, relative to modelcheck's repository root."""
+        return f"docs/{DOC_PAGES[self.section]}.md"
+
+    @property
     def anchor(self) -> str:
-        return f"README.md#{self.id}"
+        return f"modelcheck {self.page}#{self.id}"
 
 
 CATALOG: tuple[Check, ...] = (
