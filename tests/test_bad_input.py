@@ -97,7 +97,10 @@ def test_stream_that_stalls_after_two_chunks_times_out(mc: Modelcheck) -> None:
     failed = failing_with(
         outcome,
         "mymodel:StreamStalls",
-        [f"[[]stream[]] stream('<probe prompt>') timed out after 1 s. {TIMED_OUT} See modelcheck docs/runnable.md#stream."],
+        [
+            f"[[]stream[]] stream('<probe prompt>') timed out after 1 s. {TIMED_OUT} "
+            "See modelcheck docs/runnable.md#stream."
+        ],
     )
     assert failed == {"stream", "stream-callbacks", "stream-callback-order"}
 
@@ -111,7 +114,10 @@ def test_ainvoke_that_never_answers_times_out(mc: Modelcheck) -> None:
     failed = failing_with(
         outcome,
         "mymodel:AinvokeNeverAnswers",
-        [f"[[]ainvoke[]] ainvoke('<probe prompt>') timed out after 1 s. {TIMED_OUT} See modelcheck docs/runnable.md#ainvoke."],
+        [
+            f"[[]ainvoke[]] ainvoke('<probe prompt>') timed out after 1 s. {TIMED_OUT} "
+            "See modelcheck docs/runnable.md#ainvoke."
+        ],
         kind="llm",
     )
     assert failed == {"ainvoke", "abatch", "native-async"}
@@ -251,7 +257,8 @@ WRONG_CASES = [
         "chat",
         {"stream", "astream"},
         "[[]stream[]] stream('<probe prompt>') raised in _stream (mymodel.py:*): ConnectionResetError: "
-        "peer closed the stream. Fix the model so that it answers without raising. See modelcheck docs/runnable.md#stream.",
+        "peer closed the stream. Fix the model so that it answers without raising. "
+        "See modelcheck docs/runnable.md#stream.",
         id="raises-mid-stream",
     ),
     pytest.param(

@@ -87,7 +87,8 @@ def test_broken_variant_fails_only_its_check(mc, name: str) -> None:
     want = expected_failures(name, check_id)
     assert wrong == dict.fromkeys(want, "failed"), outcome.text()
     if want:
-        outcome.result.stdout.fnmatch_lines([f"[[]{check_id}[]] {MESSAGES[name]} See {by_id(check_id).anchor}."])
+        message = f"[[]{check_id}[]] {MESSAGES[name]} See {by_id(check_id).anchor}."
+        outcome.result.stdout.fnmatch_lines([message])
     else:
         assert verdicts[check_id] == "passed"
 
@@ -183,7 +184,8 @@ def test_identifying_params_message_lists_the_keys_seen(mc) -> None:
         [
             "[[]identifying-params[]] `_identifying_params` has no 'model_name' (its keys: 'model', "
             "'temperature'). Return it from `_identifying_params`, e.g. "
-            '`return {"model_name": self.model_name, ...}`. See modelcheck docs/identifying-params.md#identifying-params.'
+            '`return {"model_name": self.model_name, ...}`. '
+            "See modelcheck docs/identifying-params.md#identifying-params."
         ]
     )
 

@@ -196,7 +196,8 @@ def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc)
         [
             "[[]native-async[]] during ainvoke, work was sent to a thread pool (FetchesInThread._fetch, "
             "which blocked there for 0.* s) via run_in_executor/to_thread: `_agenerate` is not natively "
-            "async. Await the provider's async client instead. See modelcheck docs/native-async.md#native-async."
+            "async. Await the provider's async client instead. "
+            "See modelcheck docs/native-async.md#native-async."
         ]
     )
     report = mc.run("--modelcheck=mymodel:ParsesInThread", "-k", "native-async and not stream", report=True)

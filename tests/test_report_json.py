@@ -59,7 +59,9 @@ def test_report_of_failed_and_skipped_checks_is_written(mc: Modelcheck) -> None:
     checks = {c["id"]: c for c in report["targets"][0]["checks"]}
     assert checks["abatch"]["outcome"] == "failed"
     assert checks["abatch"]["message"].startswith("abatch of 2 prompts returned 1 result")
-    assert checks["abatch"]["message"].endswith("one result per input, in input order. See modelcheck docs/runnable.md#abatch.")
+    assert checks["abatch"]["message"].endswith(
+        "one result per input, in input order. See modelcheck docs/runnable.md#abatch."
+    )
     assert checks["batch"]["outcome"] == "skipped"
     assert checks["batch"]["message"] == f"skipped by `skip` in [tool.modelcheck] for {ABATCH}"
     assert {c["outcome"] for i, c in checks.items() if i not in ("abatch", "batch")} == {"passed"}

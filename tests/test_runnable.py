@@ -131,7 +131,8 @@ def test_hanging_model_times_out_and_the_run_goes_on(mc: Modelcheck) -> None:
         [
             "[[]invoke[]] invoke('<probe prompt>') timed out after 1 s. Make sure the model answers, "
             "or raise the per-call `timeout` for this target. See modelcheck docs/runnable.md#invoke.",
-            "[[]astream[]] astream('<probe prompt>') timed out after 1 s. *See modelcheck docs/runnable.md#astream.",
+            "[[]astream[]] astream('<probe prompt>') timed out after 1 s. "
+            "*See modelcheck docs/runnable.md#astream.",
         ]
     )
     failures = [c for c in outcome.report()["targets"][0]["checks"] if c["outcome"] == "failed"]

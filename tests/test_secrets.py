@@ -98,7 +98,8 @@ def test_leaking_model_fails_masking_and_its_key_never_shows(mc) -> None:
         [
             "[[]secret-masking[]] a secret leaked: the canary put in api_key showed in "
             "*callback on_llm_start invocation_params (in abatch, ainvoke, astream and * more calls)*"
-            "str()*_identifying_params*Keep credentials as `SecretStr`*See modelcheck docs/secrets.md#secret-masking."
+            "str()*_identifying_params*Keep credentials as `SecretStr`*"
+            "See modelcheck docs/secrets.md#secret-masking."
         ]
     )
     (canary,) = keys_seen(outcome.path)
