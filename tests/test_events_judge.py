@@ -298,9 +298,11 @@ def test_judge_notes_why_v3_was_not_checked() -> None:
     assert verdict.outcome == "passed" and "langchain-core 0.3.86 has no v3" in verdict.message
     raised = Call("events_v3", failure=Failure("raised", "NotImplementedError", "no streaming"))
     verdict = judge_event_stream(observation(**base, events_v3=raised))
-    assert (
-        verdict.outcome == "passed" and "raised NotImplementedError there (no streaming)" in verdict.message
-    )
+    assert verdict.outcome == "passed"
+    assert "langchain-core raised NotImplementedError there (no streaming)" in verdict.message
+    own = Failure("raised", "NotImplementedError", "no", where="_astream (m.py:3)", origin="model")
+    verdict = judge_event_stream(observation(**base, events_v3=Call("events_v3", failure=own)))
+    assert "the model raised NotImplementedError in _astream (m.py:3) (no)" in verdict.message
     other = Call("events_v3", failure=Failure("raised", "ValueError", "bad"))
     verdict = judge_event_stream(observation(**base, events_v3=other))
     assert verdict.outcome == "failed" and "raised ValueError: bad" in verdict.message

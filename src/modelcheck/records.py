@@ -144,6 +144,9 @@ class Facts:
     identifying_params_error: str | None = None
     model_name: str | None = None
     native: dict[str, str | None] = field(default_factory=dict)
+    # "stream"/"astream" -> whether that public method runs the model's own streaming code; False
+    # when langchain-core yields the whole answer as one value (the model has no `_stream`...).
+    streams: dict[str, bool] = field(default_factory=dict)
     docs_error: str | None = None
 
 

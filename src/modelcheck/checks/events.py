@@ -399,10 +399,10 @@ def _v3_verdict(obs: Observation, reference: str | None) -> Verdict | str:
         return f"The v3 event stream was not checked: {reason}."
     assert call is not None
     if call.failure is not None and call.failure.type_name == "NotImplementedError":
-        return (
-            "The v3 event stream was not checked: the model raised NotImplementedError there "
-            f"({call.failure.message})."
+        who = f"the model raised NotImplementedError in {call.failure.where}" if call.failure.where else (
+            "langchain-core raised NotImplementedError there"
         )
+        return f"The v3 event stream was not checked: {who} ({call.failure.message})."
     verdict = call_failed(call, f"{V3} on the model")
     if verdict:
         return verdict
@@ -419,7 +419,9 @@ def judge_event_stream(obs: Observation) -> Verdict:
         return verdict
     agreed = consensus(obs)
     reference = agreed.text if agreed.deterministic else None
-    streams = any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream"))
+    # astream_events runs astream: it streams when astream runs the model's own streaming code.
+    native = any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream"))
+    streams = obs.facts.streams.get("astream", native)
     problem = model_alone_problem(obs.kind, _events(alone), reference, streams)
     if problem:
         return _report(f"{V2} on the model alone", _events(alone), problem)

@@ -137,7 +137,22 @@ def _judge_stream(obs: Observation, name: str) -> Verdict:
         if verdict:
             return verdict
     agreed = consensus(obs)
-    return _stream_agrees(call, agreed, name) or passed(_note(agreed))
+    return _stream_agrees(call, agreed, name) or passed(_join(_whole_note(obs, name), _note(agreed)))
+
+
+def _whole_note(obs: Observation, name: str) -> str:
+    if obs.facts.streams.get(name, True):
+        return ""
+    value = "str" if obs.kind == "llm" else "AIMessage"
+    return (
+        f"{obs.facts.class_name} does not stream on {name}() (no `_stream`"
+        f"{' or `_astream`' if name == 'astream' else ''}, or streaming turned off), so langchain-core "
+        f"yields the whole answer as one {value}; that is the framework's, and was judged as such."
+    )
+
+
+def _join(*notes: str) -> str:
+    return " ".join(n for n in notes if n)
 
 
 def _stream_agrees(call: Call, agreed: Consensus, name: str) -> Verdict | None:

@@ -26,7 +26,9 @@ FIX = (
 
 
 def _paths(obs: Observation) -> list[str]:
-    return [p for p in PATHS if p in obs.calls]
+    """The paths observed on which the model's own streaming code ran (core yields the whole answer
+    of a path the model does not stream on, and fires no token callback there)."""
+    return [p for p in PATHS if p in obs.calls and obs.facts.streams.get(p, True)]
 
 
 def _not_streaming(obs: Observation) -> Verdict | None:
@@ -35,6 +37,11 @@ def _not_streaming(obs: Observation) -> Verdict | None:
         return skipped(
             f"{obs.facts.class_name} implements neither `_stream` nor `_astream`, so stream() returns "
             "the whole answer as one chunk and there are no stream callbacks to check."
+        )
+    if not _paths(obs):
+        return skipped(
+            f"stream() and astream() of {obs.facts.class_name} yield the whole answer as one value "
+            "(streaming is turned off on this instance), so there are no stream callbacks to check."
         )
     return None
 

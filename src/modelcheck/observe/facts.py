@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import inspect
 import linecache
@@ -41,6 +42,7 @@ def gather_facts(model: Any, kind: Kind) -> Facts:
         facts.docs_error = f"the source of {cls.__qualname__} could not be read ({exc})"
         facts.fields = list(field_infos(cls, read_source=False))
     facts.native = {name: owner_of(cls, name) for name in NATIVE_METHODS[kind]}
+    facts.streams = streaming_paths(model, facts.native)
     try:
         params = model._identifying_params
         facts.identifying_params = {str(k): type(v).__name__ for k, v in dict(params).items()}
@@ -49,6 +51,24 @@ def gather_facts(model: Any, kind: Kind) -> Facts:
     except Exception as exc:
         facts.identifying_params_error = f"{type(exc).__name__}: {exc}"
     return facts
+
+
+def streaming_paths(model: Any, native: dict[str, str | None]) -> dict[str, bool]:
+    """Whether `stream()` and `astream()` run the model's streaming code, as langchain-core decides.
+
+    Core's `stream()` yields the whole answer of `invoke` as one value when the model has no
+    `_stream` (`astream()`: neither `_astream` nor `_stream`), or when a chat model turns streaming
+    off (`disable_streaming`, `streaming=False`); a model that overrides `stream`/`astream` itself
+    streams its own way.
+    """
+    sync = bool(native.get("_stream"))
+    asyncs = sync or bool(native.get("_astream"))
+    should = getattr(model, "_should_stream", None)
+    if callable(should):
+        with contextlib.suppress(Exception):  # an override of core's method that fails: use the methods
+            sync = bool(should(async_api=False, stream=True))
+            asyncs = bool(should(async_api=True, stream=True))
+    return {"stream": sync or bool(native.get("stream")), "astream": asyncs or bool(native.get("astream"))}
 
 
 def owner_of(cls: type[Any], name: str) -> str | None:

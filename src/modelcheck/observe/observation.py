@@ -50,10 +50,11 @@ def observe(target: LoadedTarget, needs: set[str]) -> Observation:
     watch = LoopWatch(loop.loop, model_modules(target))
     loop.loop.call_soon_threadsafe(watch.install)
 
+    whole = frozenset(path for path, own in facts.streams.items() if not own)
+
     def runner(instance: Any) -> ProbeRunner:
-        return ProbeRunner(
-            ProbeContext(instance, target.kind, Sequencer(), []), target.settings.timeout, loop, watch
-        )
+        ctx = ProbeContext(instance, target.kind, Sequencer(), [], whole=whole)
+        return ProbeRunner(ctx, target.settings.timeout, loop, watch)
 
     try:
         with patched_env(plan.env if plan.main_is_canary else {}):
@@ -89,12 +90,24 @@ def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:
 
 
 def _applies(name: str, obs: Observation) -> bool:
-    drives = obs.kind == "chat" and obs.features["chat_stream_run_manager"]
-    if name in ("drive_stream", "drive_astream"):
-        return drives
+    if name in DRIVES:
+        return _drives(DRIVES[name], obs)
     if name in ("stop_stream", "stop_astream"):
-        return not drives
+        return not _drives(name.removeprefix("stop_"), obs)
     return name != "canary"
+
+
+DRIVES = {"drive_stream": "stream", "drive_astream": "astream"}
+
+
+def _drives(path: str, obs: Observation) -> bool:
+    """Whether the chat model's `_stream`/`_astream` is driven the way core's v3 event stream drives
+    it: on cores that hand it a run manager, and only when `path` runs the model's own `_stream`
+    (`_astream` falls back to `_stream`) - one the model does not have is never called."""
+    if obs.kind != "chat" or not obs.features["chat_stream_run_manager"] or not obs.facts.streams.get(path):
+        return False
+    native = obs.facts.native
+    return bool(native.get("_stream") or (path == "astream" and native.get("_astream")))
 
 
 def model_modules(target: LoadedTarget) -> tuple[str, ...]:

@@ -26,6 +26,9 @@ class ProbeContext:
     surfaces: list[SecretSurface]
     stop: StopProbe | None = None
     keep: list[Any] = field(default_factory=list)
+    # The public streaming methods ("stream", "astream") through which core yields the whole answer
+    # as one value, because the model does not stream there (see facts.streaming_paths).
+    whole: frozenset[str] = frozenset()
 
     def config(self, call: Call) -> dict[str, Any]:
         recorder = Recorder(self.seq, call.probe, self.surfaces)
@@ -39,11 +42,13 @@ class ProbeContext:
     def received(self, call: Call, value: Any) -> None:
         self.keep.append(value)
         message = getattr(value, "message", value)
-        output = to_output(message, self.kind, streamed=True)
+        whole = PUBLIC_STREAM.get(call.probe) in self.whole
+        output = to_output(message, self.kind, streamed=not whole)
         call.chunks.append(Chunk(self.seq.next(), output, id(message)))
         self.surfaces.append(SecretSurface("streamed chunk", dump(message), call.probe))
 
 
+PUBLIC_STREAM = {"stream": "stream", "stop_stream": "stream", "astream": "astream", "stop_astream": "astream"}
 SyncProbe = Callable[[ProbeContext, Call], None]
 AsyncProbe = Callable[[ProbeContext, Call], Awaitable[None]]
 
@@ -238,6 +243,12 @@ def _v3_unsupported(ctx: ProbeContext) -> str | None:
         return "text models have no v3 event stream"
     if "stream_events" not in vars(BaseChatModel):
         return f"langchain-core {version('langchain-core')} has no astream_events(version='v3')"
+    cls = type(ctx.model)
+    if cls._stream is BaseChatModel._stream and cls._astream is BaseChatModel._astream:
+        return (
+            f"{cls.__qualname__} has neither `_stream` nor `_astream`, which langchain-core's "
+            "astream_events(version='v3') calls"
+        )
     return None
 
 
