@@ -69,3 +69,10 @@ def suite(session: nox.Session, core: str, syrupy: str) -> None:
 def coexistence(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("pytest", "-p", "no:cacheprovider", "tests/test_coexistence.py", env={"MODELCHECK_SLOW": "1"})
+
+
+@nox.session(python="3.11", default=False)
+def wheel(session: nox.Session) -> None:
+    """The built wheel in a fresh venv: `pytest --modelcheck` after `pip install` (network)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/test_packaging.py", env={"MODELCHECK_SLOW": "1"})

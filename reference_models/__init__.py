@@ -5,7 +5,7 @@ guides. `reference_models.broken` holds variants that each fail exactly one chec
 own tests use them to prove each check catches what it should.
 """
 
-from reference_models.echo_chat import EchoChatModel
-from reference_models.echo_llm import EchoLLM
+from .echo_chat import EchoChatModel
+from .echo_llm import EchoLLM
 
 __all__ = ["EchoChatModel", "EchoLLM"]

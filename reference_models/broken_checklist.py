@@ -17,9 +17,9 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult, GenerationChunk
 from pydantic import Field, SecretStr
 
-from reference_models._echo import pieces
-from reference_models.echo_chat import EchoChatModel
-from reference_models.echo_llm import EchoLLM
+from ._echo import pieces
+from .echo_chat import EchoChatModel
+from .echo_llm import EchoLLM
 
 
 def _chat_chunk(piece: str) -> ChatGenerationChunk:

@@ -14,8 +14,8 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from reference_models._echo import pieces
-from reference_models.echo_chat import EchoChatModel
+from ._echo import pieces
+from .echo_chat import EchoChatModel
 
 
 def _text(content: Any) -> str:

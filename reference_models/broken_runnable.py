@@ -18,9 +18,9 @@ from langchain_core.messages import AIMessage, BaseMessage, ChatMessageChunk, Hu
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig, ensure_config, get_config_list
 
-from reference_models._echo import apply_stop, pieces
-from reference_models.echo_chat import EchoChatModel
-from reference_models.echo_llm import EchoLLM
+from ._echo import apply_stop, pieces
+from .echo_chat import EchoChatModel
+from .echo_llm import EchoLLM
 
 # --- invoke -------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import SecretStr
 
-from reference_models._echo import apply_stop, pieces
+from ._echo import apply_stop, pieces
 
 
 class EchoChatModel(BaseChatModel):

@@ -12,7 +12,7 @@ from langchain_core.language_models.llms import LLM
 from langchain_core.outputs import GenerationChunk
 from pydantic import SecretStr
 
-from reference_models._echo import apply_stop, pieces
+from ._echo import apply_stop, pieces
 
 
 class EchoLLM(LLM):

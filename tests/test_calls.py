@@ -18,7 +18,10 @@ from conftest import Modelcheck
 from modelcheck.catalog import checks_for
 
 BUDGET = 16
-REFERENCE = {"reference_models:EchoLLM": "llm", "reference_models:EchoChatModel": "chat"}
+REFERENCE = {
+    "modelcheck.reference_models:EchoLLM": "llm",
+    "modelcheck.reference_models:EchoChatModel": "chat",
+}
 
 COUNTING = '''
 from reference_models import EchoChatModel, EchoLLM

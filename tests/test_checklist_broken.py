@@ -95,7 +95,7 @@ def test_broken_variant_fails_only_its_check(mc, name: str) -> None:
 
 def test_reference_models_pass_every_check(mc) -> None:
     outcome = mc.run("--modelcheck", "-rs")
-    for target in ("reference_models:EchoLLM", "reference_models:EchoChatModel"):
+    for target in ("modelcheck.reference_models:EchoLLM", "modelcheck.reference_models:EchoChatModel"):
         verdicts = outcome.of(target)
         assert len(verdicts) == len(checks_for("llm" if "LLM" in target else "chat"))
         assert set(verdicts.values()) == {"passed"}, outcome.text()

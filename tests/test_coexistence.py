@@ -34,7 +34,7 @@ STANDARD_TESTS = '''
 
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from reference_models import EchoChatModel
+from modelcheck.reference_models import EchoChatModel
 
 
 class TestEchoChatModel(ChatModelUnitTests):
@@ -84,7 +84,13 @@ def test_one_resolver_solution(both: Path) -> None:
 def test_both_load_in_one_run_without_hook_clashes(both: Path, tmp_path: Path) -> None:
     (tmp_path / "test_standard.py").write_text(textwrap.dedent(STANDARD_TESTS).lstrip(), encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(PYPROJECT.lstrip(), encoding="utf-8")
-    args = ("-m", "pytest", "-p", "no:cacheprovider", "--modelcheck=reference_models:EchoChatModel")
+    args = (
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--modelcheck=modelcheck.reference_models:EchoChatModel",
+    )
 
     collected = run(both, *args, "--co", "-q", "test_standard.py", cwd=tmp_path)
     ran = run(both, *args, "-v", "--snapshot-update", "-rs", "test_standard.py", cwd=tmp_path)
@@ -98,11 +104,13 @@ def test_both_load_in_one_run_without_hook_clashes(both: Path, tmp_path: Path) -
     for plugin in ("modelcheck-", "syrupy-5.", "benchmark-", "socket-", "asyncio-"):
         assert plugin in plugins, plugins
     assert "test_standard.py::TestEchoChatModel::test_init" in collected.stdout
-    assert "modelcheck::reference_models:EchoChatModel::invoke" in collected.stdout
+    assert "modelcheck::modelcheck.reference_models:EchoChatModel::invoke" in collected.stdout
 
     assert ran.returncode == 0, ran.stdout
     lines = ran.stdout.splitlines()
     assert any(line.startswith("test_standard.py::TestEchoChatModel::test_init PASSED") for line in lines)
-    checks = [line for line in lines if line.startswith("modelcheck::reference_models:EchoChatModel::")]
+    checks = [
+        line for line in lines if line.startswith("modelcheck::modelcheck.reference_models:EchoChatModel::")
+    ]
     assert checks and all(" PASSED" in line for line in checks), checks
-    assert "reference_models:EchoChatModel (chat model): " in ran.stdout  # the checklist block
+    assert "modelcheck.reference_models:EchoChatModel (chat model): " in ran.stdout  # the checklist block

@@ -51,10 +51,11 @@ def test_reference_models_pass_once_their_snapshots_are_written(pytester: pytest
     first.stdout.fnmatch_lines(
         [
             "*2 snapshots generated.*",
-            "Generated reference_models.EchoLLM (__snapshots__/modelcheck/reference_models.EchoLLM.json)",
+            "Generated modelcheck.reference_models.EchoLLM "
+            "(__snapshots__/modelcheck/modelcheck.reference_models.EchoLLM.json)",
         ]
     )
-    assert snapshot_of(pytester, "reference_models:EchoChatModel").is_file()
+    assert snapshot_of(pytester, "modelcheck.reference_models:EchoChatModel").is_file()
     again = run(pytester, "--modelcheck", "-k", "event")
     again.assert_outcomes(passed=4)
     again.stdout.fnmatch_lines(["*2 snapshots passed.*"])

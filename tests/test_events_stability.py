@@ -29,7 +29,10 @@ def files(pytester: pytest.Pytester) -> dict[str, bytes]:
 def test_syrupy_writes_the_serializer_bytes_unchanged(pytester: pytest.Pytester) -> None:
     pytester.runpytest(*ARGS, *WRITE).assert_outcomes(passed=2)
     written = files(pytester)
-    assert set(written) == {"reference_models.EchoLLM.json", "reference_models.EchoChatModel.json"}
+    assert set(written) == {
+        "modelcheck.reference_models.EchoLLM.json",
+        "modelcheck.reference_models.EchoChatModel.json",
+    }
     for data in written.values():
         text = data.decode("utf-8")
         assert render(json.loads(text)) == text

@@ -25,7 +25,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / ".github"
-ACTION_DIR = GITHUB / "actions" / "modelcheck"
+ACTION_DIR = ROOT  # action.yml at the root: `uses: <owner>/modelcheck@<ref>`
 ACTION = yaml.safe_load((ACTION_DIR / "action.yml").read_text(encoding="utf-8"))
 BROKEN = "reference_models.broken_checklist:ChatIgnoresStop"
 # Plugins the workspace does not use; they only slow down each pytest the action starts.
@@ -65,6 +65,7 @@ def test_actionlint_passes_the_workflow_with_shellcheck() -> None:
 def test_actionlint_checks_the_workflow_against_the_local_action(tmp_path: Path) -> None:
     """A misspelt input of the local action is an error: actionlint reads our action.yml."""
     shutil.copytree(GITHUB, tmp_path / ".github")
+    shutil.copy(ACTION_DIR / "action.yml", tmp_path / "action.yml")
     git(tmp_path, "init", "-q")  # actionlint finds local actions from the repository's root
     workflow = tmp_path / ".github" / "workflows" / "ci.yml"
     workflow.write_text(workflow.read_text().replace("snapshot-update:", "snapshot-updates:", 1))
@@ -97,7 +98,7 @@ def test_no_expression_is_expanded_inside_a_script() -> None:
 
 
 def test_zizmor_finds_nothing() -> None:
-    result = lint(tool("zizmor"), "--offline", "--no-progress", "--color=never", ".github")
+    result = lint(tool("zizmor"), "--offline", "--no-progress", "--color=never", ".github", "action.yml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
 
@@ -122,14 +123,14 @@ def test_the_documented_contributor_workflow_lints_clean(tmp_path: Path) -> None
         for doc in (ROOT / "README.md", ROOT / "docs" / "github-actions.md")
         if doc.is_file()
         for block in pattern.findall(doc.read_text(encoding="utf-8"))
-        if "/modelcheck/.github/actions/modelcheck@" in block
+        if "<owner>/modelcheck@" in block
     ]
     assert documented, "no contributor workflow found in README.md or docs/github-actions.md"
     git(tmp_path, "init", "-q")
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    pinned = "acme/modelcheck/.github/actions/modelcheck@" + "0" * 40 + " # v0.1.0"
+    pinned = "acme/modelcheck@" + "0" * 40 + " # v0.1.0"
     for number, block in enumerate(documented):
-        text = block.replace("<owner>/modelcheck/.github/actions/modelcheck@<commit sha> # <version>", pinned)
+        text = block.replace("<owner>/modelcheck@<commit sha> # <version>", pinned)
         (tmp_path / ".github" / "workflows" / f"documented{number}.yml").write_text(text)
     result = lint(tool("actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "")

@@ -9,7 +9,10 @@ from modelcheck.catalog import checks_for
 from reference_models.broken_runnable import BROKEN
 
 RUNNABLE = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
-REFERENCE = {"reference_models:EchoLLM": "llm", "reference_models:EchoChatModel": "chat"}
+REFERENCE = {
+    "modelcheck.reference_models:EchoLLM": "llm",
+    "modelcheck.reference_models:EchoChatModel": "chat",
+}
 
 
 def all_ids(kind: str) -> set[str]:

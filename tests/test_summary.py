@@ -105,8 +105,8 @@ def test_quiet_run_prints_one_line_per_target(pytester: pytest.Pytester) -> None
 
     result.stdout.fnmatch_lines(
         [
-            "modelcheck reference_models:EchoLLM: * passed; * model calls",
-            "modelcheck reference_models:EchoChatModel: * passed; * model calls",
+            "modelcheck modelcheck.reference_models:EchoLLM: * passed; * model calls",
+            "modelcheck modelcheck.reference_models:EchoChatModel: * passed; * model calls",
         ]
     )
     assert "modelcheck checklist" not in result.stdout.str()

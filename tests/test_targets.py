@@ -246,8 +246,8 @@ def test_k_selects_checks_by_id(mc: Modelcheck) -> None:
     outcome = mc.run("--modelcheck", "-k", "astream")
 
     assert outcome.verdicts == {
-        ("reference_models:EchoLLM", "astream"): "passed",
-        ("reference_models:EchoChatModel", "astream"): "passed",
+        ("modelcheck.reference_models:EchoLLM", "astream"): "passed",
+        ("modelcheck.reference_models:EchoChatModel", "astream"): "passed",
     }
     outcome.result.stdout.fnmatch_lines(["*2 passed, * deselected*"])
 

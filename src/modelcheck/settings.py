@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pytest depends on tomli on Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-DEFAULT_TARGETS = ("reference_models:EchoLLM", "reference_models:EchoChatModel")
+DEFAULT_TARGETS = ("modelcheck.reference_models:EchoLLM", "modelcheck.reference_models:EchoChatModel")
 STOP_POLICIES = ("include", "exclude", "any")
 DEFAULT_SECRET_PATTERN = r"(^|_)(api_?key|key|token|secret|password|passwd|credentials?|auth)$"
 SETTING_KEYS = (

@@ -113,8 +113,16 @@ def _drives(path: str, obs: Observation) -> bool:
 def model_modules(target: LoadedTarget) -> tuple[str, ...]:
     """The modules whose frames count as the model's own code when the loop stalls."""
     names = {k.__module__ for k in own_classes(target.model_class)}
-    packages = {n.split(".")[0] for n in names if n != "__main__"} - set(FRAMEWORK_PACKAGES)
+    packages = {_package(n) for n in names if n != "__main__"} - set(FRAMEWORK_PACKAGES)
     return tuple(sorted(names | packages))
+
+
+def _package(module: str) -> str:
+    """The package a model's module belongs to: its top-level package, except for the reference
+    models modelcheck ships (modelcheck.reference_models), whose package is not modelcheck itself:
+    the observer's own frames on the loop thread are never the model's code."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "modelcheck" else parts[0]
 
 
 def _settings(target: LoadedTarget) -> dict[str, Any]:
