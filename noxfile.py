@@ -37,14 +37,14 @@ def core03(session: nox.Session) -> None:
     session.run("pytest", "-p", "no:cacheprovider", *EVENT_TESTS)
 
 
-# The whole test suite on the corners of the support matrix: langchain-core 0.3 and 1.x (each the
-# newest of its line), syrupy 5 (what langchain-tests allows) and 7, pydantic 2 (the newest).
+# The whole test suite on the corners of the support matrix: langchain-core 0.3 and 1.8 (the newest
+# release that installs), syrupy 5 (what langchain-tests allows) and 7, pydantic 2 (the newest).
 #
 #     nox -s suite                                  # all four corners
 #     nox -s "suite(core='0.3', syrupy='5')"        # one of them
 #     nox -s suite -- -n 2 -x                       # extra pytest arguments after --
 #     nox -s coexistence                            # langchain-tests beside modelcheck (network)
-CORE = {"0.3": "langchain-core>=0.3,<0.4", "1": "langchain-core>=1,<2"}
+CORE = {"0.3": "langchain-core>=0.3,<0.4", "1.8": "langchain-core>=1.8,<1.9"}
 SYRUPY_MAJOR = {"5": "syrupy>=5,<6", "7": "syrupy>=7,<8"}
 VERSIONS = (
     "from importlib.metadata import version as v; "
