@@ -16,85 +16,20 @@ import json
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPORT, finish, start_subprocess
+from conftest import REPORT
 from openai_server import OpenAIServer
+from realpins import Pin, assert_pin, failed, major, params, passed, pins, run_report, skipped
 
-from modelcheck.catalog import IDS, by_id
-
-
-def _major(dist: str) -> int | None:
-    try:
-        return int(version(dist).split(".")[0])
-    except PackageNotFoundError:
-        return None
-
-
-CORE_1 = (_major("langchain-core") or 0) >= 1
-OPENAI_1 = (_major("langchain-openai") or 0) >= 1
+CORE_1 = (major("langchain-core") or 0) >= 1
+OPENAI_1 = (major("langchain-openai") or 0) >= 1
 NO_OPENAI = (
     "langchain-openai is not installed; install the integrations extra: pip install -e '.[integrations]'"
 )
-RUN_TIMEOUT = 120
-
-
-@dataclass(frozen=True)
-class Pin:
-    """The right verdict of one check on one model, a phrase of its message, and why it fails."""
-
-    outcome: str
-    phrase: str = ""
-    why: str = ""
-    wrong: str = ""
-    """Set when modelcheck's verdict today is not this one: what it does instead, and why that is wrong."""
-
-
-def passed(phrase: str = "") -> Pin:
-    return Pin("passed", phrase)
-
-
-def skipped(phrase: str) -> Pin:
-    return Pin("skipped", phrase)
-
-
-def failed(phrase: str, why: str, wrong: str = "") -> Pin:
-    return Pin("failed", phrase, why, wrong)
-
-
-def pins(**overrides: Pin) -> dict[str, Pin]:
-    """Every check of the catalog: passed unless overridden (keys use _ for -)."""
-    given = {k.replace("_", "-"): v for k, v in overrides.items()}
-    unknown = set(given) - set(IDS)
-    assert not unknown, f"pins for unknown check ids: {unknown}"
-    return {check: given.get(check, passed()) for check in IDS}
-
-
-def run_report(workdir: Path, *args: str) -> tuple[dict[str, dict[str, Any]], str]:
-    """Run pytest with modelcheck in `workdir`: {target: {check id: check}} and everything printed."""
-    code, output = finish(start_subprocess(workdir, f"--modelcheck-report={REPORT}", *args), RUN_TIMEOUT)
-    assert code in (0, 1), output
-    report = json.loads((workdir / REPORT).read_text(encoding="utf-8"))
-    return {t["target"]: {c["id"]: c for c in t["checks"]} for t in report["targets"]}, output
-
-
-def assert_pin(check: dict[str, Any], pin: Pin) -> None:
-    assert (check["outcome"], pin.phrase in check["message"]) == (pin.outcome, True), check["message"]
-    if pin.outcome == "failed":
-        assert check["message"].endswith(f"See {by_id(check['id']).anchor}."), check["message"]
-
-
-def params(table: dict[str, dict[str, Pin]]) -> list[Any]:
-    out = []
-    for target, checks in table.items():
-        for check, pin in checks.items():
-            marks = [pytest.mark.xfail(strict=True, reason=pin.wrong)] if pin.wrong else []
-            out.append(pytest.param(target, check, pin, id=f"{target}-{check}", marks=marks))
-    return out
 
 
 # ------------------------------------------------------------------ langchain-core's fakes
@@ -533,3 +468,4 @@ def test_a_value_holding_the_real_key_is_not_carried_to_the_canary_instance() ->
     assert not holds_secret(Resource(Client("other")), ["real"])
     assert not holds_secret(Resource(Client("real")), [])
     assert not holds_secret("http://127.0.0.1:1/v1", ["real"])
+
