@@ -469,3 +469,21 @@ def test_a_value_holding_the_real_key_is_not_carried_to_the_canary_instance() ->
     assert not holds_secret(Resource(Client("real")), [])
     assert not holds_secret("http://127.0.0.1:1/v1", ["real"])
 
+
+def test_an_http_client_built_from_the_real_key_is_not_carried_to_the_canary_instance() -> None:
+    """What kept ChatMistralAI's canary off the wire: its httpx clients keep b"Bearer <key>" in a header."""
+    import httpx
+
+    from modelcheck.observe.canary import holds_secret
+
+    key = "mc-real-key-for-the-loopback-server"
+    client = httpx.Client(base_url="http://127.0.0.1:1/v1", headers={"Authorization": f"Bearer {key}"})
+    try:
+        assert holds_secret(client, [key])
+        assert not holds_secret(client, ["mc-other-key-of-the-same-length-xx"])
+    finally:
+        client.close()
+    # A short secret counts only as a whole value, so it cannot make an unrelated URL look like it.
+    assert holds_secret({"key": "abc"}, ["abc"])
+    assert not holds_secret("http://abc.example/v1", ["abc"])
+    assert holds_secret([b"Bearer a-long-enough-key"], ["a-long-enough-key"])

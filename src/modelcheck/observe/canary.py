@@ -92,19 +92,28 @@ def rebuild(
     )
 
 
+# A secret at least this long is also found inside a longer text ("Bearer <key>"); a shorter one
+# only as the whole value, so that a short key cannot make unrelated values look like it.
+SUBSTRING_MIN = 8
+
+
 def holds_secret(value: Any, secrets: list[str] | None, depth: int = 4) -> bool:
-    """Whether `value`, or an attribute, item or value of it a few levels down, is one of `secrets`."""
+    """Whether `value`, or an attribute, item or value of it a few levels down, holds one of `secrets`.
+
+    Holding means being the secret, or a text or bytes value that contains it: an HTTP client
+    built from the key keeps it in a header value such as `b"Bearer <key>"` (httpx's `Headers`).
+    """
     if not secrets:
         return False
     seen: set[int] = set()
     todo: list[tuple[Any, int]] = [(value, 0)]
     while todo and len(seen) < 5000:
         item, level = todo.pop()
-        if isinstance(item, str):
-            if item in secrets:
+        if isinstance(item, (str, bytes)):
+            if _contains_secret(item, secrets):
                 return True
             continue
-        if id(item) in seen or level >= depth or isinstance(item, (bytes, int, float, bool, type(None))):
+        if id(item) in seen or level >= depth or isinstance(item, (int, float, bool, type(None))):
             continue
         seen.add(id(item))
         if hasattr(item, "get_secret_value"):
@@ -116,6 +125,11 @@ def holds_secret(value: Any, secrets: list[str] | None, depth: int = 4) -> bool:
         else:
             todo.extend((v, level + 1) for v in getattr(item, "__dict__", {}).values())
     return False
+
+
+def _contains_secret(item: str | bytes, secrets: list[str]) -> bool:
+    text = item.decode("utf-8", "replace") if isinstance(item, bytes) else item
+    return any(text == s or (len(s) >= SUBSTRING_MIN and s in text) for s in secrets)
 
 
 @contextmanager
