@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -82,10 +83,20 @@ class Modelcheck:
         return Outcome(result, self.pytester.path)
 
 
+OUTER_VARIABLES = (
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "CI",
+)
+
+
 @pytest.fixture(autouse=True)
 def _outer_run_stays_outside(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process runs must not see the outer run's xdist or GitHub variables (or act on them)."""
-    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    """In-process runs must not see the outer run's xdist, GitHub or CI variables (or act on them):
+    under CI=true every target replays (docs/replay.md), and tests that want that set it."""
+    for name in OUTER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -94,8 +105,9 @@ def mc(pytester: pytest.Pytester) -> Modelcheck:
     return Modelcheck(pytester)
 
 
-def start_subprocess(cwd: Path, *args: str) -> subprocess.Popen[str]:
-    """Start pytest in a fresh interpreter (for what in-process runs cannot show)."""
+def start_subprocess(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start pytest in a fresh interpreter (for what in-process runs cannot show), with `env` added
+    to this process's environment less the outer run's variables."""
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", *BASE_ARGS, *args],
         cwd=cwd,
@@ -103,6 +115,7 @@ def start_subprocess(cwd: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
+        env={**{k: v for k, v in os.environ.items() if k not in OUTER_VARIABLES}, **(env or {})},
     )
 
 

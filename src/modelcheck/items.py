@@ -55,7 +55,14 @@ class TargetNode(pytest.Collector):
         for item in self.session.items:
             if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config:
                 needs |= item.check.needs
-        self.observation = observe(self.loaded, needs)
+        try:
+            self.observation = observe(self.loaded, needs, self.run.replay)
+        except Exception as exc:
+            from modelcheck.replay.cassette_file import CassetteError
+
+            if not isinstance(exc, CassetteError):
+                raise
+            pytest.fail(self.run.scrub(str(exc)), pytrace=False)
         if "events_v2" in needs:
             from modelcheck.snapshot import attach
 

@@ -42,6 +42,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write the JSON report of every target's verdicts to PATH",
     )
+    group.addoption(
+        "--modelcheck-record",
+        action="store_true",
+        default=False,
+        help="observe live and write each target's HTTP to a cassette next to its event snapshot "
+        "(__snapshots__/modelcheck/<target>.cassette.yaml); later runs replay it",
+    )
+    group.addoption(
+        "--modelcheck-replay-only",
+        action="store_true",
+        default=False,
+        help="replay cassettes and never record or go out (the default under CI=true): a missing "
+        "cassette or a request it does not hold fails the checks that need it",
+    )
     parser.addini(
         "modelcheck_targets",
         "models to check (module.path:Name), one a line",

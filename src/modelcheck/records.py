@@ -15,9 +15,10 @@ Kind = Literal["llm", "chat"]
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a model call did not complete: it raised, or it did not answer in time."""
+    """Why a model call did not complete: it raised, it did not answer in time, or (replaying) it
+    made a request the cassette does not hold; for "replay", `message` says which and what to do."""
 
-    kind: Literal["raised", "timeout"]
+    kind: Literal["raised", "timeout", "replay"]
     type_name: str
     message: str
     # For "raised": where in the model's own code it was raised ("_call (m.py:12)"), or None when
@@ -26,7 +27,7 @@ class Failure:
     origin: Literal["model", "langchain", "other"] = "other"
 
     def describe(self) -> str:
-        if self.kind == "timeout":
+        if self.kind in ("timeout", "replay"):
             return self.message
         return f"{self.type_name}: {self.message}" if self.message else self.type_name
 
@@ -185,6 +186,8 @@ class Observation:
     settings: dict[str, Any] = field(default_factory=dict)
     core_version: str = ""
     features: dict[str, bool] = field(default_factory=dict)
+    replayed: str | None = None
+    """The cassette the model's HTTP was replayed from (its path), or None for a live run."""
     snapshot: Callable[[dict[str, Any]], SnapshotResult] | None = None
     """Compares a document with its stored snapshot (syrupy's, set by the pytest item); None: no store."""
 

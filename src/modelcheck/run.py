@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from modelcheck.loading import LoadedTarget, TargetError, load_target
+from modelcheck.observe.canary import patched_env
+from modelcheck.replay.plan import ReplayPlan, resolve
 from modelcheck.scrub import Scrubber
 from modelcheck.secretfields import looks_secret
 from modelcheck.settings import (
@@ -35,6 +37,7 @@ class ModelcheckRun:
     report_path: Path | None
     only_checks: bool
     scrub: Scrubber = field(default_factory=Scrubber)
+    replay: ReplayPlan | None = None
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # target -> {observing process ("main" or an xdist worker id) -> model calls it made}
     observed: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -69,6 +72,7 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     search = [Path.cwd(), config.rootpath, config.rootpath / "src"]
     targets: list[LoadedTarget | BrokenTarget] = []
     scrub = Scrubber()
+    replay = resolve(config)
     for name in names:
         settings = build_settings(name, defaults, per_target.get(name, {}), IDS, params)
         scrub.add(
@@ -77,12 +81,14 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
             if isinstance(v, str) and looks_secret(k, settings.secret_pattern)
         )
         try:
-            targets.append(load_target(settings, search))
+            with patched_env(replay.stand_in_env(name, settings.secret_env)):
+                targets.append(load_target(settings, search))
         except TargetError as exc:
             targets.append(BrokenTarget(name, scrub(str(exc))))
     report = config.getoption("modelcheck_report") or config.getini("modelcheck_report") or None
     only = from_cli and not config.option.file_or_dir
-    return ModelcheckRun(targets, Path(report) if report else None, only, scrub)
+    scrub.add(s for values in replay.standins.values() for s in values)
+    return ModelcheckRun(targets, Path(report) if report else None, only, scrub, replay=replay)
 
 
 def all_broken(run: ModelcheckRun) -> pytest.UsageError | None:

@@ -44,6 +44,8 @@ RETURN_TYPES = (
 
 def raised(failure: Failure) -> str:
     """'raised in _call (m.py:12): ValueError: boom. Fix ...', saying whose code raised it."""
+    if failure.kind == "replay":
+        return failure.message
     fix = "Fix the model so that it answers without raising."
     if failure.where:
         return f"raised in {failure.where}: {failure.describe()}. {fix}"

@@ -39,7 +39,8 @@ def judge_native(obs: Observation) -> Verdict:
             f"{obs.facts.class_name} does not override {' or '.join(methods)}, so ainvoke runs {sync} "
             f"in a thread pool. Implement `async def {methods[0]}` with the provider's async client."
         )
-    return _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0], later=obs.calls.get("abatch"))
+    verdict = _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0], later=obs.calls.get("abatch"))
+    return replay_note(obs, verdict, "ainvoke")
 
 
 def judge_native_stream(obs: Observation) -> Verdict:
@@ -52,7 +53,20 @@ def judge_native_stream(obs: Observation) -> Verdict:
             "in a thread pool, one chunk at a time. Implement `async def _astream` with the provider's "
             "async client."
         )
-    return _judge_run(obs.calls.get("astream"), "astream", "_astream")
+    return replay_note(obs, _judge_run(obs.calls.get("astream"), "astream", "_astream"), "astream")
+
+
+def replay_note(obs: Observation, verdict: Verdict, name: str) -> Verdict:
+    """A pass on replayed answers says what it rests on: they arrive at once, so a call that blocks
+    while it waits on the network shows only in the recording run, whose observation is included."""
+    if obs.replayed is None or verdict.outcome != "passed":
+        return verdict
+    note = (
+        f"{name} was replayed from {obs.replayed}, whose answers arrive at once, so this run cannot "
+        "see a call that blocks while it waits on the network; the verdict also counts the thread-pool "
+        f"hand-offs and loop stalls that the recording run observed during {name}, stored in the cassette."
+    )
+    return passed(f"{verdict.message} {note}" if verdict.message else note)
 
 
 def recurring(call: Call, later: Call | None) -> list[str]:

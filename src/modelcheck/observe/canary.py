@@ -34,8 +34,16 @@ class CanaryPlan:
         return self.model is not None and not self.real_secrets
 
 
+CANARY_PREFIX = "mc-canary-"
+
+
 def new_canary(label: str) -> str:
-    return f"mc-canary-{label}-{secrets.token_hex(8)}"
+    return f"{CANARY_PREFIX}{label}-{secrets.token_hex(8)}"
+
+
+def is_canary(value: str) -> bool:
+    """A value modelcheck made: a replay's stand-in for a missing key is not a real secret."""
+    return value.startswith(CANARY_PREFIX)
 
 
 def plan_canaries(target: LoadedTarget, fields: list[FieldInfo]) -> CanaryPlan:
@@ -57,9 +65,9 @@ def real_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...])
         value: Any = getattr(model, f.name, None)
         if value is not None and hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and not is_canary(value):
             out.append(value)
-    out.extend(os.environ[n] for n in env_names if os.environ.get(n))
+    out.extend(os.environ[n] for n in env_names if os.environ.get(n) and not is_canary(os.environ[n]))
     return out
 
 

@@ -36,6 +36,11 @@ MIN_SAMPLES = 3
 _probe: contextvars.ContextVar[str | None] = contextvars.ContextVar("modelcheck_probe", default=None)
 
 
+def current_probe() -> str | None:
+    """The probe whose call is running in this context (a task of the loop, or a probe's thread)."""
+    return _probe.get()
+
+
 class LoopWatch:
     """Records executor hand-offs and model-held stalls of one loop, per probe."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 from modelcheck.loading import LoadedTarget
 from modelcheck.observe.canary import patched_env, plan_canaries, static_surfaces
@@ -14,6 +16,9 @@ from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
 from modelcheck.records import Observation
+
+if TYPE_CHECKING:
+    from modelcheck.replay.plan import ReplayPlan
 
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
@@ -30,8 +35,11 @@ def core_version() -> str:
     return version("langchain-core")
 
 
-def observe(target: LoadedTarget, needs: set[str]) -> Observation:
-    """Make every call in `needs` once (with the canary instance where possible) and record it."""
+def observe(target: LoadedTarget, needs: set[str], replay: ReplayPlan | None = None) -> Observation:
+    """Make every call in `needs` once (with the canary instance where possible) and record it.
+
+    With a replay plan that covers the target, its HTTP is recorded or replayed (modelcheck.replay).
+    """
     facts = gather_facts(target.model, target.kind)
     obs = Observation(
         target.settings.target,
@@ -56,15 +64,39 @@ def observe(target: LoadedTarget, needs: set[str]) -> Observation:
         ctx = ProbeContext(instance, target.kind, Sequencer(), [], whole=whole)
         return ProbeRunner(ctx, target.settings.timeout, loop, watch)
 
-    try:
-        with patched_env(plan.env if plan.main_is_canary else {}):
-            _observe_model(obs, runner(model), needs, masked=plan.main_is_canary)
-        if not plan.main_is_canary and plan.model is not None and "canary" in needs:
-            with patched_env(plan.env):
-                _observe_canary(obs, runner(plan.model))
-    finally:
-        loop.close()
+    with _through_cassette(replay, obs) as tape:
+        try:
+            with patched_env(plan.env if plan.main_is_canary else {}), tape.main():
+                _observe_model(obs, runner(model), needs, masked=plan.main_is_canary)
+            if not plan.main_is_canary and plan.model is not None and "canary" in needs:
+                with patched_env(plan.env), tape.canary():
+                    _observe_canary(obs, runner(plan.model))
+        finally:
+            loop.close()
     return obs
+
+
+class _Live:
+    """No cassette: the model's HTTP goes where it goes, as without modelcheck."""
+
+    def main(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    canary = main
+
+
+@contextmanager
+def _through_cassette(replay: ReplayPlan | None, obs: Observation) -> Iterator[Any]:
+    """The one place replay hooks in: a tape around the model's calls, finished after them."""
+    if replay is None or not replay.active(obs.target):
+        yield _Live()
+        return
+    from modelcheck.replay.outcome import finish, open_tape
+
+    secrets = [*obs.canaries, *obs.real_secrets]
+    tape, recorded = open_tape(replay, obs.target, secrets, str(obs.settings["secret_pattern"]))
+    yield tape
+    finish(replay, tape, recorded, obs, secrets)
 
 
 def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], masked: bool) -> None:

@@ -61,7 +61,8 @@ class ProbeRunner:
         def target() -> None:
             start = time.perf_counter()
             try:
-                fn(self.ctx, call)
+                with self.watch.probe(call.probe):  # the context names the probe (replay's misses)
+                    fn(self.ctx, call)
             except BaseException as exc:
                 self._raised(call, exc)
             call.duration_s = time.perf_counter() - start

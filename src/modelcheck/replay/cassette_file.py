@@ -1,0 +1,167 @@
+"""The cassette file: YAML with parsed bodies, written in one order whatever order the probes ran in,
+and scanned for every known secret after it is written.
+
+Interactions are sorted by request, then response, and exact repeats are kept once, so recording
+twice against the same deterministic server gives the same bytes although the probes run
+concurrently. A file that still holds a secret in any form is deleted, and the error names the
+line and the interaction, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from modelcheck.replay.bodies import Doc, to_bytes, to_doc
+from modelcheck.replay.redact import secret_forms
+
+VERSION = 1
+HEADER = (
+    "# modelcheck cassette for {target}: the HTTP the model made while it was observed.\n"
+    "# Written by --modelcheck-record with secrets removed; review it like code. Record it again with:\n"
+    "#   {command}\n"
+)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One request (as stored and matched) and the response the server gave to it."""
+
+    method: str
+    uri: str
+    body: bytes
+    content_type: str
+    status: int
+    reason: str
+    response_type: str
+    response: Doc
+
+    def key(self) -> tuple[str, str, bytes, str]:
+        return (self.method, self.uri, self.body, json.dumps(self.response, sort_keys=True))
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be read, or that still held a secret; the text names the file and line."""
+
+
+def request_doc(body: bytes, content_type: str) -> Doc:
+    if not body:
+        return {}
+    text = body.decode("utf-8", errors="replace")
+    try:
+        return {"json": json.loads(text)} if "json" in content_type or text[:1] in "{[" else {"text": text}
+    except ValueError:
+        return {"text": text}
+
+
+def request_bytes(doc: Doc) -> bytes:
+    if "json" in doc:
+        return json.dumps(doc["json"], sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return str(doc.get("text", "")).encode()
+
+
+def render(target: str, command: str, interactions: list[Interaction], observed: dict[str, Any]) -> str:
+    unique = {i.key(): i for i in interactions}
+    ordered = [unique[k] for k in sorted(unique)]
+    document = {
+        "version": VERSION,
+        "target": target,
+        "interactions": [_interaction_doc(i) for i in ordered],
+        "observed": observed,
+    }
+    body: str = yaml.dump(document, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=10**9)
+    return HEADER.format(target=target, command=command) + body
+
+
+def _interaction_doc(i: Interaction) -> dict[str, Any]:
+    request: dict[str, Any] = {"method": i.method, "uri": i.uri}
+    if i.body:
+        request["content-type"] = i.content_type
+        request["body"] = request_doc(i.body, i.content_type)
+    response: dict[str, Any] = {"status": i.status, "reason": i.reason}
+    if i.response_type:
+        response["content-type"] = i.response_type
+    response["body"] = i.response
+    return {"request": request, "response": response}
+
+
+def parse(path: Path) -> tuple[list[Interaction], dict[str, Any]]:
+    """The interactions and the recorded observations of a cassette file."""
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        items = document["interactions"]
+        interactions = [_interaction(item) for item in items]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise CassetteError(f"the cassette {path} cannot be read ({type(exc).__name__}: {exc})") from None
+    observed = document.get("observed") or {}
+    return interactions, observed if isinstance(observed, dict) else {}
+
+
+def _interaction(item: dict[str, Any]) -> Interaction:
+    request, response = item["request"], item["response"]
+    content_type = str(request.get("content-type", ""))
+    return Interaction(
+        method=str(request["method"]),
+        uri=str(request["uri"]),
+        body=request_bytes(request["body"]) if "body" in request else b"",
+        content_type=content_type,
+        status=int(response["status"]),
+        reason=str(response.get("reason", "")),
+        response_type=str(response.get("content-type", "")),
+        response=dict(response["body"]),
+    )
+
+
+def response_bytes(interaction: Interaction) -> bytes:
+    return to_bytes(interaction.response)
+
+
+def response_doc(body: bytes, content_type: str, redact: Any) -> Doc:
+    return to_doc(body, content_type, redact)
+
+
+def write_checked(path: Path, text: str, secrets: list[str]) -> None:
+    """Write the cassette, then read it back; a secret left in any form deletes it and raises."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    place = find_secret(path.read_text(encoding="utf-8"), secrets)
+    if place is not None:
+        path.unlink()
+        raise CassetteError(
+            f"modelcheck refused to keep the cassette {path}: a secret the run knows (a canary or a "
+            f"real key, in one of its plain, base64 or URL-encoded forms) was still in it at {place}, "
+            "so the file was deleted. Name the field that carries it in the target's `secret_pattern` "
+            "and record again; if it is already named, this is a modelcheck bug: please report it, "
+            "with the place but not the file."
+        )
+
+
+def find_secret(text: str, secrets: list[str]) -> str | None:
+    """Where in a cassette's text a secret is, as 'line N (interaction K, request body)', or None."""
+    forms = secret_forms(secrets)
+    interaction, part = 0, "the header"
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == "- request:":
+            interaction += 1
+        if stripped in ("- request:", "response:", "observed:") or stripped.startswith("body:"):
+            part = _part(stripped, part)
+        if any(form in line for form in forms):
+            where = f"interaction {interaction}, {part}" if interaction else part
+            return f"line {number} ({where})"
+    return None
+
+
+def _part(line: str, current: str) -> str:
+    if line == "- request:":
+        return "request"
+    if line == "response:":
+        return "response"
+    if line == "observed:":
+        return "the recorded observations"
+    return f"{current.split()[0]} body" if current in ("request", "response") else current

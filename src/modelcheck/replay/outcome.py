@@ -1,0 +1,153 @@
+"""After a target was observed through a tape: write the cassette, or turn replay misses into failures.
+
+A miss fails the probe that made it (and so every check that needs that probe), naming the request;
+when the cassette exists, the message shows the nearest recorded request against the new one as a
+diff. `native-async` cannot see a blocking call that waits on the network in a replay, whose answers
+arrive at once: the recording run's observation of the async probes is stored in the cassette and
+added to the replay's, and the verdict's note says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from modelcheck.records import Call, ExecutorCall, Failure, LoopStall, Observation
+from modelcheck.replay.cassette_file import Interaction, parse, render, request_doc, write_checked
+from modelcheck.replay.plan import ReplayPlan, record_command
+from modelcheck.replay.tape import Miss, Tape
+
+EVIDENCE_PROBES = ("ainvoke", "astream", "abatch")
+MIN_BLOCKED_S = 0.01
+RECORDED = "seen when the cassette was recorded"
+
+
+def open_tape(plan: ReplayPlan, target: str, secrets: list[str], pattern: str) -> tuple[Tape, dict[str, Any]]:
+    """The tape for one target, with the cassette's recorded observations (raises CassetteError)."""
+    path = plan.path(target)
+    known = [*secrets, *plan.standins.get(target, [])]
+    if plan.record or not path.is_file():
+        return Tape(plan.record, [], known, pattern), {}
+    interactions, observed = parse(path)
+    return Tape(False, interactions, known, pattern), observed
+
+
+def finish(
+    plan: ReplayPlan, tape: Tape, observed: dict[str, Any], obs: Observation, secrets: list[str]
+) -> None:
+    """Write the cassette (record) or apply misses and the recorded observations (replay)."""
+    path = plan.path(obs.target)
+    where = plan.relative(path)
+    if tape.record:
+        if tape.recorded:
+            text = render(obs.target, record_command(obs.target), tape.recorded, evidence(obs))
+            write_checked(path, text, [*secrets, *plan.standins.get(obs.target, [])])
+        elif path.is_file():
+            path.unlink()  # the model makes no HTTP request now: an old cassette would only mislead
+        obs.replayed = None
+        return
+    for probe, misses in _by_probe(tape.misses, obs).items():
+        call = obs.calls.get(probe)
+        if call is not None:
+            call.failure = Failure(
+                "replay", "CassetteMiss", miss_message(plan, tape, misses, where, obs.target)
+            )
+    merge_evidence(obs, observed.get("native-async") or {})
+    obs.replayed = where
+
+
+def _by_probe(misses: list[Miss], obs: Observation) -> dict[str, list[Miss]]:
+    """Misses per probe; one made outside any probe goes to every call that failed."""
+    out: dict[str, list[Miss]] = {}
+    for miss in misses:
+        names = [miss.probe] if miss.probe else [n for n, c in obs.calls.items() if not c.ok]
+        for name in names:
+            out.setdefault(name, []).append(miss)
+    return out
+
+
+def miss_message(plan: ReplayPlan, tape: Tape, misses: list[Miss], where: str, target: str) -> str:
+    request = misses[0].request
+    what = f"{request.method} {request.path}"
+    if len(misses) > 1:
+        what = f"{len(misses)} requests (the first: {what})"
+    command = record_command(target)
+    if not tape.loaded:
+        why = plan.replay_only or "replay"
+        return (
+            f"sent {what}, but this target has no cassette ({where}) and this run can only replay "
+            f"({why}), so nothing was sent. Record the cassette with the key in the environment and "
+            f"commit it: `{command}`."
+        )
+    return (
+        f"sent {what} that the cassette {where} does not hold, so nothing was sent: the model's "
+        "request or modelcheck's probes changed since the cassette was recorded. The nearest "
+        f"recorded request (- cassette, + this run):\n{request_diff(tape.loaded, request)}\n"
+        f"If the change is intended, record again with the key in the environment: `{command}`."
+    )
+
+
+def _lines(method: str, path: str, body: bytes, content_type: str) -> list[str]:
+    doc = request_doc(body, content_type)
+    lines = flat(doc["json"]) if "json" in doc else str(doc.get("text", "")).splitlines()
+    return [f"{method} {path}", *lines]
+
+
+def flat(value: Any, path: str = "") -> list[str]:
+    """A JSON value as one `path: value` line per leaf, so a diff shows the field that changed."""
+    if isinstance(value, dict) and value:
+        return [line for k in sorted(value) for line in flat(value[k], f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list) and value:
+        return [line for i, v in enumerate(value) for line in flat(v, f"{path}[{i}]")]
+    return [f"{path}: {json.dumps(value, ensure_ascii=False)}"]
+
+
+def request_diff(recorded: list[Interaction], request: Any) -> str:
+    from urllib.parse import urlsplit
+
+    content_type = str(request.headers.get("content-type", ""))
+    new = _lines(request.method, request.path, request.body or b"", content_type)
+
+    def old(i: Interaction) -> list[str]:
+        return _lines(i.method, urlsplit(i.uri).path, i.body, i.content_type)
+
+    near = max(recorded, key=lambda i: difflib.SequenceMatcher(a=old(i), b=new, autojunk=False).ratio())
+    diff = difflib.unified_diff(old(near), new, "cassette", "this run", n=1, lineterm="")
+    return "\n".join(line for line in diff if not line.startswith(("---", "+++")))
+
+
+def evidence(obs: Observation) -> dict[str, Any]:
+    """What native-async needs of the async probes, in a form that is the same on every recording."""
+    probes: dict[str, Any] = {}
+    for name in EVIDENCE_PROBES:
+        call = obs.calls.get(name)
+        if call is None:
+            continue
+        blocked: dict[str, float] = {}
+        for e in call.executor_calls:
+            blocked[e.function] = max(blocked.get(e.function, 0.0), e.blocked_s)
+        probes[name] = {
+            "thread_pool": [
+                {"function": f, **({"blocked_s": round(s, 2)} if s >= MIN_BLOCKED_S else {})}
+                for f, s in sorted(blocked.items())
+            ],
+            "loop_stalls": [{"where": s.where, "seconds": round(s.duration_s, 1)} for s in call.stalls],
+        }
+    return {"native-async": probes}
+
+
+def merge_evidence(obs: Observation, recorded: dict[str, Any]) -> None:
+    """Add what the recording saw to what the replay saw; a block seen then still counts now."""
+    for name, seen in recorded.items():
+        call: Call | None = obs.calls.get(name)
+        if call is None or not isinstance(seen, dict):
+            continue
+        have = {e.function for e in call.executor_calls}
+        for item in seen.get("thread_pool") or []:
+            if item.get("function") not in have:
+                call.executor_calls.append(
+                    ExecutorCall(str(item["function"]), float(item.get("blocked_s", 0)))
+                )
+        for stall in seen.get("loop_stalls") or []:
+            call.stalls.append(LoopStall(float(stall["seconds"]), f"{stall['where']} ({RECORDED})"))

@@ -1,0 +1,133 @@
+"""What of an HTTP exchange may be kept in a cassette, and the form in which requests are matched.
+
+Secrets go first: every header but `content-type` is dropped (auth headers, cookies, session
+headers, client versions that vary between machines), query parameters and JSON or form body
+fields named like credentials read `***`, and so do JWT-shaped strings and every known
+secret (canaries and real keys) in its plain, base64 and URL-encoded forms, wherever it appears.
+Then requests are normalized for matching: JSON keys sorted, values that differ from run to run
+(ids, timestamps, random tool-call ids) replaced by numbered placeholders, so a request matches its
+recording whichever key made it and whatever ids it carries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+from modelcheck.scrub import MASK, encodings
+from modelcheck.secretfields import looks_secret
+
+REDACTED = MASK  # what modelcheck shows for a secret everywhere, so replayed echoes match snapshots
+KEPT_HEADERS = ("content-type",)
+CREDENTIAL_NAMES = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "session"}
+)
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+ID_KEYS = re.compile(r"^(id|.*_id|.*Id)$")
+TIME_KEYS = re.compile(r"^(created|timestamp|date|time|.*_at)$")
+VOLATILE_VALUES = (
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "id"),
+    (re.compile(r"\b(call|toolu|run|chatcmpl|msg|req)[_-][A-Za-z0-9]{8,}\b"), "id"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\b"), "time"),
+)
+
+
+def secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Every form of every secret that can reach a file: as is, base64, URL-encoded; longest first."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            forms.update(encodings(secret))
+            forms.update(f for f in (quote(secret, safe=""), quote_plus(secret)) if f != secret)
+    return sorted(forms, key=len, reverse=True)
+
+
+class Redactor:
+    """Removes secrets from what the model sent and received, and normalizes requests for matching."""
+
+    def __init__(self, secrets: Iterable[str], pattern: str) -> None:
+        self.forms = secret_forms(secrets)
+        self.pattern = pattern
+
+    def is_credential(self, name: str) -> bool:
+        lowered = name.lower()
+        return lowered in CREDENTIAL_NAMES or looks_secret(lowered.replace("-", "_"), self.pattern)
+
+    def text(self, value: str) -> str:
+        for form in self.forms:
+            if form in value:
+                value = value.replace(form, REDACTED)
+        return JWT.sub(REDACTED, value)
+
+    def data(self, value: Any, *, names: bool) -> Any:
+        """A JSON value with secrets removed; with `names`, fields named like credentials too."""
+        if isinstance(value, dict):
+            return {
+                self.text(str(k)): REDACTED
+                if names and self.is_credential(str(k)) and value[k] not in (None, "")
+                else self.data(value[k], names=names)
+                for k in value
+            }
+        if isinstance(value, list):
+            return [self.data(v, names=names) for v in value]
+        return self.text(value) if isinstance(value, str) else value
+
+    def uri(self, uri: str) -> str:
+        """The URI without credential query parameters' values, and with no secret left in it."""
+        parts = urlsplit(uri)
+        pairs = [(k, REDACTED if self.is_credential(k) else v) for k, v in parse_qsl(parts.query, True)]
+        query = urlencode(pairs, safe="<>")
+        return self.text(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+
+    def request_body(self, body: bytes | None, content_type: str) -> bytes:
+        """The body as it is stored and matched: JSON sorted and normalized, forms sorted, secrets out."""
+        if not body:
+            return b""
+        text = body.decode("utf-8", errors="replace")
+        if "json" in content_type or text.lstrip()[:1] in ("{", "["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                return self.text(text).encode()
+            clean = normalize(self.data(parsed, names=True))
+            return json.dumps(clean, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        if "x-www-form-urlencoded" in content_type:
+            pairs = parse_qsl(text, keep_blank_values=True)
+            kept = sorted((k, REDACTED if self.is_credential(k) else self.text(v)) for k, v in pairs)
+            return urlencode(kept, safe="<>").encode()
+        return self.text(text).encode()
+
+
+def normalize(value: Any) -> Any:
+    """Values that differ from run to run, replaced by `<id-N>`/`<time>`; the same id keeps one number."""
+    ids: dict[str, str] = {}
+
+    def placeholder(kind: str, original: str) -> str:
+        if kind == "time":
+            return "<time>"
+        return ids.setdefault(original, f"<id-{len(ids)}>")
+
+    def walk(item: Any, key: str = "") -> Any:
+        if isinstance(item, dict):
+            return {k: walk(item[k], str(k)) for k in sorted(item, key=str)}
+        if isinstance(item, list):
+            return [walk(v, key) for v in item]
+        if isinstance(item, str) and not (item.startswith("<") and item.endswith(">")):
+            if ID_KEYS.match(key) and item:
+                return placeholder("id", item)
+            if TIME_KEYS.match(key) and item:
+                return "<time>"
+            for pattern, kind in VOLATILE_VALUES:
+                item = pattern.sub(_replacer(placeholder, kind), item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool) and TIME_KEYS.match(key):
+            return "<time>"
+        return item
+
+    return walk(value)
+
+
+def _replacer(placeholder: Callable[[str, str], str], kind: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: placeholder(kind, match.group(0))

@@ -1,0 +1,202 @@
+"""One target's HTTP while it is observed, through vcrpy: recorded live, replayed, or refused.
+
+`Tape.main()` wraps the observation of the model, `Tape.canary()` the extra calls of the canary
+instance. Recording, the main calls go out and are recorded; the canary calls are answered from
+what the main calls just recorded (a canary key would only earn a 401, and it must never reach a
+provider). Replaying, every call is answered from the cassette; a request it does not hold raises
+inside the HTTP client, is never sent, and is kept as a `Miss` so that `finish` can fail the probe
+that made it with a message that names the request and shows how it differs from the nearest
+recorded one. vcrpy's `Cassette` is used directly, never its global configuration, so it coexists
+with a project's own vcrpy or pytest-recording cassettes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vcr.cassette import Cassette
+from vcr.errors import UnhandledHTTPRequestError
+from vcr.filters import decode_response
+from vcr.matchers import requests_match
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.record_mode import RecordMode
+from vcr.request import Request
+
+from modelcheck.observe.loopwatch import current_probe
+from modelcheck.replay.cassette_file import Interaction, response_bytes, response_doc
+from modelcheck.replay.redact import KEPT_HEADERS, Redactor
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A request the cassette did not hold (so it was not sent), and the probe that made it."""
+
+    probe: str | None
+    request: Request
+
+
+def _same_request(r1: Request, r2: Request) -> None:
+    """Method, path, query and (normalized) body: not the host, which differs between servers."""
+    if (r1.method, r1.path, sorted(r1.query), r1.body or b"") != (
+        r2.method,
+        r2.path,
+        sorted(r2.query),
+        r2.body or b"",
+    ):
+        raise AssertionError("a different request")
+
+
+class _Cassette(Cassette):  # type: ignore[misc]
+    """vcrpy's cassette, keeping its misses, thread-safe, and cycling through repeated recordings."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.misses: list[Miss] = []
+        self.phase = ""
+        self._lock = threading.Lock()
+
+    def filter_request(self, request: Request) -> Any:
+        kept = super().filter_request(request)
+        if kept and self.write_protected:
+            probe = current_probe()
+            with self._lock:
+                self.misses.append(Miss(f"{self.phase}{probe}" if probe else None, kept))
+        return kept
+
+    def append(self, request: Request, response: dict[str, Any]) -> None:
+        with self._lock:
+            super().append(request, response)
+
+    def play_response(self, request: Request) -> Any:
+        """The least-played recording of this request: repeats of one request with different answers
+        (a model that is not deterministic) are given in turn, as they came."""
+        request = self._before_record_request(request)
+        with self._lock:
+            found = [i for i, (r, _) in enumerate(self.data) if requests_match(request, r, self._match_on)]
+            if not found:
+                raise UnhandledHTTPRequestError(f"{request!r} is not in the cassette")
+            index = min(found, key=lambda i: (self.play_counts[i], i))
+            self.play_counts[index] += 1
+            return self.data[index][1]
+
+
+@dataclass
+class _Memory:
+    """A vcrpy persister that loads interactions held in memory and saves nothing."""
+
+    interactions: list[Interaction] = field(default_factory=list)
+
+    def load_cassette(self, cassette_path: Any, serializer: Any) -> tuple[list[Request], list[Any]]:
+        if not self.interactions:
+            raise CassetteNotFoundError()
+        requests = [_request(i) for i in self.interactions]
+        return requests, [_response(i) for i in self.interactions]
+
+    def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        """The tape writes the file itself, once, after the whole observation."""
+
+
+def _request(i: Interaction) -> Request:
+    headers = {"content-type": i.content_type} if i.content_type else {}
+    return Request(i.method, i.uri, i.body, headers)
+
+
+def _response(i: Interaction) -> dict[str, Any]:
+    headers = {"content-type": [i.response_type]} if i.response_type else {}
+    return {
+        "status": {"code": i.status, "message": i.reason},
+        "headers": headers,
+        "body": {"string": response_bytes(i)},
+    }
+
+
+class Tape:
+    """Record or replay one target's HTTP; `recorded` is what the main calls did (record mode)."""
+
+    def __init__(
+        self, record: bool, interactions: list[Interaction], secrets: list[str], pattern: str
+    ) -> None:
+        self.record = record
+        self.loaded = interactions
+        self.redactor = Redactor(secrets, pattern)
+        self.recorded: list[Interaction] = []
+        self.misses: list[Miss] = []
+
+    @contextmanager
+    def main(self) -> Iterator[None]:
+        if self.record:
+            with self._cassette(RecordMode.ALL, [], "") as cassette:
+                yield
+            self.recorded = [self._interaction(req, resp) for req, resp in cassette.data]
+        else:
+            with self._cassette(RecordMode.NONE, self.loaded, ""):
+                yield
+
+    @contextmanager
+    def canary(self) -> Iterator[None]:
+        source = self.recorded if self.record else self.loaded
+        with self._cassette(RecordMode.NONE, source, "canary_"):
+            yield
+
+    @contextmanager
+    def _cassette(self, mode: RecordMode, interactions: list[Interaction], phase: str) -> Iterator[_Cassette]:
+        use = _Cassette.use(
+            path=f"modelcheck-{phase or 'main'}",
+            persister=_Memory(interactions),
+            record_mode=mode,
+            match_on=(_same_request,),
+            before_record_request=self._clean_request,
+            before_record_response=self._clean_response,
+            allow_playback_repeats=True,
+        )
+        with use as cassette:
+            cassette.phase = phase
+            try:
+                yield cassette
+            finally:
+                self.misses.extend(cassette.misses)
+
+    def _clean_request(self, request: Request) -> Request:
+        content_type = str(request.headers.get("content-type", ""))
+        body = request.body if isinstance(request.body, bytes) else (request.body or b"")
+        if not isinstance(body, bytes):
+            body = b"".join(body) if not isinstance(body, str) else body.encode()
+        clean = self.redactor.request_body(body, content_type)
+        headers = {"content-type": content_type} if content_type and clean else {}
+        return Request(request.method, self.redactor.uri(request.uri), clean, headers)
+
+    def _clean_response(self, response: dict[str, Any]) -> dict[str, Any]:
+        response = decode_response(response)
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        kept = {k: list(v) if isinstance(v, list) else [v] for k, v in headers.items() if k in KEPT_HEADERS}
+        content_type = (kept.get("content-type") or [""])[0]
+        body = response.get("body", {}).get("string", b"")
+        body = body.encode() if isinstance(body, str) else body
+        doc = response_doc(body, content_type, lambda v: self.redactor.data(v, names=False))
+        clean = Interaction("", "", b"", "", 0, "", content_type, doc)
+        return {**response, "headers": kept, "body": {"string": response_bytes(clean)}}
+
+    def _interaction(self, request: Request, response: dict[str, Any]) -> Interaction:
+        content_type = str(request.headers.get("content-type", ""))
+        response_type = (response["headers"].get("content-type") or [""])[0]
+        status = response["status"]
+        body = response["body"]["string"]
+        return Interaction(
+            method=request.method,
+            uri=request.uri,
+            body=request.body or b"",
+            content_type=content_type,
+            status=int(status["code"]),
+            reason=str(status.get("message") or ""),
+            response_type=response_type,
+            response=response_doc(body, response_type, lambda v: v),
+        )
+
+
+def cassette_path(rootdir: Path, snapshot_name: str) -> Path:
+    return rootdir / "__snapshots__" / "modelcheck" / f"{snapshot_name}.cassette.yaml"
