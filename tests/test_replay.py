@@ -251,8 +251,9 @@ def test_a_changed_request_fails_with_the_recorded_request_against_the_new_one(
     assert "sent POST /v1/chat/completions that the cassette " in said, said
     assert "(- cassette, + this run):\n@@ -5 +5,2 @@\n stream: false\n+temperature: 0.25\n" in said, said
     assert said.endswith(
-        "`pytest --modelcheck=openai_targets:chat --modelcheck-record`. See README.md#invoke."
-    )
+        "`pytest --modelcheck=openai_targets:chat --modelcheck-record`. "
+        "See modelcheck docs/runnable.md#invoke."
+    ), said
 
 
 def test_recording_from_the_configuration_is_refused_under_ci(mc: Modelcheck) -> None:
