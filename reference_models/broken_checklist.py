@@ -254,3 +254,35 @@ class LLMNoApiLink(LLM):
     _acall = EchoLLM._acall
     _stream = EchoLLM._stream
     _astream = EchoLLM._astream
+
+
+def _request(prompt: str, *, stop: list[str] | None = None) -> str:
+    """Stands for a provider client's create call: it takes stop strings as `stop`."""
+    return prompt
+
+
+class ChatStreamStopKeyword(EchoChatModel):
+    """Fails `stop-respected`: `_stream`/`_astream` pass stop strings to the client under a keyword
+    it does not take, so streaming with stop strings raises (only that: without them it streams).
+    """
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        _request("", **({"stop_sequences": stop} if stop else {}))
+        yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        _request("", **({"stop_sequences": stop} if stop else {}))
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            yield chunk

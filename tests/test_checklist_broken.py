@@ -32,6 +32,9 @@ MESSAGES = {
     "the lazy dog': text follows the stop string; expected '*'. *",
     "LLMIgnoresStop": "*invoke with stop=[[]'*'[]] gave 'modelcheck probe: the quick brown fox jumps over "
     "the lazy dog': text follows the stop string*",
+    "ChatStreamStopKeyword": "*with stop=[[]*[]] raised in _stream (broken_checklist.py:*): TypeError: "
+    "_request() got an unexpected keyword argument 'stop_sequences'. *Without stop strings the same "
+    "call works, so the stop strings cause it*",
     "ChatExcludesStop": '*which ends before the stop string*declare it with stop_policy = "exclude"*',
     "LLMExcludesStop": '*which ends before the stop string*declare it with stop_policy = "exclude"*',
     "ChatPlainStrKey": "*these credential fields are plain strings: api_key (str | None)*SecretStr*",

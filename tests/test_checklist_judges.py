@@ -125,7 +125,10 @@ def test_callbacks_pass_on_every_path_and_name_them() -> None:
             "chunk 1 is 'cd' but its on_llm_new_token callback carried the token 'xx'",
         ),
         (streamed("stream", ["ab"], with_chunk=False), "for chunk 0 was called without `chunk=`"),
-        (raised("stream"), "stream() raised ValueError: boom"),
+        (
+            raised("drive_stream"),
+            "_stream(run_manager=...) as core's v3 stream_events drives it raised ValueError: boom",
+        ),
     ],
 )
 def test_callback_mistakes_are_named(call: Call, says: str) -> None:
@@ -290,6 +293,99 @@ def test_no_stop_string_chosen() -> None:
         "Fix the model so that it answers without raising."
     )
     assert stop.judge_included(observation(raised("invoke"))).outcome == "skipped"
+
+
+# --- one root cause, one failure ----------------------------------------------------------------
+
+
+def drive(probe: str, failure: Failure | None = None) -> Call:
+    """A drive of `_stream`/`_astream` with stop strings: cut at the stop, or failed."""
+    call = streamed(probe, [CUT]) if failure is None else Call(probe, failure=failure)
+    call.extra["stops"] = ["brow"]
+    return call
+
+
+KEYWORD = Failure("raised", "TypeError", "unexpected keyword 'stop_sequences'", "_stream (m.py:9)", "model")
+
+
+def drive_obs(*calls: Call) -> Observation:
+    stops = [stopped("stop_invoke", CUT), stopped("stop_ainvoke", CUT)]
+    return observation(*agreeing(PROMPT), *stops, *calls, stop_probe=PROBE, native=STREAMING)
+
+
+def test_a_drive_that_raises_only_with_stop_fails_stop_respected_alone() -> None:
+    """Made again without stop strings it streams: callbacks are judged there, stop owns the failure."""
+    obs = drive_obs(
+        drive("drive_stream", KEYWORD),
+        drive("drive_astream", KEYWORD),
+        streamed("redrive_stream", [PROMPT]),
+        streamed("redrive_astream", [PROMPT]),
+    )
+    respected = stop.judge_respected(obs)
+    assert respected.outcome == "failed"
+    assert respected.message.startswith(
+        "_stream (as core's v3 stream_events drives it) with stop=['brow'] raised in _stream (m.py:9): "
+        "TypeError: unexpected keyword 'stop_sequences'."
+    )
+    assert "Without stop strings the same call works, so the stop strings cause it" in respected.message
+    callbacks, order = streaming.judge_callbacks(obs), streaming.judge_order(obs)
+    assert (callbacks.outcome, order.outcome) == ("passed", "passed"), (callbacks, order)
+    assert "_stream(run_manager=...) as core's v3 stream_events drives it, without stop strings" in (
+        callbacks.message
+    )
+    assert "with stop strings (it raised; see stop-respected)" in order.message
+    silent = drive_obs(
+        drive("drive_stream", KEYWORD),
+        drive("drive_astream"),
+        streamed("redrive_stream", [PROMPT], fire="never"),
+    )
+    verdict = streaming.judge_callbacks(silent)
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        "on _stream(run_manager=...) as core's v3 stream_events drives it, "
+        "without stop strings, the model yielded 1 chunks but on_llm_new_token never fired"
+    )
+
+
+def test_a_drive_that_raises_without_stop_too_is_left_to_stream_callbacks_or_stream() -> None:
+    """Public stream() works (no run manager): the drive's failure is stream-callbacks'. When
+    stream() fails too, it is stream's, and neither stop nor callbacks repeat it."""
+    own = drive_obs(
+        drive("drive_stream", KEYWORD), drive("drive_astream"), Call("redrive_stream", failure=KEYWORD)
+    )
+    respected = stop.judge_respected(own)
+    assert respected.outcome == "passed"
+    assert (
+        "_stream (as core's v3 stream_events drives it) (it fails without stop strings too; see "
+        "stream-callbacks)" in respected.message
+    )
+    callbacks = streaming.judge_callbacks(own)
+    assert callbacks.outcome == "failed"
+    assert callbacks.message.startswith(
+        "_stream(run_manager=...) as core's v3 stream_events drives it raised in _stream (m.py:9)"
+    )
+    everywhere = observation(
+        *[c for c in agreeing(PROMPT) if c.probe not in ("stream", "astream")],
+        raised("stream"),
+        raised("astream"),
+        drive("drive_stream", KEYWORD),
+        drive("drive_astream", KEYWORD),
+        Call("redrive_stream", failure=KEYWORD),
+        Call("redrive_astream", failure=KEYWORD),
+        stopped("stop_invoke", CUT),
+        stopped("stop_ainvoke", CUT),
+        stop_probe=PROBE,
+        native=STREAMING,
+    )
+    for judge in (streaming.judge_callbacks, streaming.judge_order):
+        verdict = judge(everywhere)
+        assert verdict.outcome == "skipped", verdict
+        assert verdict.message.startswith(
+            "no streaming path could be judged. Not judged here: stream() (it "
+            "failed; see stream);"
+        )
+    assert stop.judge_respected(everywhere).outcome == "passed"
+    assert "(it fails without stop strings too; see astream)" in stop.judge_respected(everywhere).message
 
 
 # --- secrets ---------------------------------------------------------------------------------

@@ -6,13 +6,17 @@ one that never occurs, or with a later one, so one call per path shows that the 
 of the earliest stop string ends the answer and that an absent one is ignored. A deterministic
 model must give the exact prefix; a nondeterministic one the weaker rule: if a stop string occurs,
 the answer ends there.
+
+A stop probe that fails as the same path without stop strings also fails is left to that path's
+own check (a drive of `_stream` that raises without stop strings too, to stream-callbacks), so a
+defect is reported once, under the check it belongs to.
 """
 
 from __future__ import annotations
 
 from modelcheck.checks.common import expected_type, outcome, show
 from modelcheck.consensus import consensus
-from modelcheck.records import Call, Observation, Output, StopProbe
+from modelcheck.records import REDRIVES, Call, Observation, Output, StopProbe
 from modelcheck.verdict import Verdict, failed, passed, skipped
 from modelcheck.wording import article
 
@@ -53,6 +57,45 @@ def _stop_calls(obs: Observation, probe: StopProbe) -> list[tuple[str, Call, lis
         if call is not None:
             found.append((path, call, list(call.extra.get("stops") or [probe.stop])))
     return found
+
+
+def _judged(obs: Observation, probe: StopProbe) -> tuple[list[tuple[str, Call, list[str]]], list[str]]:
+    """The stop probes to judge here, and the paths whose failure another check reports."""
+    judged, left = [], []
+    for path, call, stops in _stop_calls(obs, probe):
+        owner = _owner(obs, call)
+        if owner is None:
+            judged.append((path, call, stops))
+        else:
+            left.append(f"{path} (it fails without stop strings too; see {owner})")
+    return judged, left
+
+
+def _owner(obs: Observation, call: Call) -> str | None:
+    """The check that reports a failed stop probe's failure, when stop strings are not its cause: the
+    same path without stop strings fails too. So does a value of a wrong type that carries no text
+    (a number): there is no text to judge, and the path's own check names the type."""
+    public = WITHOUT_STOP[call.probe]
+    without = obs.calls.get(public)
+    public_fails = without is not None and without.failure is not None
+    if call.failure is None:
+        wrong = _first_wrong(call)
+        bad = without is not None and (public_fails or _first_wrong(without) is not None)
+        return public if bad and wrong is not None and wrong.text is None else None
+    again = obs.calls.get(REDRIVES.get(call.probe, ""))
+    if again is not None:
+        return None if again.ok else (public if public_fails else "stream-callbacks")
+    return public if public_fails else None
+
+
+def _without_stop_works(obs: Observation, call: Call) -> bool:
+    again = obs.calls.get(REDRIVES.get(call.probe, ""))
+    without = again if again is not None else obs.calls.get(WITHOUT_STOP[call.probe])
+    return without is not None and without.ok
+
+
+def _left_out(left: list[str]) -> str:
+    return f"Not judged here: {'; '.join(left)}." if left else ""
 
 
 def first_stop(text: str, stops: list[str]) -> tuple[int, str] | None:
@@ -102,7 +145,7 @@ def _setup(obs: Observation) -> tuple[StopProbe, bool] | Verdict:
     return obs.stop_probe, consensus(obs).deterministic
 
 
-def _raised(call: Call, path: str, stops: list[str]) -> Verdict | None:
+def _raised(call: Call, path: str, stops: list[str], works_without: bool) -> Verdict | None:
     if call.failure is None:
         return None
     if call.failure.type_name == "NotImplementedError":
@@ -111,7 +154,13 @@ def _raised(call: Call, path: str, stops: list[str]) -> Verdict | None:
             "models that cannot stop at all; if your model or its API can, apply the stop strings "
             "(cut the answer after the first one)."
         )
-    return failed(f"{path} with stop={stops!r} {outcome(call.failure)}")
+    cause = (
+        " Without stop strings the same call works, so the stop strings cause it: check how they are "
+        "passed on (the keyword the provider's API expects)."
+        if works_without and call.failure.kind == "raised"
+        else ""
+    )
+    return failed(f"{path} with stop={stops!r} {outcome(call.failure)}{cause}")
 
 
 def judge_respected(obs: Observation) -> Verdict:
@@ -119,20 +168,26 @@ def judge_respected(obs: Observation) -> Verdict:
     if isinstance(setup, Verdict):
         return setup
     probe, det = setup
-    for path, call, stops in _stop_calls(obs, probe):
-        verdict = _raised(call, path, stops) or _wrong_type(obs, call, path, stops)
+    judged, left = _judged(obs, probe)
+    if not judged:
+        return skipped(f"no path could be probed with stop strings. {_left_out(left)}")
+    for path, call, stops in judged:
+        verdict = _raised(call, path, stops, _without_stop_works(obs, call)) or _wrong_type(
+            obs, call, path, stops
+        )
         if verdict:
             return verdict
         if not respected(_text(call), probe.base_text, stops, det):
             return failed(_ignored(path, _text(call), probe, stops, det))
-    return passed("" if det else NONDET)
+    return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
 
 
 def _wrong_type(obs: Observation, call: Call, path: str, stops: list[str]) -> Verdict | None:
-    """A value of the wrong type that only stop strings bring about (else the path's own check says it)."""
+    """A value of the wrong type that only stop strings bring about (else the path's own check says it:
+    a wrong type, or a failure, as `stream()` fails on a `_stream` that yields strings)."""
     wrong = _first_wrong(call)
     without = obs.calls.get(WITHOUT_STOP[call.probe])
-    if wrong is None or without is None or _first_wrong(without) is not None:
+    if wrong is None or without is None or not without.ok or _first_wrong(without) is not None:
         return None
     verb = "yielded" if call.chunks else "returned"
     want = expected_type(obs.kind, streamed=bool(call.chunks))
@@ -179,8 +234,11 @@ def judge_included(obs: Observation) -> Verdict:
             setup if setup.outcome == "skipped" else skipped("stop could not be probed (see stop-respected).")
         )
     probe, det = setup
+    paths, left = _judged(obs, probe)
+    if not paths:
+        return skipped(f"no path could be probed with stop strings. {_left_out(left)}")
     judged = 0
-    for path, call, stops in _stop_calls(obs, probe):
+    for path, call, stops in paths:
         text = _text(call)
         if not call.ok or not respected(text, probe.base_text, stops, det):
             return skipped("stop is not respected (see stop-respected), so inclusion cannot be judged.")
@@ -193,7 +251,7 @@ def judge_included(obs: Observation) -> Verdict:
             return failed(_policy_message(path, text, hit[1], policy))
     if not judged:
         return skipped("the stop string never occurred in the nondeterministic model's answers.")
-    return passed("" if det else NONDET)
+    return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
 
 
 def _policy_message(path: str, text: str, stop: str, policy: str) -> str:

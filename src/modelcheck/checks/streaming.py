@@ -5,12 +5,17 @@ langchain-core: `stream` and `astream` for text models (core hands them a run ma
 nothing itself), and for chat models `stream`/`astream` (where core fires the callback) plus
 `_stream`/`_astream` driven with a recording run manager, as core's `stream_events(version="v3")`
 drives them on cores that have it.
+
+One defect, one failure: a path that failed as the public `stream()`/`astream()` without stop
+strings also did is left to the `stream`/`astream` check, and a drive that raised only because of
+its stop strings (it was made again without them, and streamed) to `stop-respected`; callbacks are
+then judged on the drive without stop strings.
 """
 
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed, show
-from modelcheck.records import Call, Callback, Chunk, Observation
+from modelcheck.records import REDRIVES, Call, Callback, Chunk, Observation
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
 PATHS = {
@@ -46,6 +51,42 @@ def _not_streaming(obs: Observation) -> Verdict | None:
     return None
 
 
+# The public method that runs the same streaming code without stop strings and run manager.
+PUBLIC = {"stream": "stream", "astream": "astream", "drive_stream": "stream", "drive_astream": "astream"}
+
+
+def _judged(obs: Observation) -> tuple[list[tuple[str, Call]], list[str]]:
+    """The (path, call) pairs to judge, and why each path left out was left to another check."""
+    judged: list[tuple[str, Call]] = []
+    left: list[str] = []
+    for path in _paths(obs):
+        where, call = PATHS[path], obs.calls[path]
+        again = obs.calls.get(REDRIVES.get(path, ""))
+        if call.failure is not None and again is not None:
+            if again.ok:
+                left.append(f"{where} with stop strings (it raised; see stop-respected)")
+                judged.append((f"{where}, without stop strings", again))
+                continue
+            call = again
+        public = obs.calls.get(PUBLIC[path])
+        if call.failure is not None and public is not None and public.failure is not None:
+            also = "" if path == PUBLIC[path] else f", as {PUBLIC[path]}() did"
+            left.append(f"{where} (it failed{also}; see {PUBLIC[path]})")
+            continue
+        judged.append((where, call))
+    return judged, left
+
+
+def _left_out(left: list[str]) -> str:
+    return f"Not judged here: {'; '.join(left)}." if left else ""
+
+
+def _nothing_judged(judged: list[tuple[str, Call]], left: list[str]) -> Verdict | None:
+    if judged:
+        return None
+    return skipped(f"no streaming path could be judged. {_left_out(left)}")
+
+
 def _pairs(call: Call) -> tuple[list[Callback], list[Chunk]]:
     return call.token_callbacks(), call.chunks
 
@@ -54,12 +95,15 @@ def judge_callbacks(obs: Observation) -> Verdict:
     verdict = _not_streaming(obs)
     if verdict:
         return verdict
-    for path in _paths(obs):
-        call = obs.calls[path]
-        verdict = call_failed(call, PATHS[path]) or _judge_path(call, PATHS[path])
+    judged, left = _judged(obs)
+    verdict = _nothing_judged(judged, left)
+    if verdict:
+        return verdict
+    for where, call in judged:
+        verdict = call_failed(call, where) or _judge_path(call, where)
         if verdict:
             return verdict
-    return passed(f"checked on {', '.join(PATHS[p] for p in _paths(obs))}")
+    return passed(f"checked on {', '.join(w for w, _ in judged)}. {_left_out(left)}".strip())
 
 
 def _judge_path(call: Call, where: str) -> Verdict | None:
@@ -93,23 +137,27 @@ def judge_order(obs: Observation) -> Verdict:
     verdict = _not_streaming(obs)
     if verdict:
         return verdict
+    paths, left = _judged(obs)
+    verdict = _nothing_judged(paths, left)
+    if verdict:
+        return verdict
     judged = 0
-    for path in _paths(obs):
-        call = obs.calls[path]
-        verdict = call_failed(call, PATHS[path])
-        if verdict:
-            return verdict
+    for where, call in paths:
+        if call.failure is not None:  # stream-callbacks says why it failed
+            left.append(f"{where} (it failed; see stream-callbacks)")
+            continue
         tokens, chunks = _pairs(call)
         for i, (cb, chunk) in enumerate(zip(tokens, chunks, strict=False)):
             judged += 1
             if cb.seq > chunk.seq:
                 return failed(
-                    f"on {PATHS[path]}, chunk {i} ({show(chunk.output.text)}) reached the caller before "
+                    f"on {where}, chunk {i} ({show(chunk.output.text)}) reached the caller before "
                     "its on_llm_new_token callback fired: the model yields first and fires after. "
                     "Call run_manager.on_llm_new_token(...) before `yield chunk`."
                 )
     if judged == 0:
         return skipped(
-            "no on_llm_new_token callback fired, so their order cannot be judged (see stream-callbacks)."
+            "no on_llm_new_token callback fired, so their order cannot be judged (see stream-callbacks). "
+            f"{_left_out(left)}".strip()
         )
-    return passed()
+    return passed(_left_out(left))

@@ -15,7 +15,7 @@ from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
-from modelcheck.records import Observation
+from modelcheck.records import REDRIVES, Observation
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
@@ -108,9 +108,23 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
         obs.stop_probe = ctx.stop
     later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
     obs.calls.update(runner.run(later))
+    obs.calls.update(runner.run(_redrives(obs)))
     if masked:
         obs.surfaces.extend(ctx.surfaces)
         obs.surfaces.extend(static_surfaces(ctx.model))
+
+
+def _redrives(obs: Observation) -> list[str]:
+    """The drives that raised when given stop strings: each is made again without them (one more
+    call, only for a model that fails there), so its failure is judged under its real cause."""
+    return [
+        again
+        for name, again in REDRIVES.items()
+        if (call := obs.calls.get(name)) is not None
+        and call.failure is not None
+        and call.failure.kind == "raised"
+        and call.extra.get("stops")
+    ]
 
 
 def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:

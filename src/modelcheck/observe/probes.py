@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 
 from modelcheck.observe.convert import dump, to_output
 from modelcheck.observe.recorder import Recorder, Sequencer
-from modelcheck.records import Call, Chunk, Kind, SecretSurface, StopProbe
+from modelcheck.records import REDRIVES, Call, Chunk, Kind, SecretSurface, StopProbe
 
 PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
 PROMPT_2 = "modelcheck second probe: pack my box with five dozen liquor jugs"
@@ -100,7 +100,7 @@ def stops_for(ctx: ProbeContext, probe: str) -> list[str] | None:
     shows that a stop string that never occurs is ignored, `stream` that the earliest one wins.
     """
     chosen = ctx.stop
-    if chosen is None:
+    if chosen is None or probe in REDRIVES.values():
         return None
     if probe == "stop_ainvoke":
         return [chosen.absent_stop, chosen.stop]
@@ -187,6 +187,8 @@ ASYNC_PROBES: dict[str, AsyncProbe] = {
     "stop_astream": stop_astream,
     "drive_astream": drive_astream,
 }
+SYNC_PROBES["redrive_stream"] = drive_stream
+ASYNC_PROBES["redrive_astream"] = drive_astream
 WATCHED = ("ainvoke", "astream")
 STOP_PROBES = ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")
 # Probes that run after the stop string is chosen: the chat drives take it too (one call serves
