@@ -68,23 +68,16 @@ class AsyncStreamOnly(EchoChatModel):
 
 class StreamingOff(EchoChatModel):
     """Streams, but this instance turns streaming off (https://example.com/api)."""
-
-    streaming: bool = False
-    """Whether to stream."""
 '''
 
 
 def test_a_path_the_model_does_not_stream_on_is_judged_as_core_runs_it(mc: Modelcheck) -> None:
     """`_astream` but no `_stream`: sync stream() gives the whole message, `_stream` is not driven;
-    with streaming turned off on the instance, neither path streams and astream_events has no chunk."""
+    with streaming turned off on the instance (`disable_streaming`), neither path streams."""
     mc.model(ASYNC_ONLY)
+    mc.config('[tool.modelcheck."mymodel:StreamingOff"]\nparams = { disable_streaming = true }\n')
 
-    outcome = mc.run(
-        "--modelcheck=mymodel:AsyncStreamOnly",
-        "--modelcheck=mymodel:StreamingOff",
-        '--modelcheck-params={"streaming": false}',
-        "-rs",
-    )
+    outcome = mc.run("--modelcheck=mymodel:AsyncStreamOnly", "--modelcheck=mymodel:StreamingOff", "-rs")
 
     assert set(outcome.of("mymodel:AsyncStreamOnly").values()) == {"passed"}, outcome.text()
     off = outcome.of("mymodel:StreamingOff")
