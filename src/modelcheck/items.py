@@ -8,9 +8,10 @@ import pytest
 
 from modelcheck.catalog import Check, checks_for
 from modelcheck.loading import LoadedTarget
+from modelcheck.observed import judge, needs_of, observe_target
 from modelcheck.records import Observation
 from modelcheck.run import BrokenTarget, ModelcheckRun
-from modelcheck.scrub import Scrubber
+from modelcheck.settings import FIXTURE
 from modelcheck.verdict import Verdict
 
 ROOT = "modelcheck"
@@ -49,26 +50,14 @@ class TargetNode(pytest.Collector):
     def setup(self) -> None:
         if not isinstance(self.loaded, LoadedTarget):
             return
-        from modelcheck.observe.observation import observe
-
-        needs: set[str] = set()
-        for item in self.session.items:
-            if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config:
-                needs |= item.check.needs
-        try:
-            self.observation = observe(self.loaded, needs, self.run.replay)
-        except Exception as exc:
-            from modelcheck.replay.cassette_file import CassetteError
-
-            if not isinstance(exc, CassetteError):
-                raise
-            pytest.fail(self.run.scrub(str(exc)), pytrace=False)
-        if "events_v2" in needs:
-            from modelcheck.snapshot import attach
-
-            attach(self.observation, self.config)
-        self.run.scrub.add(self.observation.canaries)
-        self.run.scrub.add(self.observation.real_secrets)
+        checks = [
+            item.check
+            for item in self.session.items
+            if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config
+        ]
+        self.observation = observe_target(
+            self.loaded, needs_of(checks), self.run.scrub, self.config, self.run.replay
+        )
 
 
 class CheckItem(pytest.Item):
@@ -100,18 +89,7 @@ class CheckItem(pytest.Item):
         # Before judging, so that the report counts the calls even if a judge fails internally.
         self.info["calls"] = observation.call_count
         self.info["observer"] = observer(self.config)
-        self._conclude(self.check.judge(observation))
-
-    def _conclude(self, verdict: Verdict) -> None:
-        scrub: Scrubber = self.target_node.run.scrub
-        message = scrub(verdict.message)
-        if verdict.outcome == "failed":
-            message = f"{message} See {self.check.anchor}."
-        self.info["message"] = message
-        if verdict.outcome == "failed":
-            raise CheckFailed(message)
-        if verdict.outcome == "skipped":
-            pytest.skip(message)
+        conclude(judge(self.check, observation, self.target_node.run.scrub), self.info)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         scrub = self.target_node.run.scrub
@@ -147,6 +125,15 @@ class LoadItem(pytest.Item):
         return self.path, None, f"modelcheck {self.broken.target} (not loaded)"
 
 
+def conclude(verdict: Verdict, info: dict[str, Any]) -> None:
+    """End a check item as its verdict says, keeping the message for the reports."""
+    info["message"] = verdict.message
+    if verdict.outcome == "failed":
+        raise CheckFailed(verdict.message)
+    if verdict.outcome == "skipped":
+        pytest.skip(verdict.message)
+
+
 def make_items(session: pytest.Session, run: ModelcheckRun) -> list[pytest.Item]:
     """Collect every target's items through the session, so they count as collected."""
     items: list[pytest.Item] = []
@@ -154,7 +141,57 @@ def make_items(session: pytest.Session, run: ModelcheckRun) -> list[pytest.Item]
         name = loaded.target
         node = TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=loaded, run=run)
         items.extend(session.genitems(node))
+    for name, own in run.fixtures.items():
+        items.extend(session.genitems(fixture_node(session, name, own, run)))
     return items
+
+
+class FixtureTargetModule(pytest.Module):
+    """A `fixture:NAME` target: a module made on the fly whose one test is `modelcheck.suite`'s
+    `test_check` for that fixture, so pytest sets the fixture up (with its own dependencies and
+    scope) as for any test, and the suite's code observes and judges it."""
+
+    def __init__(self, *, fixture: str, own: dict[str, Any], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.fixture = fixture
+        self.own = own
+
+    def _getobj(self) -> Any:
+        import types
+
+        from modelcheck.suites import make_module_test
+
+        module = types.ModuleType(f"modelcheck_{self.fixture}")
+        module.test_check = make_module_test(self.fixture, self.own, self.name)  # type: ignore[attr-defined]
+        return module
+
+
+def fixture_node(
+    session: pytest.Session, name: str, own: dict[str, Any], run: ModelcheckRun
+) -> pytest.Collector:
+    """The node of a `fixture:NAME` target, or a failed `load` item that says where to define NAME."""
+    fixture = name.removeprefix(FIXTURE)
+    node = FixtureTargetModule.from_parent(
+        session,
+        path=session.config.rootpath / "conftest.py",
+        nodeid=f"{ROOT}::{name}",
+        name=name,
+        fixture=fixture,
+        own=own,
+    )
+    if session._fixturemanager.getfixturedefs(fixture, node):
+        return node
+    broken = BrokenTarget(
+        name,
+        (
+            f"modelcheck: target {name!r}: no fixture named {fixture!r} is visible from the rootdir "
+            f"({session.config.rootpath}). A fixture target's fixture must be defined in the rootdir's "
+            "conftest.py or in a plugin; a fixture in a subdirectory's conftest.py is seen only by the "
+            f"tests under it: there, write `TestModel = modelcheck.suite(fixture={fixture!r})` in a test "
+            "module instead."
+        ),
+    )
+    return TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=broken, run=run)
 
 
 def observer(config: pytest.Config) -> str:

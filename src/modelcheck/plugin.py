@@ -77,6 +77,12 @@ def _asked_for(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(RunHooks(config), "modelcheck-run")
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
+        # Before knowing whether modelcheck runs: suites in test modules are found only by workers.
+        from modelcheck.xdist_grouping import register
+
+        register(config)
     names: list[str] = []
     from_cli = False
     if _asked_for(config):
@@ -94,11 +100,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
     run = start_run(config, names, from_cli)
     config.stash[RUN_KEY] = run
-    config.pluginmanager.register(RunHooks(run), "modelcheck-run")
-    if config.pluginmanager.hasplugin("xdist"):
-        from modelcheck.xdist_grouping import register
-
-        register(config)
     error = all_broken(run)
     if error is not None:
         _write_report(config, run)
@@ -109,6 +110,16 @@ def _run(config: pytest.Config) -> Any:
     return config.stash.get(RUN_KEY, None)
 
 
+def ensure_run(config: pytest.Config) -> Any:
+    """The run, started with no targets of its own when only suites (`modelcheck.suite`) report."""
+    run = _run(config)
+    if run is None:
+        from modelcheck.run import start_run
+
+        run = config.stash[RUN_KEY] = start_run(config, [], False)
+    return run
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = _run(config)
     if run is None:
@@ -117,7 +128,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
     from modelcheck import __version__
 
-    names = ", ".join(t.target for t in run.targets)
+    names = ", ".join([*(t.target for t in run.targets), *run.fixtures])
     return [
         f"modelcheck {__version__} (langchain-core {version('langchain-core')}, "
         f"syrupy {version('syrupy')}): {names}"
@@ -134,24 +145,40 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     run = _run(config)
-    if run is None:
-        return
-    from modelcheck.items import make_items
+    if run is not None:
+        from modelcheck.items import make_items
 
-    items.extend(make_items(session, run))
+        items.extend(make_items(session, run))
+    # Suite tests (modelcheck.suite) carry their spec; looking for it imports nothing.
+    suite_items = [i for i in items if getattr(getattr(i, "obj", None), "modelcheck_suite", None)]
+    if suite_items:
+        from modelcheck.suites import describe, is_suite_item
+
+        ensure_run(config)
+        for item in suite_items:
+            if is_suite_item(item):
+                item.user_properties.append(("modelcheck", describe(item)))
 
 
 class RunHooks:
-    """Hooks that need the run but get no config (reports arrive here from xdist workers too)."""
+    """Hooks that need the config but get none (reports arrive here from xdist workers too)."""
 
-    def __init__(self, run: Any) -> None:
-        self.run = run
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.nodeid.startswith("modelcheck::"):
+        if any(name == "modelcheck" for name, _ in report.user_properties):
             from modelcheck.report_json import record
 
-            record(self.run, report)
+            record(ensure_run(self.config), report)
+
+
+@pytest.fixture
+def modelcheck(request: pytest.FixtureRequest) -> Any:
+    """`modelcheck.check(model, only=[...])` inside a test, with [tool.modelcheck]'s defaults."""
+    from modelcheck.adhoc import Checker
+
+    return Checker(request.config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -7,7 +7,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from modelcheck.loading import LoadedTarget
 from modelcheck.run import BrokenTarget, ModelcheckRun
 
 SCHEMA = 1
@@ -34,6 +33,8 @@ def record(run: ModelcheckRun, report: Any) -> None:
     )
     if "calls" in info:
         run.observed.setdefault(info["target"], {})[info["observer"]] = info["calls"]
+    if "kind" in info:
+        run.kinds[info["target"]] = info["kind"]
 
 
 def _longrepr_text(report: Any) -> str:
@@ -50,7 +51,11 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
         if isinstance(loaded, BrokenTarget):
             targets.append({"target": loaded.target, "error": loaded.message, "checks": []})
             continue
-        targets.append(_target_entry(run, loaded, loaded.target))
+        targets.append(_target_entry(run, loaded.kind, loaded.target))
+    named = {t.target for t in run.targets}
+    for name in run.results:
+        if name not in named:  # a suite's target (modelcheck.suite in a test module)
+            targets.append(_target_entry(run, run.kinds.get(name), name))
     return {
         "schema": SCHEMA,
         "modelcheck": __version__,
@@ -59,12 +64,12 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
     }
 
 
-def _target_entry(run: ModelcheckRun, loaded: LoadedTarget, name: str) -> dict[str, Any]:
+def _target_entry(run: ModelcheckRun, kind: str | None, name: str) -> dict[str, Any]:
     from modelcheck.catalog import IDS
 
     order = {cid: i for i, cid in enumerate(IDS)}
     checks = sorted(run.results.get(name, []), key=lambda c: order.get(c["id"], len(order)))
-    return {"target": name, "kind": loaded.kind, "calls": run.calls(name), "checks": checks}
+    return {"target": name, "kind": kind, "calls": run.calls(name), "checks": checks}
 
 
 def write(run: ModelcheckRun, path: Path) -> None:

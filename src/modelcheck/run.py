@@ -15,6 +15,7 @@ from modelcheck.scrub import Scrubber
 from modelcheck.secretfields import looks_secret
 from modelcheck.settings import (
     DEFAULT_TARGETS,
+    FIXTURE,
     build_settings,
     parse_params_option,
     read_pyproject,
@@ -41,6 +42,10 @@ class ModelcheckRun:
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # target -> {observing process ("main" or an xdist worker id) -> model calls it made}
     observed: dict[str, dict[str, int]] = field(default_factory=dict)
+    # target -> "llm" or "chat", for targets the run learns of from their checks' reports (suites)
+    kinds: dict[str, str] = field(default_factory=dict)
+    # `fixture:NAME` targets -> their own settings (from [tool.modelcheck."fixture:NAME"])
+    fixtures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def calls(self, target: str) -> int:
         """The model calls made for `target`, by every process that observed it."""
@@ -73,8 +78,12 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     targets: list[LoadedTarget | BrokenTarget] = []
     scrub = Scrubber()
     replay = resolve(config)
+    fixtures: dict[str, dict[str, Any]] = {}
     for name in names:
         settings = build_settings(name, defaults, per_target.get(name, {}), IDS, params)
+        if name.startswith(FIXTURE):
+            fixtures[name] = {**per_target.get(name, {}), **({"params": params} if params else {})}
+            continue
         scrub.add(
             str(v)
             for k, v in settings.params.items()
@@ -88,12 +97,14 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     report = config.getoption("modelcheck_report") or config.getini("modelcheck_report") or None
     only = from_cli and not config.option.file_or_dir
     scrub.add(s for values in replay.standins.values() for s in values)
-    return ModelcheckRun(targets, Path(report) if report else None, only, scrub, replay=replay)
+    run = ModelcheckRun(targets, Path(report) if report else None, only, scrub, replay=replay)
+    run.fixtures = fixtures
+    return run
 
 
 def all_broken(run: ModelcheckRun) -> pytest.UsageError | None:
     broken = [t for t in run.targets if isinstance(t, BrokenTarget)]
-    if broken and len(broken) == len(run.targets):
+    if broken and len(broken) == len(run.targets) and not run.fixtures:
         return pytest.UsageError("\n\n".join(t.message for t in broken))
     return None
 

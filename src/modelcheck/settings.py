@@ -20,6 +20,8 @@ else:  # pragma: no cover - pytest depends on tomli on Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEFAULT_TARGETS = ("modelcheck.reference_models:EchoLLM", "modelcheck.reference_models:EchoChatModel")
+# A target named `fixture:NAME` is the model the pytest fixture NAME returns.
+FIXTURE = "fixture:"
 STOP_POLICIES = ("include", "exclude", "any")
 DEFAULT_SECRET_PATTERN = r"(^|_)(api_?key|key|token|secret|password|passwd|credentials?|auth)$"
 SETTING_KEYS = (
@@ -109,10 +111,15 @@ def build_settings(
     own: dict[str, Any],
     check_ids: tuple[str, ...],
     cli_params: dict[str, Any] | None,
+    where: str | None = None,
 ) -> TargetSettings:
-    """Merge defaults, the target's own table and the CLI params into validated settings."""
+    """Merge defaults, the target's own table and the CLI params into validated settings.
+
+    `where` names the place the target's own settings came from in error messages (its table in
+    pyproject.toml unless said otherwise, e.g. the `modelcheck.suite(...)` call)."""
     merged = {**defaults, **own}
-    where = f'[tool.modelcheck."{target}"]' if own else "[tool.modelcheck]"
+    if where is None or not own:
+        where = f'[tool.modelcheck."{target}"]' if own else "[tool.modelcheck]"
     settings = TargetSettings(target=target)
     for key, value in merged.items():
         settings = _apply(settings, key, value, where, check_ids)

@@ -4,8 +4,9 @@ Each process that runs any check of a target observes that target once. `load` h
 by one, so with N workers a model could be called up to N times for one catalog, and a paid API
 billed as much. The scheduler here hands out all checks of a target as one unit (the unit
 `--dist loadscope` would make of them, `modelcheck::<target>`) and every other test alone, as
-`load` does. Other `--dist` modes are left as they are (`loadscope` and `loadfile` group a target's
-checks by themselves). `-p no:modelcheck-xdist` turns the grouping off.
+`load` does. A `modelcheck.suite` class's checks (`path::TestX::test_check[...]`) travel together
+too. Other `--dist` modes are left as they are (`loadscope` and `loadfile` group a target's checks
+by themselves). `-p no:modelcheck-xdist` turns the grouping off.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
 PLUGIN_NAME = "modelcheck-xdist"
+SUITE_TEST = "::test_check["
 
 
 class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
@@ -24,7 +26,8 @@ class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
     def _split_scope(self, nodeid: str) -> str:
         if nodeid.startswith("modelcheck::"):
             return nodeid.rsplit("::", 1)[0]
-        return nodeid
+        head, sep, _ = nodeid.partition(SUITE_TEST)
+        return head if sep else nodeid  # a modelcheck.suite class: its checks travel together
 
 
 class TargetGrouping:

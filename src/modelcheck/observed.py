@@ -1,0 +1,56 @@
+"""Observe a loaded target once and judge one check on it: the code path every way in shares.
+
+`--modelcheck` targets, fixture targets, `modelcheck.suite` classes and `modelcheck.check` all
+observe through `observe_target` and judge through `judge`, so a check gives the same verdict and
+the same message whichever way the author asked for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelcheck.catalog import Check
+from modelcheck.loading import LoadedTarget
+from modelcheck.records import Observation
+from modelcheck.scrub import Scrubber
+from modelcheck.verdict import Verdict
+
+
+def needs_of(checks: list[Check]) -> set[str]:
+    """The probes the given checks need, together."""
+    needs: set[str] = set()
+    for check in checks:
+        needs |= check.needs
+    return needs
+
+
+def observe_target(
+    loaded: LoadedTarget, needs: set[str], scrub: Scrubber, config: Any = None, replay: Any = None
+) -> Observation:
+    """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
+    config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check."""
+    from modelcheck.observe.observation import observe
+    from modelcheck.replay.cassette_file import CassetteError
+
+    try:
+        observation = observe(loaded, needs, replay)
+    except CassetteError as exc:
+        pytest.fail(scrub(str(exc)), pytrace=False)
+    if config is not None and "events_v2" in needs:
+        from modelcheck.snapshot import attach
+
+        attach(observation, config)
+    scrub.add(observation.canaries)
+    scrub.add(observation.real_secrets)
+    return observation
+
+
+def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
+    """The check's verdict, its message scrubbed of secrets, a failure's ending with the docs link."""
+    verdict = check.judge(observation)
+    message = scrub(verdict.message)
+    if verdict.outcome == "failed":
+        message = f"{message} See {check.anchor}."
+    return Verdict(verdict.outcome, message)
