@@ -176,6 +176,65 @@ def test_the_cassette_is_readable_and_streams_replay_as_the_same_events(
     assert "authorization" not in text.lower() and "user-agent" not in text.lower()
 
 
+PARTNERS = '''
+"""langchain-anthropic's and langchain-ollama's chat models on the loopback stubs of their APIs."""
+
+from langchain_anthropic import ChatAnthropic
+from langchain_ollama import ChatOllama
+
+
+def anthropic():
+    return ChatAnthropic(model="mc-echo", base_url={anthropic!r}, max_retries=0, timeout=10)
+
+
+def ollama():
+    return ChatOllama(model="mc-echo", base_url={ollama!r})
+'''
+PARTNERS_CONFIG = """
+[tool.modelcheck]
+timeout = 20
+
+[tool.modelcheck."partners:anthropic"]
+secret_env = ["ANTHROPIC_API_KEY"]
+"""
+
+
+@pytest.mark.skipif(
+    find_spec("langchain_anthropic") is None or find_spec("langchain_ollama") is None,
+    reason="langchain-anthropic or langchain-ollama is not installed (the integrations extra)",
+)
+def test_anthropic_events_and_ollama_ndjson_replay_as_recorded(mc: Modelcheck) -> None:
+    from anthropic_server import AnthropicServer
+    from ollama_server import OllamaServer
+
+    claude, llama = AnthropicServer().start(), OllamaServer().start()
+    targets = ("partners:anthropic", "partners:ollama")
+    try:
+        mc.model(PARTNERS.format(anthropic=claude.root_url, ollama=llama.root_url), name="partners")
+        mc.config(PARTNERS_CONFIG)
+        mc.pytester.makeconftest(NO_SOCKETS)
+        args = [f"--modelcheck={t}" for t in targets]
+        recorded = run(mc, *args, "--modelcheck-record", ANTHROPIC_API_KEY=claude.api_key)
+        first = {t: cassette(mc, t).read_bytes() for t in targets}
+        again = run(mc, *args, "--modelcheck-record", ANTHROPIC_API_KEY=claude.api_key)
+        assert {t: cassette(mc, t).read_bytes() for t in targets} == first
+        assert outcomes(again) == outcomes(recorded)
+    finally:
+        claude.stop()
+        llama.stop()
+    events = cassette(mc, "partners:anthropic").read_text(encoding="utf-8")
+    assert "      - event: content_block_delta\n        data:\n" in events  # named events, in order
+    assert claude.api_key not in events
+    lines = cassette(mc, "partners:ollama").read_text(encoding="utf-8")
+    assert "content-type: application/x-ndjson\n    body:\n      ndjson:\n" in lines
+    log = mc.pytester.path / "sockets.log"
+    replayed = run(mc, *args, MC_SOCKET_LOG=str(log))
+    assert not log.exists(), log.read_text(encoding="utf-8")
+    assert outcomes(replayed) == outcomes(recorded)
+    assert outcomes(replayed)["partners:anthropic"]["stream"] == "passed"
+    assert outcomes(replayed)["partners:ollama"]["astream"] == "passed"
+
+
 SECRET = "sk-session-5eCr3t-planted-everywhere-0123456789"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtb2RlbGNoZWNrIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 LEAKY_EXTRA = (
