@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -286,7 +287,8 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     assert f"+++ b/{snapshot}" in shown.stdout
     assert '+  "target": "tiny_models:TinyChat",' in shown.stdout
     warning = (
-        "::warning title=modelcheck snapshots::1 event snapshot file(s) changed: review the diff in the log"
+        "::warning title=modelcheck snapshots::1 event snapshot or cassette file(s) changed: review the diff "
+        "in the log"
     )
     assert warning in shown.stdout
     uploaded = Path(run.outputs["report"]).parent
@@ -306,7 +308,7 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     run = second.step("run", steps)
     assert (run.returncode, run.outputs["failed"]) == (0, "0"), run.stdout
     assert re.search(r"Event streams\s+✓ event-stream  ✓ event-snapshot", run.stdout)
-    assert steps[-1].stdout == "No event snapshot changed.\n"
+    assert steps[-1].stdout == "No event snapshot or cassette changed.\n"
     assert sorted(p.name for p in Path(run.outputs["report"]).parent.iterdir()) == [
         "checklist.md",
         "report.json",
@@ -335,7 +337,7 @@ def test_a_failed_check_fails_the_step_with_an_annotation_and_a_summary(workspac
     assert "| ✗ | `stop-respected` | Stop tokens | invoke with stop=['wn f'] gave" in summary
     assert "<details><summary>✗ <code>stop-respected</code></summary>" in summary
     shown = steps[-1]
-    assert (shown.ran, shown.stdout) == (True, "No event snapshot changed.\n")
+    assert (shown.ran, shown.stdout) == (True, "No event snapshot or cassette changed.\n")
 
 
 @pytest.mark.parametrize(
@@ -407,3 +409,60 @@ def test_install_step_installs_the_model_and_modelcheck(
     assert [os.path.realpath(a) if a.startswith("/") else a for a in args[4:]] == [
         str(ROOT) if a == "<action repo>" else a for a in expected
     ]
+
+
+CASSETTE_TARGETS = '''
+"""ChatOpenAI on the loopback server; the key comes from OPENAI_API_KEY."""
+
+from langchain_openai import ChatOpenAI
+
+
+def chat():
+    return ChatOpenAI(model="mc-echo", base_url={base_url!r}, max_retries=0, timeout=10)
+'''
+CASSETTE_CONFIG = '\n[tool.modelcheck."openai_targets:chat"]\nsecret_env = ["OPENAI_API_KEY"]\n'
+
+
+@pytest.mark.skipif(find_spec("langchain_openai") is None, reason="needs the integrations extra")
+def test_maintainers_record_cassettes_then_pull_requests_replay_without_a_key(workspace: Path) -> None:
+    from openai_server import OpenAIServer
+
+    server = OpenAIServer().start()
+    (workspace / "openai_targets.py").write_text(CASSETTE_TARGETS.format(base_url=server.base_url))
+    with (workspace / "pyproject.toml").open("a") as config:
+        config.write(CASSETTE_CONFIG)
+    git(workspace, "add", ".")
+    git(workspace, "commit", "-q", "-m", "an OpenAI-backed target")
+    inputs = {"targets": "openai_targets:chat", "args": f'{FAST} -k "invoke or stream"'}
+    try:
+        maintainer = runner(workspace, {**inputs, "cassettes": "record"})
+        maintainer.env["OPENAI_API_KEY"] = server.api_key  # the secret the re-recording job gets
+        steps = maintainer.run()
+    finally:
+        server.stop()
+    run, shown = maintainer.step("run", steps), steps[-1]
+    assert run.returncode == 0, run.stdout
+    assert "--modelcheck-record" in run.stdout.splitlines()[0]
+    cassette = "__snapshots__/modelcheck/openai_targets.chat.cassette.yaml"
+    assert f"+++ b/{cassette}" in shown.stdout
+    assert "+    uri: http://127.0.0.1:" in shown.stdout
+    assert "1 event snapshot or cassette file(s) changed" in shown.stdout
+    uploaded = Path(run.outputs["report"]).parent
+    assert (uploaded / cassette).read_text() == (workspace / cassette).read_text()
+    assert server.api_key not in (workspace / cassette).read_text()
+
+    git(workspace, "add", cassette)
+    git(workspace, "commit", "-q", "-m", "cassette")
+    pull_request = runner(workspace, inputs)  # the default: replay, no key, the server is gone
+    steps = pull_request.run()
+    run = pull_request.step("run", steps)
+    assert (run.returncode, run.outputs["failed"]) == (0, "0"), run.stdout
+    assert "--modelcheck-replay-only" in run.stdout.splitlines()[0]
+    assert steps[-1].stdout == "No event snapshot or cassette changed.\n"
+
+
+def test_an_unknown_cassettes_mode_fails_the_step_before_pytest(workspace: Path) -> None:
+    act = runner(workspace, {"targets": "tiny_models:TinyChat", "args": FAST, "cassettes": "recorded"})
+    run = act.step("run", act.run())
+    assert run.returncode == 2
+    assert "::error title=modelcheck::cassettes must be replay or record, not 'recorded'." in run.stdout
