@@ -272,7 +272,7 @@ def test_no_secret_in_any_form_reaches_the_cassette(mc: Modelcheck) -> None:
 
     for secret in (SECRET, leaky.api_key, JWT):
         assert not [f for f in secret_forms([secret]) if f in text], secret
-    assert "user: '***'" in text and "key=%2A%2A%2A" in text and "note: '***'" in text
+    assert "user: '***'" in text and "key=***" in text and "note: '***'" in text
     assert "system_fingerprint: '***'" in text
     replayed = run(mc, f"--modelcheck={CHAT}")  # no key, no session: canaries stand in
     assert outcomes(replayed) == outcomes(recorded)

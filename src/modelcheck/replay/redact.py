@@ -79,7 +79,7 @@ class Redactor:
         """The URI without credential query parameters' values, and with no secret left in it."""
         parts = urlsplit(uri)
         pairs = [(k, REDACTED if self.is_credential(k) else v) for k, v in parse_qsl(parts.query, True)]
-        query = urlencode(pairs, safe="<>")
+        query = urlencode(pairs, safe="*<>")
         return self.text(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
 
     def request_body(self, body: bytes | None, content_type: str) -> bytes:
@@ -97,7 +97,7 @@ class Redactor:
         if "x-www-form-urlencoded" in content_type:
             pairs = parse_qsl(text, keep_blank_values=True)
             kept = sorted((k, REDACTED if self.is_credential(k) else self.text(v)) for k, v in pairs)
-            return urlencode(kept, safe="<>").encode()
+            return urlencode(kept, safe="*<>").encode()
         return self.text(text).encode()
 
 
