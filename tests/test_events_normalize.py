@@ -51,7 +51,7 @@ def test_value_text_reads_strings_messages_generations_and_results() -> None:
 def test_run_ids_become_placeholders_in_order_of_first_appearance() -> None:
     ids = IdMap()
     assert [ids(RUN_B), ids(RUN_A), ids(RUN_B.upper())] == ["<run-0>", "<run-1>", "<run-0>"]
-    assert ids.in_text(f"lc_run--{RUN_A}") == "lc_run--<run-1>"
+    assert ids.in_text(f"lc_run--{RUN_A}") == "run--<run-1>"  # core 1.x's prefix for core 0.3's
     assert ids.in_text(f"run-{RUN_B}") == "run-<run-0>"
     assert ids.in_text(f"run--{RUN_B}") == "run--<run-0>"
     assert ids.in_text(f"chatcmpl-{RUN_A}") == f"chatcmpl-{RUN_A}"
@@ -82,7 +82,7 @@ def test_an_event_is_normalized_field_by_field() -> None:
     assert out["metadata"] == {"ls_model_name": "m"}
     assert out["data"]["chunk"] == {
         "content": "hi ***",
-        "id": "lc_run--<run-0>",
+        "id": "run--<run-0>",
         "response_metadata": {"system_fingerprint": EXCLUDED},
     }
 
@@ -148,3 +148,26 @@ def test_the_diff_shows_changed_lines_with_context_and_points_at_the_character()
 def test_the_diff_shows_added_and_removed_lines() -> None:
     text = text_diff("a\nb\nc\n", "a\nc\nd\n")
     assert "- b" in text.splitlines() and "+ d" in text.splitlines()
+
+
+def test_what_core_03_and_1x_write_differently_is_left_out() -> None:
+    """One snapshot holds on both lines: core 1.x's chunk_position, ls_integration and closing empty
+    chunk, core 0.3's example=False and run-- prefix are not the model's behaviour."""
+    text = {"content": "hi", "tool_call_chunks": [], "response_metadata": {}}
+    core_1x = [
+        {
+            **event(chunk={**text, "chunk_position": None, "id": f"lc_run--{RUN_B}"}),
+            "metadata": {"ls_integration": "x"},
+        },
+        event(
+            chunk={"content": "", "chunk_position": "last", "tool_call_chunks": [], "response_metadata": {}}
+        ),
+    ]
+    core_03 = [{**event(chunk={**text, "example": False, "id": f"run--{RUN_B}"}), "metadata": {}}]
+    normalizer = Normalizer()
+
+    assert normalizer.events(core_1x, IdMap()) == normalizer.events(core_03, IdMap())
+    # A closing chunk that carries something, and example=True, are the model's: kept.
+    kept = [event(chunk={"content": "", "chunk_position": "last", "usage_metadata": {"input_tokens": 3}})]
+    assert len(normalizer.events(kept, IdMap())) == 1
+    assert normalizer.event(event(chunk={"example": True}), IdMap())["data"]["chunk"] == {"example": True}

@@ -7,7 +7,10 @@ can be tested on events written by hand.
 Normalizing makes a stream reviewable and stable from run to run: run ids become `<run-0>`,
 `<run-1>`… in order of first appearance (parent ids and message ids such as `lc_run--…` map the
 same way), version metadata and time fields are dropped, fields a target lists in
-`snapshot_exclude` become `<excluded>`, and secrets become `***`.
+`snapshot_exclude` become `<excluded>`, and secrets become `***`. What langchain-core 0.3 and 1.x
+write differently around the same model (core 1.x's `chunk_position`, `ls_integration` and closing
+empty chunk, core 0.3's `example=False`, the `lc_run--`/`run--` id prefix) is left out, so one
+snapshot holds on both.
 """
 
 from __future__ import annotations
@@ -24,7 +27,12 @@ from typing import Any
 EXCLUDED = "<excluded>"
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MESSAGE_ID_RE = re.compile(rf"^(lc_run--|run--|run-)?({UUID_RE.pattern})$")
-DROPPED_KEYS = frozenset({"lc_versions"})
+# Version metadata, and what one langchain-core line writes and the other does not: core 1.x marks
+# chunks with `chunk_position` and runs with `ls_integration`, core 0.3 gives messages `example`.
+DROPPED_KEYS = frozenset({"lc_versions", "ls_integration", "chunk_position"})
+DROPPED_DEFAULTS = {"example": False}
+# Message ids made of a run id: core 1.x writes `lc_run--<uuid>`, core 0.3 `run--<uuid>`.
+PREFIXES = {"lc_run--": "run--"}
 TIME_KEY_RE = re.compile(
     r"^(created|timestamp|time|latency|duration|elapsed)$"
     r"|_(at|time|timestamp|duration|latency|elapsed|ms|ns|seconds)$"
@@ -115,7 +123,8 @@ class IdMap:
         match = MESSAGE_ID_RE.match(text)
         if match is None:
             return text
-        return (match.group(1) or "") + self(match.group(2))
+        prefix = match.group(1) or ""
+        return PREFIXES.get(prefix, prefix) + self(match.group(2))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +135,7 @@ class Normalizer:
     scrub: Callable[[str], str] | None = None
 
     def events(self, events: Iterable[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
-        return [self.event(e, ids) for e in events]
+        return [self.event(e, ids) for e in events if not closing_chunk(e)]
 
     def event(self, event: dict[str, Any], ids: IdMap) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -143,7 +152,9 @@ class Normalizer:
         if self._excluded(path):
             return EXCLUDED
         if isinstance(value, dict):
-            return {k: self._value(v, (*path, k), ids) for k, v in sorted(value.items()) if not _dropped(k)}
+            return {
+                k: self._value(v, (*path, k), ids) for k, v in sorted(value.items()) if not _dropped(k, v)
+            }
         if isinstance(value, list):
             return [self._value(v, path, ids) for v in value]
         if isinstance(value, str):
@@ -159,8 +170,23 @@ class Normalizer:
         return any(dotted == e or dotted.endswith("." + e) for e in self.exclude)
 
 
-def _dropped(key: str) -> bool:
+def _dropped(key: str, value: Any) -> bool:
+    if key in DROPPED_DEFAULTS and value == DROPPED_DEFAULTS[key] and type(value) is bool:
+        return True
     return key in DROPPED_KEYS or bool(TIME_KEY_RE.search(key))
+
+
+def closing_chunk(event: dict[str, Any]) -> bool:
+    """The empty chunk langchain-core 1.x appends to close a chat stream (core 0.3 sends none): no
+    text, no tool call, no usage and no metadata, marked `chunk_position="last"`."""
+    data = event.get("data")
+    chunk = data.get("chunk") if isinstance(data, dict) else None
+    if not str(event.get("event", "")).endswith("_stream") or not isinstance(chunk, dict):
+        return False
+    empty = not any(
+        chunk.get(k) for k in ("tool_call_chunks", "tool_calls", "usage_metadata", "response_metadata")
+    )
+    return chunk.get("chunk_position") == "last" and not content_text(chunk.get("content")) and empty
 
 
 def render(document: dict[str, Any]) -> str:
