@@ -363,3 +363,52 @@ def test_a_secret_left_in_the_file_deletes_it_and_names_the_place(tmp_path: Path
     assert not path.exists()
     assert "line 8 (interaction 1, response body)" in str(caught.value)
     assert "mc-leaked-key-1" not in str(caught.value) and "bWMtbGVha2Vk" not in str(caught.value)
+
+
+USER_TEST = '''
+"""The project's own test, recorded and replayed by pytest-recording."""
+
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {{"filter_headers": ["authorization"]}}
+
+
+@pytest.mark.vcr
+def test_the_server_echoes():
+    answer = httpx.post(
+        {base_url!r} + "/chat/completions",
+        json={{"model": "mc-echo", "messages": [{{"role": "user", "content": "hi"}}]}},
+        headers={{"Authorization": "Bearer {key}"}},
+    )
+    assert answer.json()["choices"][0]["message"]["content"] == "Echo: hi"
+'''
+
+
+@pytest.mark.skipif(find_spec("pytest_recording") is None, reason="pytest-recording is not installed")
+def test_pytest_recording_cassettes_and_modelcheck_cassettes_in_one_run(
+    mc: Modelcheck, server: OpenAIServer
+) -> None:
+    project(mc, server)
+    mc.pytester.makeconftest(NO_SOCKETS)
+    mc.pytester.makepyfile(test_user=USER_TEST.format(base_url=server.base_url, key=server.api_key))
+    recorded = run(
+        mc,
+        f"--modelcheck={CHAT}",
+        "--modelcheck-record",
+        "--record-mode=once",
+        "test_user.py",
+        OPENAI_API_KEY=server.api_key,
+    )
+    assert "test_user.py::test_the_server_echoes PASSED" in recorded.output, recorded.output
+    assert (mc.pytester.path / "cassettes" / "test_user" / "test_the_server_echoes.yaml").is_file()
+    assert cassette(mc, CHAT).is_file()
+    server.stop()
+    log = mc.pytester.path / "sockets.log"
+    replayed = run(mc, f"--modelcheck={CHAT}", "test_user.py", MC_SOCKET_LOG=str(log))
+    assert "test_user.py::test_the_server_echoes PASSED" in replayed.output, replayed.output
+    assert not log.exists(), log.read_text(encoding="utf-8")
+    assert outcomes(replayed) == outcomes(recorded)
