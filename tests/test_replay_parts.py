@@ -143,3 +143,11 @@ def test_a_pass_in_replay_says_what_it_rests_on() -> None:
     assert verdict.outcome == "passed"
     assert "ainvoke was replayed from __snapshots__/modelcheck/m.Model.cassette.yaml" in verdict.message
     assert "that the recording run observed during ainvoke" in verdict.message
+
+
+def test_the_report_header_says_which_cassette_mode_is_in_force(mc: Modelcheck) -> None:
+    mc.model("from reference_models import EchoChatModel\n")
+    run = mc.run("--modelcheck=mymodel:EchoChatModel", "--modelcheck-replay-only", "-k", "docs")
+    run.result.stdout.fnmatch_lines(["modelcheck cassettes: replay only (--modelcheck-replay-only)"])
+    run = mc.run("--modelcheck=mymodel:EchoChatModel", "-k", "docs")
+    run.result.stdout.fnmatch_lines(["modelcheck cassettes: replay where present, else live"])

@@ -129,10 +129,13 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     from modelcheck import __version__
 
     names = ", ".join([*(t.target for t in run.targets), *run.fixtures])
-    return [
+    header = [
         f"modelcheck {__version__} (langchain-core {version('langchain-core')}, "
         f"syrupy {version('syrupy')}): {names}"
     ]
+    if run.replay is not None:
+        header.append(f"modelcheck {run.replay.describe()}")
+    return header
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -40,6 +40,9 @@ def finish(
     path = plan.path(obs.target)
     where = plan.relative(path)
     if tape.record:
+        for probe, misses in _by_probe(tape.misses, obs).items():
+            if probe in obs.calls:
+                obs.calls[probe].failure = Failure("replay", "CassetteMiss", _canary_miss(misses))
         if tape.recorded:
             text = render(obs.target, record_command(obs.target), tape.recorded, evidence(obs))
             write_checked(path, text, [*secrets, *plan.standins.get(obs.target, [])])
@@ -65,6 +68,16 @@ def _by_probe(misses: list[Miss], obs: Observation) -> dict[str, list[Miss]]:
         for name in names:
             out.setdefault(name, []).append(miss)
     return out
+
+
+def _canary_miss(misses: list[Miss]) -> str:
+    request = misses[0].request
+    return (
+        f"sent {request.method} {request.path}, a request the real instance did not make, so it was "
+        "not sent: while recording, the canary instance is answered from what the real calls recorded "
+        "(a canary key must not reach the provider). Make the request depend only on the call, not "
+        "on the key."
+    )
 
 
 def miss_message(plan: ReplayPlan, tape: Tape, misses: list[Miss], where: str, target: str) -> str:

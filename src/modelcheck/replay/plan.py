@@ -50,6 +50,14 @@ class ReplayPlan:
         self.standins[target] = list(env.values())
         return env
 
+    def describe(self) -> str:
+        """The mode in force, for the report header."""
+        if self.record:
+            return "cassettes: record (--modelcheck-record)"
+        if self.replay_only:
+            return f"cassettes: replay only ({self.replay_only})"
+        return "cassettes: replay where present, else live"
+
     def relative(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.rootdir))
