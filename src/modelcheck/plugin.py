@@ -78,11 +78,6 @@ def _asked_for(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RunHooks(config), "modelcheck-run")
-    if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
-        # Before knowing whether modelcheck runs: suites in test modules are found only by workers.
-        from modelcheck.xdist_grouping import register
-
-        register(config)
     names: list[str] = []
     from_cli = False
     if _asked_for(config):
@@ -100,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     run = start_run(config, names, from_cli)
     config.stash[RUN_KEY] = run
+    if config.pluginmanager.hasplugin("xdist"):
+        from modelcheck.xdist_grouping import register
+
+        register(config)
     error = all_broken(run)
     if error is not None:
         _write_report(config, run)
@@ -153,7 +152,9 @@ def pytest_collection_modifyitems(
 
         items.extend(make_items(session, run))
     # Suite tests (modelcheck.suite) carry their spec; looking for it imports nothing.
-    suite_items = [i for i in items if getattr(getattr(i, "obj", None), "modelcheck_suite", None)]
+    suite_items = [
+        i for i in items if isinstance(i, pytest.Function) and getattr(i.obj, "modelcheck_suite", None)
+    ]
     if suite_items:
         from modelcheck.suites import describe, is_suite_item
 

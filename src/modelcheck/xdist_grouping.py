@@ -4,8 +4,10 @@ Each process that runs any check of a target observes that target once. `load` h
 by one, so with N workers a model could be called up to N times for one catalog, and a paid API
 billed as much. The scheduler here hands out all checks of a target as one unit (the unit
 `--dist loadscope` would make of them, `modelcheck::<target>`) and every other test alone, as
-`load` does. A `modelcheck.suite` class's checks (`path::TestX::test_check[...]`) travel together
-too. Other `--dist` modes are left as they are (`loadscope` and `loadfile` group a target's checks
+`load` does. When modelcheck has targets of its own in the run, a `modelcheck.suite` class's checks
+(`path::TestX::test_check[...]`) travel together too; in a run of suites alone the scheduler is
+xdist's own (the controller learns of suites only from the workers), so use `--dist loadscope`
+there. Other `--dist` modes are left as they are (`loadscope` and `loadfile` group a target's checks
 by themselves). `-p no:modelcheck-xdist` turns the grouping off.
 """
 
