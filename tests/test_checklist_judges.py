@@ -381,11 +381,50 @@ def test_a_drive_that_raises_without_stop_too_is_left_to_stream_callbacks_or_str
         verdict = judge(everywhere)
         assert verdict.outcome == "skipped", verdict
         assert verdict.message.startswith(
-            "no streaming path could be judged. Not judged here: stream() (it "
-            "failed; see stream);"
+            "no streaming path could be judged. Not judged here: stream() (it failed; see stream);"
         )
     assert stop.judge_respected(everywhere).outcome == "passed"
     assert "(it fails without stop strings too; see astream)" in stop.judge_respected(everywhere).message
+
+
+def test_an_astream_that_yields_nothing_is_left_to_astream() -> None:
+    """ChatDeepInfra: its `_astream` asks the API not to stream, so it yields nothing and core's
+    astream() raises. The v3 drive of `_astream` gives no text with stop strings and no chunk
+    without: not a stop failure, and no callback was checked there."""
+    public = [c for c in agreeing(PROMPT) if c.probe != "astream"]
+    nothing = Call("drive_astream")
+    nothing.extra["stops"] = ["brow"]
+    obs = observation(
+        *public,
+        raised("astream", message="No generation chunks were returned"),
+        stopped("stop_invoke", CUT),
+        stopped("stop_ainvoke", CUT),
+        drive("drive_stream"),
+        nothing,
+        stop_probe=PROBE,
+        native=STREAMING,
+    )
+    respected = stop.judge_respected(obs)
+    assert respected.outcome == "passed", respected
+    assert "_astream (as core's v3 astream_events drives it) (it fails without stop strings too; see " in (
+        respected.message
+    )
+    obs.calls["drive_astream"] = Call("drive_astream")
+    callbacks = streaming.judge_callbacks(obs)
+    assert callbacks.outcome == "passed", callbacks
+    assert "_astream(run_manager=...) as core's v3 astream_events drives it (it yielded no chunks, so " in (
+        callbacks.message
+    )
+    assert "checked on stream(), _stream(run_manager=...) as core's v3 stream_events drives it. " in (
+        callbacks.message
+    )
+    # With astream() working, an empty drive is still no proof of callbacks, and stop judges it.
+    obs.calls["astream"] = streamed("astream", [PROMPT])
+    assert (
+        "(it yielded no chunks, so there is no callback to judge)" in streaming.judge_callbacks(obs).message
+    )
+    obs.calls["drive_astream"] = nothing
+    assert stop.judge_respected(obs).outcome == "failed"
 
 
 # --- secrets ---------------------------------------------------------------------------------

@@ -74,11 +74,15 @@ def _judged(obs: Observation, probe: StopProbe) -> tuple[list[tuple[str, Call, l
 def _owner(obs: Observation, call: Call) -> str | None:
     """The check that reports a failed stop probe's failure, when stop strings are not its cause: the
     same path without stop strings fails too. So does a value of a wrong type that carries no text
-    (a number): there is no text to judge, and the path's own check names the type."""
+    (a number): there is no text to judge, and the path's own check names the type. So does an empty
+    answer on a path that fails without stop strings (a `_astream` that yields nothing makes core's
+    astream() raise): there is no text to judge either."""
     public = WITHOUT_STOP[call.probe]
     without = obs.calls.get(public)
     public_fails = without is not None and without.failure is not None
     if call.failure is None:
+        if public_fails and not call.chunks and not _text(call):
+            return public
         wrong = _first_wrong(call)
         bad = without is not None and (public_fails or _first_wrong(without) is not None)
         return public if bad and wrong is not None and wrong.text is None else None

@@ -9,7 +9,8 @@ drives them on cores that have it.
 One defect, one failure: a path that failed as the public `stream()`/`astream()` without stop
 strings also did is left to the `stream`/`astream` check, and a drive that raised only because of
 its stop strings (it was made again without them, and streamed) to `stop-respected`; callbacks are
-then judged on the drive without stop strings.
+then judged on the drive without stop strings. A path that yielded no chunk has no callback to
+judge: it is named as left out, never as checked.
 """
 
 from __future__ import annotations
@@ -69,9 +70,14 @@ def _judged(obs: Observation) -> tuple[list[tuple[str, Call]], list[str]]:
                 continue
             call = again
         public = obs.calls.get(PUBLIC[path])
-        if call.failure is not None and public is not None and public.failure is not None:
+        public_fails = public is not None and public.failure is not None
+        if call.failure is not None and public_fails:
             also = "" if path == PUBLIC[path] else f", as {PUBLIC[path]}() did"
             left.append(f"{where} (it failed{also}; see {PUBLIC[path]})")
+            continue
+        if call.failure is None and not call.chunks:
+            see = f"; see {PUBLIC[path]}" if public_fails else ""
+            left.append(f"{where} (it yielded no chunks, so there is no callback to judge{see})")
             continue
         judged.append((where, call))
     return judged, left
