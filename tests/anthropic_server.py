@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from loopback import LoopbackServer, Reply, answer_for, cut_at_stop, pieces, word_count
+from loopback import LoopbackServer, Reply, answer_for, bearer_token, cut_at_stop, pieces, word_count
 
 Event = tuple[str, dict[str, Any]]
 
@@ -46,8 +46,7 @@ class AnthropicServer(LoopbackServer):
         return _error(400, "invalid_request_error", "request body is not valid JSON")
 
     def respond(self, path: str, headers: Mapping[str, str], body: dict[str, Any]) -> Reply:
-        bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if self.api_key not in (headers.get("x-api-key"), bearer):
+        if self.api_key not in (headers.get("x-api-key"), bearer_token(headers)):
             return _error(401, "authentication_error", "invalid x-api-key")
         if path != "/v1/messages":
             return _error(404, "not_found_error", f"Not Found: {path}")

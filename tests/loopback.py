@@ -45,6 +45,12 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+def bearer_token(headers: Mapping[str, str]) -> str:
+    """The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 7235)."""
+    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 @dataclass(frozen=True)
 class Reply:
     """One answer: `body` is a JSON object, or the events of a stream in `format` "sse" or "ndjson"."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from loopback import LoopbackServer, Reply, answer_for, cut_at_stop, pieces, word_count
+from loopback import LoopbackServer, Reply, answer_for, bearer_token, cut_at_stop, pieces, word_count
 
 CREATED = 1_700_000_000
 
@@ -62,7 +62,7 @@ class OpenAIServer(LoopbackServer):
         return _error(400, "We could not parse the JSON body.", "invalid_request_error", None)
 
     def respond(self, path: str, headers: Mapping[str, str], body: dict[str, Any]) -> Reply:
-        given = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        given = bearer_token(headers)
         if given != self.api_key:
             shown = given if self.show_key_in_errors else masked_key(given)
             message = (

@@ -1,19 +1,20 @@
 """Proof on real models, part two: the partner packages' models against stubs of their providers' APIs.
 
-Eleven model classes from seven packages of the package index (langchain-anthropic, -ollama,
--mistralai, -groq, -deepseek, -fireworks, -together), chat and text, each built by a factory that
-points it at a stub on 127.0.0.1 that the tests start: tests/anthropic_server.py (Messages API),
-tests/ollama_server.py (/api/chat and /api/generate, NDJSON) and tests/openai_server.py (the
-OpenAI-style APIs of Mistral, Groq, DeepSeek, Fireworks and Together). Each failed or skipped
-verdict below was checked by hand against the model's source; `why` says what in that source
-makes a check fail. A package that is not installed skips its targets and says so.
+Fourteen model classes from eight packages of the package index (langchain-anthropic, -ollama,
+-mistralai, -groq, -deepseek, -fireworks, -together, -community), chat and text, each built by a
+factory that points it at a stub on 127.0.0.1 that the tests start: tests/anthropic_server.py
+(Messages API), tests/ollama_server.py (/api/chat and /api/generate, NDJSON) and
+tests/openai_server.py (the OpenAI-style APIs of Mistral, Groq, DeepSeek, Fireworks, Together,
+DeepInfra and vLLM). Each failed or skipped verdict below was checked by hand against the model's
+source; `why` says what in that source makes a check fail. A package that is not installed skips
+its targets and says so.
 
 Verified on langchain-core 1.8.3 (anthropic 1.7.10, ollama 1.1.0, mistralai 1.1.6, groq 1.1.3,
-deepseek 1.1.1, fireworks 1.7.1, together 0.4.0) and 0.3.86 (anthropic 0.3.22, ollama 0.3.10,
-mistralai 0.2.12, groq 0.3.8, deepseek 0.1.4, fireworks 0.3.0, together 0.3.1), what
-pyproject.toml's `integrations` extra resolves to; the pins that differ say so (CORE_1, MISTRAL_1,
-FIREWORKS_1).
-docs/real-models.md (README.md until docs/ exists) is the table.
+deepseek 1.1.1, fireworks 1.7.1, together 0.4.0, community 0.4.2) and 0.3.86 (anthropic 0.3.22,
+ollama 0.3.10, mistralai 0.2.12, groq 0.3.8, deepseek 0.1.4, fireworks 0.3.0, together 0.3.1,
+community 0.3.31), what pyproject.toml's `integrations` extra resolves to; the pins that differ
+say so (CORE_1, MISTRAL_1, FIREWORKS_1). The README's table of real integrations shows them, and
+docs/real-models.md says why each verdict.
 """
 
 from __future__ import annotations
@@ -99,8 +100,24 @@ PARTNERS = {
         "mc-together-text",
         "base_url={openai!r} + '/v1/completions', api_key={openai_key}, max_tokens=64",
     ),
+    # langchain-community: the Ollama text model of old, DeepInfra's chat model (its own requests
+    # and aiohttp code against an OpenAI-style endpoint) and vLLM's OpenAI-compatible text model.
+    "community_ollama": Partner("Ollama", "langchain_community.llms", "mc-echo", "base_url={ollama!r}"),
+    "community_deepinfra": Partner(
+        "ChatDeepInfra",
+        "langchain_community.chat_models",
+        "mc-deepinfra",
+        "url={openai!r} + '/v1/openai/chat/completions', deepinfra_api_token={openai_key}, max_retries=0, "
+        "timeout=10",
+    ),
+    "community_vllm": Partner(
+        "VLLMOpenAI",
+        "langchain_community.llms",
+        "mc-vllm",
+        "openai_api_base={openai!r} + '/v1', openai_api_key={openai_key}, max_retries=0, request_timeout=10",
+    ),
 }
-INSTALLED = {name for name, p in PARTNERS.items() if find_spec(p.module) is not None}
+INSTALLED = {name for name, p in PARTNERS.items() if find_spec(p.module.split(".")[0]) is not None}
 
 NOT_STREAMING = "implements neither `_stream` nor `_astream`"
 NO_CREDENTIAL = "declares no field whose name looks like a credential"
@@ -280,9 +297,77 @@ PINS: dict[str, dict[str, Pin]] = {
         secret_fields=passed("checked together_api_key"),
         secret_masking=masked("together_api_key"),
     ),
+    "community_ollama": pins(
+        stream_callbacks=failed(
+            "on stream(), " + NO_CHUNK_KWARG,
+            "llms/ollama.py: _stream/_astream call run_manager.on_llm_new_token(chunk.text, verbose=...) "
+            "without chunk=",
+        ),
+        stop_included=STOP_EXCLUDED,
+        # `auth: Union[Callable, Tuple, None]` looks like a credential by name but holds no string.
+        secret_fields=skipped(f"Ollama {NO_CREDENTIAL}"),
+        secret_masking=skipped(NO_SECRET),
+        identifying_params=no_model_name(
+            "'model', 'format', 'options'", "llms/ollama.py: 'model', no 'model_name'"
+        ),
+    ),
+    "community_deepinfra": pins(
+        # chat_models/deepinfra.py: _astream builds {"messages": ..., "stream": True, **params} and
+        # params holds "stream": self.streaming (False): the API answers JSON, _astream finds no
+        # `data:` line and yields nothing, and core's astream() raises. Every check that needs
+        # astream() fails with that (one call, its checks); stop-respected and stream-callbacks
+        # leave the v3 drive of _astream, which yields nothing too, to `astream`.
+        **{
+            name: failed(
+                "No generation chunks were returned",
+                "chat_models/deepinfra.py: _astream's request says stream: False (see above)",
+            )
+            for name in ("astream", "native_async_stream", "event_stream", "event_snapshot")
+        },
+        stream_callbacks=passed(
+            "(it yielded no chunks, so there is no callback to judge; see astream)"
+            if CORE_1
+            else "checked on stream(). Not judged here: astream() (it failed; see astream)"
+        ),
+        stop_respected=passed(
+            "(it fails without stop strings too; see astream)" if CORE_1 else "(it fails without stop"
+        ),
+        stop_included=STOP_EXCLUDED,
+        secret_fields=failed(
+            "these credential fields are plain strings: deepinfra_api_token (Optional[str])",
+            "chat_models/deepinfra.py: `deepinfra_api_token: Optional[str] = None`",
+        ),
+        secret_masking=failed(
+            "the canary put in deepinfra_api_token showed in callback on_chat_model_start serialized",
+            "a plain str field: repr(), model_dump(), dumps() and the traced `serialized` all carry it",
+        ),
+        identifying_params=no_model_name("'model', 'temperature'", "chat_models/deepinfra.py: 'model'"),
+        docs=failed(
+            UNDOCUMENTED + "ChatDeepInfra.deepinfra_api_token, ChatDeepInfra.request_timeout, "
+            "ChatDeepInfra.max_tokens, ChatDeepInfra.streaming, ChatDeepInfra.max_retries.",
+            "chat_models/deepinfra.py: these fields have no docstring",
+        ),
+    ),
+    "community_vllm": pins(
+        stream_callbacks=passed("checked on stream(), astream()"),
+        stop_included=STOP_EXCLUDED,
+        secret_fields=failed(
+            "these credential fields are plain strings: openai_api_key (Optional[str])",
+            "llms/openai.py: BaseOpenAI's `openai_api_key: Optional[str] = Field(..., alias='api_key')`",
+        ),
+        secret_masking=failed(
+            "the canary put in openai_api_key showed in callback on_llm_start serialized",
+            "a plain str field, as ChatDeepInfra's",
+        ),
+        docs=failed(
+            "BaseOpenAI.openai_proxy, BaseOpenAI.default_headers, BaseOpenAI.default_query.",
+            "llms/openai.py: community's BaseOpenAI has no docstring on these fields",
+        ),
+    ),
 }
 # Every one of these APIs leaves the stop string out; declared so, stop passes on all of them.
 EXCLUDED = {name: {"stop-respected": passed(), "stop-included": passed()} for name in PARTNERS}
+EXCLUDED["community_deepinfra"]["stop-respected"] = PINS["community_deepinfra"]["stop-respected"]
 if not MISTRAL_1:
     EXCLUDED["chat_mistral"] = {c: PINS["chat_mistral"][c] for c in ("stop-respected", "stop-included")}
 
@@ -388,7 +473,7 @@ def test_each_canary_key_met_the_401_path(partner_run: PartnerRun, stubs: Stubs)
         for r in [*stubs.openai.requests, *stubs.anthropic.requests]
         if r["status"] == 401
     }
-    keyed = {name for name in INSTALLED if name not in ("chat_ollama", "ollama_llm")}
+    keyed = {name for name in INSTALLED if name not in ("chat_ollama", "ollama_llm", "community_ollama")}
     assert {name for name in keyed if PARTNERS[name].model in refused} == keyed
 
 
