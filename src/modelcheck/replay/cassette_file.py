@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from modelcheck.replay.bodies import Doc, to_bytes, to_doc
+from modelcheck.replay.bodies import Doc
 from modelcheck.replay.redact import secret_forms
 
 VERSION = 1
@@ -115,14 +115,6 @@ def _interaction(item: dict[str, Any]) -> Interaction:
         response_type=str(response.get("content-type", "")),
         response=dict(response["body"]),
     )
-
-
-def response_bytes(interaction: Interaction) -> bytes:
-    return to_bytes(interaction.response)
-
-
-def response_doc(body: bytes, content_type: str, redact: Any) -> Doc:
-    return to_doc(body, content_type, redact)
 
 
 def write_checked(path: Path, text: str, secrets: list[str]) -> None:

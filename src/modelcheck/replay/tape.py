@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from vcr.cassette import Cassette
@@ -28,7 +27,8 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request
 
 from modelcheck.observe.loopwatch import current_probe
-from modelcheck.replay.cassette_file import Interaction, response_bytes, response_doc
+from modelcheck.replay.bodies import to_bytes, to_doc
+from modelcheck.replay.cassette_file import Interaction
 from modelcheck.replay.redact import KEPT_HEADERS, Redactor
 
 
@@ -111,7 +111,7 @@ def _response(i: Interaction) -> dict[str, Any]:
     return {
         "status": {"code": i.status, "message": i.reason},
         "headers": headers,
-        "body": {"string": response_bytes(i)},
+        "body": {"string": to_bytes(i.response)},
     }
 
 
@@ -163,10 +163,7 @@ class Tape:
 
     def _clean_request(self, request: Request) -> Request:
         content_type = str(request.headers.get("content-type", ""))
-        body = request.body if isinstance(request.body, bytes) else (request.body or b"")
-        if not isinstance(body, bytes):
-            body = b"".join(body) if not isinstance(body, str) else body.encode()
-        clean = self.redactor.request_body(body, content_type)
+        clean = self.redactor.request_body(_bytes(request.body), content_type)
         headers = {"content-type": content_type} if content_type and clean else {}
         return Request(request.method, self.redactor.uri(request.uri), clean, headers)
 
@@ -175,11 +172,9 @@ class Tape:
         headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
         kept = {k: list(v) if isinstance(v, list) else [v] for k, v in headers.items() if k in KEPT_HEADERS}
         content_type = (kept.get("content-type") or [""])[0]
-        body = response.get("body", {}).get("string", b"")
-        body = body.encode() if isinstance(body, str) else body
-        doc = response_doc(body, content_type, lambda v: self.redactor.data(v, names=False))
-        clean = Interaction("", "", b"", "", 0, "", content_type, doc)
-        return {**response, "headers": kept, "body": {"string": response_bytes(clean)}}
+        body = _bytes(response.get("body", {}).get("string"))
+        doc = to_doc(body, content_type, lambda v: self.redactor.data(v, names=False))
+        return {**response, "headers": kept, "body": {"string": to_bytes(doc)}}
 
     def _interaction(self, request: Request, response: dict[str, Any]) -> Interaction:
         content_type = str(request.headers.get("content-type", ""))
@@ -194,9 +189,16 @@ class Tape:
             status=int(status["code"]),
             reason=str(status.get("message") or ""),
             response_type=response_type,
-            response=response_doc(body, response_type, lambda v: v),
+            response=to_doc(body, response_type, lambda v: v),
         )
 
 
-def cassette_path(rootdir: Path, snapshot_name: str) -> Path:
-    return rootdir / "__snapshots__" / "modelcheck" / f"{snapshot_name}.cassette.yaml"
+def _bytes(body: Any) -> bytes:
+    """A request or response body as bytes, whatever vcrpy's stub handed over (bytes, str, chunks)."""
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, bytes):
+        return body
+    return b"".join(part.encode() if isinstance(part, str) else part for part in body)
