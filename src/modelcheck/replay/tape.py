@@ -28,7 +28,7 @@ from vcr.request import Request
 
 from modelcheck.observe.loopwatch import current_probe
 from modelcheck.replay.bodies import to_bytes, to_doc
-from modelcheck.replay.cassette_file import Interaction
+from modelcheck.replay.cassette_file import CassetteError, Interaction
 from modelcheck.replay.redact import KEPT_HEADERS, Redactor
 
 
@@ -154,12 +154,20 @@ class Tape:
             before_record_response=self._clean_response,
             allow_playback_repeats=True,
         )
-        with use as cassette:
-            cassette.phase = phase
-            try:
-                yield cassette
-            finally:
-                self.misses.extend(cassette.misses)
+        try:
+            cassette = use.__enter__()
+        except Exception as exc:  # vcrpy patches every HTTP library installed; one may be too new
+            raise CassetteError(
+                f"vcrpy {_vcr_version()} could not patch the HTTP libraries installed here "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}), so this target's HTTP "
+                "cannot be recorded or replayed. Upgrade vcrpy: pip install -U vcrpy."
+            ) from None
+        cassette.phase = phase
+        try:
+            yield cassette
+        finally:
+            self.misses.extend(cassette.misses)
+            use.__exit__(None, None, None)
 
     def _clean_request(self, request: Request) -> Request:
         content_type = str(request.headers.get("content-type", ""))
@@ -191,6 +199,15 @@ class Tape:
             response_type=response_type,
             response=to_doc(body, response_type, lambda v: v),
         )
+
+
+def _vcr_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vcrpy")
+    except PackageNotFoundError:
+        return "(version unknown)"
 
 
 def _bytes(body: Any) -> bytes:
