@@ -118,11 +118,14 @@ def cassette(mc: Modelcheck, target: str) -> Path:
     return mc.pytester.path / CASSETTES / f"{target.replace(':', '.')}.cassette.yaml"
 
 
-def record(mc: Modelcheck, server: OpenAIServer, *targets: str, **env: str) -> Run:
+def record(
+    mc: Modelcheck, server: OpenAIServer, *targets: str, args: tuple[str, ...] = (), **env: str
+) -> Run:
     recorded = run(
         mc,
         *(f"--modelcheck={t}" for t in targets),
         "--modelcheck-record",
+        *args,
         OPENAI_API_KEY=server.api_key,
         **env,
     )
@@ -138,7 +141,7 @@ def test_openai_models_replay_with_the_same_verdicts_no_socket_and_no_key(
     recorded = record(mc, server, CHAT, TEXT)
     first = {t: cassette(mc, t).read_bytes() for t in (CHAT, TEXT)}
     assert server.statuses[200] > 0 and server.statuses[401] == 0  # canary calls never went out
-    again = record(mc, server, CHAT, TEXT)
+    again = record(mc, server, CHAT, TEXT, args=("-n", "2"))  # each target on its own xdist worker
     assert {t: cassette(mc, t).read_bytes() for t in (CHAT, TEXT)} == first  # byte-identical
     assert outcomes(again) == outcomes(recorded)
     server.stop()
