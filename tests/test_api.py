@@ -441,3 +441,26 @@ def test_the_api_is_typed_and_named_in_all() -> None:
     }
     assert modelcheck.CheckResult.__name__ == "CheckResult"
     assert (Path(modelcheck.__file__).parent / "py.typed").is_file()
+
+
+def test_a_fixture_target_from_the_command_line_runs_alone(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        **{
+            "conftest.py": """
+            import pytest
+            from modelcheck.reference_models import EchoLLM
+
+            @pytest.fixture(scope="module")
+            def text_model():
+                return EchoLLM()
+            """,
+            "test_other.py": "def test_other():\n    raise AssertionError('not collected')\n",
+        },
+    )
+
+    result = pytester.runpytest(*ARGS, "--modelcheck=fixture:text_model")
+
+    assert verdicts(result, "modelcheck::fixture:text_model") == {c.id: "passed" for c in checks_for("llm")}
+    result.assert_outcomes(passed=len(checks_for("llm")))
+    result.stdout.fnmatch_lines(["modelcheck * (langchain-core *, syrupy *): fixture:text_model"])

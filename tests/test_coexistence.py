@@ -11,6 +11,7 @@ MODELCHECK_SLOW=1 (or `nox -s coexistence`), and is skipped, saying so, otherwis
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,8 +55,11 @@ filterwarnings = ["error::pytest.PytestWarning", "ignore::pytest.PytestUnraisabl
 """
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, cwd: Path | None = None, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COVERAGE_"))}
+    env.update(extra or {})
     return subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
     )
@@ -63,11 +67,11 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with langchain-tests and this checkout installed by one pip command."""
+    """A fresh venv with langchain-tests, langchain-openai and this checkout installed by one pip command."""
     home = tmp_path_factory.mktemp("coexist")
     venv.create(home / "venv", with_pip=True)
     python = home / "venv" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    installed = run(python, "-m", "pip", "install", "--quiet", LANGCHAIN_TESTS, str(ROOT))
+    installed = run(python, "-m", "pip", "install", "--quiet", LANGCHAIN_TESTS, "langchain-openai", str(ROOT))
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return python
 
@@ -114,3 +118,85 @@ def test_both_load_in_one_run_without_hook_clashes(both: Path, tmp_path: Path) -
     ]
     assert checks and all(" PASSED" in line for line in checks), checks
     assert "modelcheck.reference_models:EchoChatModel (chat model): " in ran.stdout  # the checklist block
+
+
+STANDARD_TARGETS = '''
+"""A partner package's standard-tests subclasses, used by modelcheck as its targets."""
+
+import os
+
+from langchain_openai import ChatOpenAI
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from modelcheck.reference_models import EchoChatModel
+
+
+class TestEchoStandard(ChatModelUnitTests):
+    @property
+    def chat_model_class(self):
+        return EchoChatModel
+
+    @property
+    def chat_model_params(self):
+        return {"model_name": "echo-standard"}
+
+    @property
+    def returns_usage_metadata(self):
+        return False
+
+
+class TestOpenAIStandard(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self):
+        return ChatOpenAI
+
+    @property
+    def chat_model_params(self):
+        return {
+            "model": "mc-echo",
+            "base_url": os.environ["MC_BASE_URL"],
+            "api_key": os.environ["MC_API_KEY"],
+            "max_retries": 0,
+            "timeout": 10,
+        }
+
+    @property
+    def has_tool_calling(self):
+        return True
+'''
+STANDARD_CONFIG = """
+[tool.modelcheck."standard_targets:TestOpenAIStandard"]
+stop_policy = "exclude"
+"""
+
+
+def test_standard_tests_subclasses_are_targets(both: Path, tmp_path: Path) -> None:
+    from openai_server import OpenAIServer
+
+    (tmp_path / "standard_targets.py").write_text(STANDARD_TARGETS.lstrip(), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.lstrip() + STANDARD_CONFIG, encoding="utf-8")
+    server = OpenAIServer().start()
+    try:
+        ran = run(
+            both,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--snapshot-update",
+            "--modelcheck=standard_targets:TestEchoStandard",
+            "--modelcheck=standard_targets:TestOpenAIStandard",
+            "--modelcheck-report=report.json",
+            cwd=tmp_path,
+            extra={"MC_BASE_URL": server.base_url, "MC_API_KEY": server.api_key},
+        )
+    finally:
+        server.stop()
+
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    targets = {t["target"].removeprefix("standard_targets:"): t for t in report["targets"]}
+    failed = {name: {c["id"] for c in t["checks"] if c["outcome"] == "failed"} for name, t in targets.items()}
+    assert failed == {"TestEchoStandard": set(), "TestOpenAIStandard": {"docs"}}, ran.stdout
+    assert server.api_key not in ran.stdout + ran.stderr

@@ -22,8 +22,9 @@ from modelcheck.wording import article
 
 ACCEPTED = (
     "A target is 'module.path:Name' where Name is a LangChain model class (a subclass of "
-    "langchain_core.language_models.llms.LLM/BaseLLM or BaseChatModel), an instance of one, or a "
-    "function taking no arguments that returns one."
+    "langchain_core.language_models.llms.LLM/BaseLLM or BaseChatModel), an instance of one, a "
+    "function taking no arguments that returns one, or a langchain-tests ChatModelUnitTests/"
+    "ChatModelIntegrationTests subclass; or 'fixture:NAME' for the model a pytest fixture returns."
 )
 
 
@@ -112,6 +113,10 @@ def model_kind(obj: Any) -> Kind | None:
 
 
 def build_model(obj: Any, settings: TargetSettings) -> LoadedTarget:
+    from modelcheck.standard_tests import is_standard_tests
+
+    if is_standard_tests(obj):
+        return _from_standard_tests(obj, settings)
     if isinstance(obj, type):
         return _from_class(obj, settings)
     kind = model_kind(obj)
@@ -140,6 +145,24 @@ def _from_class(cls: type[Any], settings: TargetSettings) -> LoadedTarget:
         )
     model = construct(cls, settings.params, settings)
     return LoadedTarget(settings, kind, model, "class", cls)
+
+
+def _from_standard_tests(tests: type[Any], settings: TargetSettings) -> LoadedTarget:
+    """A langchain-tests subclass: the model class and params it names (see standard_tests)."""
+    from modelcheck.standard_tests import StandardTestsError, read
+
+    try:
+        cls, settings = read(tests, settings)
+    except StandardTestsError as exc:
+        raise TargetError(
+            f"modelcheck: target {settings.target!r}: {exc}. Fix the class, then run again."
+        ) from None
+    if not isinstance(cls, type):
+        raise TargetError(
+            f"modelcheck: target {settings.target!r} is the langchain-tests class {tests.__qualname__}, "
+            f"whose chat_model_class is {article(type(cls).__name__)}, not a class. Return the model class."
+        )
+    return _from_class(cls, settings)
 
 
 def construct(cls: type[Any], params: dict[str, Any], settings: TargetSettings) -> Any:

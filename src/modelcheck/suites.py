@@ -19,6 +19,7 @@ from modelcheck.catalog import IDS, Check, by_id, checks_for
 from modelcheck.loading import LoadedTarget, TargetError, build_model, model_kind
 from modelcheck.records import Kind, Observation
 from modelcheck.settings import TargetSettings, build_settings, read_pyproject, split_table, usage_error
+from modelcheck.standard_tests import is_standard_tests
 
 ARG = "check_id"
 KINDS = {"llm": "text models", "chat": "chat models"}
@@ -38,7 +39,10 @@ class SuiteSpec:
 
     @property
     def where(self) -> str:
-        return f"modelcheck.suite({self.fixture!r})" if self.fixture else "modelcheck.suite(...)"
+        """Where the target's own settings were given, for messages."""
+        if self.label:  # a fixture:NAME target, configured in pyproject.toml
+            return f'[tool.modelcheck."{self.label}"]'
+        return f"modelcheck.suite(fixture={self.fixture!r})" if self.fixture else "modelcheck.suite(...)"
 
 
 @dataclass
@@ -110,13 +114,16 @@ def _spec(source: Any, fixture: str | None, settings: dict[str, Any], marks: dic
     if fixture is not None and (not isinstance(fixture, str) or not fixture.isidentifier()):
         raise usage_error(f"modelcheck.suite(fixture={fixture!r}): give the fixture's name as a string.")
     build_settings("suite", {}, settings, IDS, None, where="modelcheck.suite(...)")
-    kind = None
-    if source is not None and (isinstance(source, type) or model_kind(source) is not None):
+    kind: Kind | None = None
+    if is_standard_tests(source):
+        kind = "chat"
+    elif source is not None and (isinstance(source, type) or model_kind(source) is not None):
         kind = model_kind(source)
         if kind is None:
             raise usage_error(
                 f"modelcheck.suite({source.__qualname__}): {source.__qualname__} is not a LangChain "
-                "language model (a subclass of LLM/BaseLLM or BaseChatModel)."
+                "language model (a subclass of LLM/BaseLLM or BaseChatModel) nor a langchain-tests "
+                "ChatModelUnitTests/ChatModelIntegrationTests subclass."
             )
     unknown = sorted(set(marks) - set(IDS))
     if unknown:
