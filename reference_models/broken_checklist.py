@@ -286,3 +286,17 @@ class ChatStreamStopKeyword(EchoChatModel):
         _request("", **({"stop_sequences": stop} if stop else {}))
         async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
             yield chunk
+
+
+class LLMAliasedKeyInParams(EchoLLM):
+    """Fails `secret-masking`: its second key, the field `token`, is given as `service_key=` (its
+    alias), and its value is copied into `_identifying_params`.
+    """
+
+    token: SecretStr | None = Field(default=None, alias="service_key")
+    """Key for the (pretend) second service; users pass it as `service_key=`."""
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        token = self.token.get_secret_value() if self.token else None
+        return {"model_name": self.model_name, "service": token}

@@ -39,6 +39,7 @@ MESSAGES = {
     "LLMExcludesStop": '*which ends before the stop string*declare it with stop_policy = "exclude"*',
     "ChatPlainStrKey": "*these credential fields are plain strings: api_key (str | None)*SecretStr*",
     "LLMKeyInParams": "*a secret leaked: the canary put in api_key showed in *_identifying_params*",
+    "LLMAliasedKeyInParams": "*a secret leaked: the canary put in token showed in *_identifying_params*",
     "ChatNoModelName": "*`_identifying_params` has no 'model_name' (its keys: 'model')*",
     "ChatThreadPoolAsync": "*during ainvoke, work was sent to a thread pool (EchoChatModel._generate)*",
     "LLMBlockingAsync": "*during ainvoke, the event loop was blocked for * s in _acall "

@@ -453,6 +453,7 @@ def test_secret_pattern_setting_decides_the_fields() -> None:
 
 
 def masking(*surfaces: SecretSurface, **extra: Any) -> Observation:
+    extra.setdefault("planted", {CANARY: "api_key"})
     return observation(canaries=[CANARY], surfaces=list(surfaces), **extra)
 
 
@@ -497,10 +498,43 @@ def test_masking_passes_skips_and_says_why() -> None:
         "the model has no secret field and no secret_env, so there is no secret to track."
     )
     note = (
+        "Model could not be rebuilt with canary secrets (ValidationError), so masking could not be "
+        "observed with canaries"
+    )
+    unbuilt = secrets.judge_masking(masking(canary_note=note, planted={}))
+    assert (unbuilt.outcome, unbuilt.message) == (
+        "skipped",
+        note + ", and no real secret was given to trace instead.",
+    )
+    assert secrets.judge_masking(masking()).message == "nothing was observed with the model's secrets."
+
+
+REAL = "sk-real-0123456789abcdef"
+
+
+def test_masking_traces_the_real_secret_given_when_no_canary_could_be_planted() -> None:
+    note = (
         "Model could not be rebuilt with canary secrets (ValidationError), so masking could not be observed"
     )
-    assert secrets.judge_masking(masking(canary_note=note)).message == note + "."
-    assert secrets.judge_masking(masking()).message == "nothing was observed with the canary instance."
+    hidden = masking(
+        SecretSurface("repr()", "SecretStr('**')"), canary_note=note, planted={}, given={REAL: "token"}
+    )
+    verdict = secrets.judge_masking(hidden)
+    assert (verdict.outcome, verdict.message) == (
+        "passed",
+        f"the secret given for token stayed hidden everywhere ({note}: the secrets it was given were "
+        "traced instead)",
+    )
+    shown = masking(
+        SecretSurface("repr()", f"token={REAL}"), canary_note=note, planted={}, given={REAL: "token"}
+    )
+    verdict = secrets.judge_masking(shown)
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith("a secret leaked: the secret given for token showed in repr(). Keep")
+    both = secrets.judge_masking(masking(SecretSurface("repr()", "x"), given={REAL: "api_key"}))
+    assert both.message == (
+        "a canary in api_key stayed hidden everywhere, and so did the secret given for api_key"
+    )
 
 
 # --- identifying params ----------------------------------------------------------------------

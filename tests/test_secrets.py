@@ -220,7 +220,7 @@ def test_secret_env_plants_a_canary_in_the_environment(mc, monkeypatch: pytest.M
     assert outcome.of("mymodel:EnvKeyed")[MASKING] == "failed"
     assert outcome.of("mymodel:EnvKeyedQuiet")[MASKING] == "passed"
     outcome.result.stdout.fnmatch_lines(
-        ["[[]secret-masking[]] a secret leaked: the canary put in mysvc_key showed in *_identifying_params*"]
+        ["[[]secret-masking[]] a secret leaked: the canary put in MYSVC_KEY showed in *_identifying_params*"]
     )
     seen = keys_seen(outcome.path)
     assert "sk-real-env-0123456789abcdef" in seen
@@ -297,19 +297,109 @@ def test_instance_and_factory_targets_are_rebuilt_with_canaries(mc, target: str,
     assert_hidden(outcome, seen)
 
 
-def test_a_target_that_cannot_be_rebuilt_skips_masking_with_the_reason(mc) -> None:
-    write_models(mc, LEAKY_WITH_ENDPOINT)
-    outcome = mc.run("--modelcheck=mymodel:strict", "-rs", report=True)
-    verdicts = outcome.of("mymodel:strict")
-    assert verdicts[MASKING] == "skipped"
-    assert verdicts["secret-fields"] == "passed"
+STRICT_LEAKY = """
+class StrictLeaky(Strict):
+    \"\"\"Accepts only 'sk-' keys and shows its key in `_identifying_params` (https://example.com/api).\"\"\"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "key": self.api_key.get_secret_value()}
+
+
+strict_leaky = StrictLeaky(api_key="sk-strict-0123456789abcdef")
+"""
+
+
+def test_a_target_that_cannot_be_rebuilt_is_checked_with_the_real_secret_it_was_given(mc) -> None:
+    """No canary can be planted (the validator refuses it): the real key is looked for everywhere."""
+    write_models(mc, LEAKY_WITH_ENDPOINT + STRICT_LEAKY)
+    outcome = mc.run("--modelcheck=mymodel:strict", "--modelcheck=mymodel:strict_leaky", "-rA", report=True)
+    assert outcome.of("mymodel:strict")[MASKING] == "passed"
+    assert outcome.failing("mymodel:strict_leaky") == {MASKING}, outcome.text()
+    checks = {c["id"]: c["message"] for c in outcome.report()["targets"][0]["checks"]}
+    assert checks[MASKING].startswith(
+        "the secret given for api_key stayed hidden everywhere (Strict could not be rebuilt with "
+        "canary secrets (ValidationError: "
+    )
+    assert checks[MASKING].endswith(
+        "masking could not be observed with canaries: the secrets it was given were traced instead)"
+    )
     outcome.result.stdout.fnmatch_lines(
-        [
-            "SKIPPED * Strict could not be rebuilt with canary secrets (ValidationError: *"
-            "api_key must start with 'sk-'*), so masking could not be observed."
-        ]
+        ["[[]secret-masking[]] a secret leaked: the secret given for api_key showed in *_identifying_params*"]
     )
     assert_hidden(outcome, ["sk-strict-0123456789abcdef"])
+
+
+ALIASED = """
+from pydantic import ConfigDict, Field, SecretStr, model_validator
+
+from modelcheck.reference_models.minimal import MinimalChatModel
+
+
+class Aliased(MinimalChatModel):
+    \"\"\"Its key is the field `token`, given as `api_key` (https://example.com/api).\"\"\"
+
+    token: SecretStr | None = Field(default=None, alias="api_key")
+    \"\"\"Key for the service.\"\"\"
+
+    @model_validator(mode="after")
+    def _record(self):
+        seen(self.token)
+        return self
+
+
+class AliasedLeaky(Aliased):
+    \"\"\"Shows its key in repr (https://example.com/api).\"\"\"
+
+    def __repr__(self) -> str:
+        return f"AliasedLeaky(token={self.token.get_secret_value() if self.token else None})"
+
+
+class ByName(AliasedLeaky):
+    \"\"\"Takes the key as `api_key` or `token` (https://example.com/api).\"\"\"
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Vault(Aliased):
+    \"\"\"Replaces whatever key it is given by the one in its vault (https://example.com/api).\"\"\"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_vault(cls, data):
+        return {**data, "api_key": "vault-0123456789abcdef"}
+"""
+
+
+@pytest.mark.parametrize(
+    "params", ['{"api_key": "sk-real-alias-0123456789abcdef"}', "{}"], ids=["given", "none"]
+)
+def test_a_canary_is_planted_under_the_alias_the_constructor_accepts(mc, params: str) -> None:
+    write_models(mc, ALIASED)
+    targets = ("mymodel:Aliased", "mymodel:AliasedLeaky", "mymodel:ByName")
+    outcome = mc.run(
+        *(f"--modelcheck={t}" for t in targets), f"--modelcheck-params={params}", "-rA", report=True
+    )
+    assert [outcome.of(t)[MASKING] for t in targets] == ["passed", "failed", "failed"], outcome.text()
+    outcome.result.stdout.fnmatch_lines(
+        ["[[]secret-masking[]] a secret leaked: the canary put in token showed in *repr()*"] * 2
+    )
+    seen = keys_seen(outcome.path)
+    assert any(k.startswith("mc-canary-token-") for k in seen)
+    assert_hidden(outcome, seen)
+
+
+def test_a_canary_that_does_not_reach_the_instance_never_makes_a_pass(mc) -> None:
+    write_models(mc, ALIASED)
+    outcome = mc.run("--modelcheck=mymodel:Vault", "-rA", report=True)
+    checks = {c["id"]: c["message"] for c in outcome.report()["targets"][0]["checks"]}
+    assert outcome.of("mymodel:Vault")[MASKING] == "passed"
+    assert checks[MASKING] == (
+        "the secret given for token stayed hidden everywhere (Vault could not be rebuilt with "
+        "canary secrets (the canary given as `api_key=` for `token` was not in the instance built), so "
+        "masking could not be observed with canaries: the secrets it was given were traced instead)"
+    )
+    assert_hidden(outcome, keys_seen(outcome.path))
 
 
 def test_a_real_secret_from_the_command_line_never_shows(mc) -> None:

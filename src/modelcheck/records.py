@@ -186,6 +186,10 @@ class Observation:
     canaries: list[str] = field(default_factory=list)
     canary_note: str | None = None
     real_secrets: list[str] = field(default_factory=list)
+    # What secret-masking looks for in `surfaces`, each -> the field or variable it was put in or
+    # came from: the canaries that reached the instance, and the real secrets long enough to trace.
+    planted: dict[str, str] = field(default_factory=dict)
+    given: dict[str, str] = field(default_factory=dict)
     surfaces: list[SecretSurface] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     core_version: str = ""

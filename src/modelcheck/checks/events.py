@@ -399,8 +399,10 @@ def _v3_verdict(obs: Observation, reference: str | None) -> Verdict | str:
         return f"The v3 event stream was not checked: {reason}."
     assert call is not None
     if call.failure is not None and call.failure.type_name == "NotImplementedError":
-        who = f"the model raised NotImplementedError in {call.failure.where}" if call.failure.where else (
-            "langchain-core raised NotImplementedError there"
+        who = (
+            f"the model raised NotImplementedError in {call.failure.where}"
+            if call.failure.where
+            else ("langchain-core raised NotImplementedError there")
         )
         return f"The v3 event stream was not checked: {who} ({call.failure.message})."
     verdict = call_failed(call, f"{V3} on the model")

@@ -8,6 +8,17 @@ from modelcheck.secretfields import secret_fields
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
 
+def _hidden(obs: Observation) -> str:
+    parts = []
+    if obs.planted:
+        parts.append(f"a canary in {', '.join(dict.fromkeys(obs.planted.values()))} stayed hidden everywhere")
+    if obs.given:
+        real = f"the secret given for {', '.join(dict.fromkeys(obs.given.values()))}"
+        parts.append(f"so did {real}" if parts else f"{real} stayed hidden everywhere")
+    note = f" ({obs.canary_note}: the secrets it was given were traced instead)" if obs.canary_note else ""
+    return ", and ".join(parts) + note
+
+
 def judge_fields(obs: Observation) -> Verdict:
     pattern = str(obs.settings["secret_pattern"])
     found = secret_fields(obs.facts.fields, pattern)
@@ -29,13 +40,18 @@ def judge_fields(obs: Observation) -> Verdict:
 
 
 def leaks(obs: Observation) -> dict[str, list[str]]:
-    """For each canary label, the places where the canary (or its base64) was found."""
+    """For each secret traced ("the canary put in api_key"), the places where it (or its base64)
+    was found."""
+    traced = {
+        **{secret: f"the canary put in {where}" for secret, where in obs.planted.items()},
+        **{secret: f"the secret given for {where}" for secret, where in obs.given.items()},
+    }
     found: dict[str, list[str]] = {}
-    for canary in obs.canaries:
-        forms = encodings(canary)
+    for secret, what in traced.items():
+        forms = encodings(secret)
         hits = [s for s in obs.surfaces if any(f in s.text for f in forms)]
         if hits:
-            found[_label(canary)] = group_places(hits)
+            found[what] = group_places(hits)
     return found
 
 
@@ -54,24 +70,17 @@ def _calls(calls: list[str]) -> str:
     return "in " + ", ".join(sorted(calls)[:3]) + more
 
 
-def _label(canary: str) -> str:
-    parts = canary.split("-")
-    return "-".join(parts[2:-1]) or "secret"
-
-
 def judge_masking(obs: Observation) -> Verdict:
-    if not obs.canaries:
+    if not obs.planted and not obs.given:
+        if obs.canary_note and obs.canaries:
+            return skipped(f"{obs.canary_note}, and no real secret was given to trace instead.")
         return skipped(f"{obs.canary_note or 'no secret to plant'}, so there is no secret to track.")
-    if obs.canary_note:
-        return skipped(obs.canary_note + ".")
     if not obs.surfaces:
-        return skipped("nothing was observed with the canary instance.")
+        return skipped("nothing was observed with the model's secrets.")
     found = leaks(obs)
     if not found:
-        return passed(f"a canary in {', '.join(_label(c) for c in obs.canaries)} stayed hidden everywhere")
-    lines = "; ".join(
-        f"the canary put in {label} showed in {', '.join(places)}" for label, places in found.items()
-    )
+        return passed(_hidden(obs))
+    lines = "; ".join(f"{what} showed in {', '.join(places)}" for what, places in found.items())
     return failed(
         f"a secret leaked: {lines}. Keep credentials as `SecretStr`, call `.get_secret_value()` only "
         "where the request is built, and keep them out of `_identifying_params`, `_get_ls_params`, "

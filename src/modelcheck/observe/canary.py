@@ -3,13 +3,18 @@
 The canary instance is observed like any other; the secret checks then look for the canaries
 everywhere the observation went. When no real secret was given, the canary instance is the one
 observed for every check, so masking costs no extra model call.
+
+Each canary is given under the name the constructor accepts for its field (its alias, or the field
+name), and must be found in the built instance: a canary that pydantic dropped, or a validator
+replaced, would make a pass mean nothing. The real secrets the model was given are traced too, so
+a model that cannot be rebuilt is still checked with them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +33,9 @@ class CanaryPlan:
     env: dict[str, str]
     note: str | None
     real_secrets: list[str] = field(default_factory=list)
+    # What secret-masking traces, each -> its field or variable: canaries in the instance, real secrets.
+    planted: dict[str, str] = field(default_factory=dict)
+    given: dict[str, str] = field(default_factory=dict)
 
     @property
     def main_is_canary(self) -> bool:
@@ -46,29 +54,56 @@ def is_canary(value: str) -> bool:
     return value.startswith(CANARY_PREFIX)
 
 
-def plan_canaries(target: LoadedTarget, fields: list[FieldInfo]) -> CanaryPlan:
+def plan_canaries(target: LoadedTarget, fields: list[FieldInfo], standins: Sequence[str] = ()) -> CanaryPlan:
     settings = target.settings
     found = secret_fields(fields, settings.secret_pattern)
     env = {name: new_canary(name.lower()) for name in settings.secret_env}
     values = {f.name: new_canary(f.name) for f in found}
-    real = real_secrets(target.model, found, settings.secret_env)
+    held = {
+        **standin_names(standins, settings.secret_env),
+        **held_secrets(target.model, found, settings.secret_env),
+    }
+    real, given = [v for v in held if not is_canary(v)], traceable(held)
     if not found and not env:
-        return CanaryPlan(None, [], {}, "the model has no secret field and no secret_env", real)
+        return CanaryPlan(None, [], {}, "the model has no secret field and no secret_env", real, {}, given)
     with patched_env(env):
         model, note = rebuild(target, found, values, real)
-    return CanaryPlan(model, [*values.values(), *env.values()], env, note, real)
+    planted = {v: k for k, v in {**values, **env}.items()} if model is not None else {}
+    return CanaryPlan(model, [*values.values(), *env.values()], env, note, real, planted, given)
 
 
-def real_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
+def held_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...]) -> dict[str, str]:
+    """Each secret the model holds or reads -> the field or variable it came from: the real ones,
+    and the stand-ins a replay sets for the keys it does not have (those are not scrubbed as real
+    secrets, but are traced like them, so a replayed run judges masking as the recording did)."""
+    out: dict[str, str] = {}
     for f in found:
         value: Any = getattr(model, f.name, None)
         if value is not None and hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
-        if isinstance(value, str) and value and not is_canary(value):
-            out.append(value)
-    out.extend(os.environ[n] for n in env_names if os.environ.get(n) and not is_canary(os.environ[n]))
+        if isinstance(value, str) and value:
+            out.setdefault(value, f.name)
+    for name in env_names:
+        value = os.environ.get(name)
+        if value:
+            out.setdefault(value, name)
     return out
+
+
+def standin_names(standins: Sequence[str], env_names: tuple[str, ...]) -> dict[str, str]:
+    """Each stand-in a replay set in an unset secret variable while the target was loaded -> that
+    variable (a stand-in is `new_canary(name.lower())`)."""
+    return {
+        value: name
+        for value in standins
+        for name in env_names
+        if value.startswith(f"{CANARY_PREFIX}{name.lower()}-")
+    }
+
+
+def traceable(real: dict[str, str]) -> dict[str, str]:
+    """The real secrets long enough to be looked for without matching unrelated text."""
+    return {v: k for v, k in real.items() if len(v) >= SUBSTRING_MIN}
 
 
 def rebuild(
@@ -86,18 +121,73 @@ def rebuild(
     else:
         own = {name: getattr(target.model, name) for name in target.model.model_fields_set}
         base = {name: value for name, value in own.items() if not holds_secret(value, real)}
-    base = {k: v for k, v in base.items() if k not in values}
+    names = {f.name: accepted_names(cls, f.name) for f in found}
+    every = {n for ns in names.values() for n in ns} | set(values)
+    base = {k: v for k, v in base.items() if k not in every}
     errors: list[str] = []
-    for use_alias in (False, True):
-        keyed = {(f.alias if use_alias and f.alias else f.name): values[f.name] for f in found}
+    for keys in _namings(names):
         try:
-            return cls(**base, **keyed), None
+            model = cls(**base, **{keys[name]: canary for name, canary in values.items()})
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            continue
+        missed = [name for name in values if not landed(model, name, list(values.values()))]
+        if not missed:
+            return model, None
+        given = ", ".join(f"`{keys[n]}=`" + ("" if keys[n] == n else f" for `{n}`") for n in missed)
+        errors.append(f"the canary given as {given} was not in the instance built")
     return None, (
         f"{cls.__qualname__} could not be rebuilt with canary secrets ({errors[-1]}), so "
-        "masking could not be observed"
+        "masking could not be observed with canaries"
     )
+
+
+def accepted_names(cls: type[Any], name: str) -> list[str]:
+    """The keywords the constructor accepts for field `name`, the one users pass (an alias) first.
+
+    pydantic takes a field by its alias (or validation aliases), and by its name only when the model
+    allows it (`populate_by_name` / `validate_by_name`) or the field has no alias.
+    """
+    info = cls.model_fields[name]
+    config = getattr(cls, "model_config", {})
+    aliases = _aliases(info) if config.get("validate_by_alias", True) else []
+    by_name = config.get("validate_by_name") or config.get("populate_by_name") or not aliases
+    return list(dict.fromkeys([*aliases, *([name] if by_name else [])]))
+
+
+def _aliases(info: Any) -> list[str]:
+    choice = info.validation_alias
+    if isinstance(choice, str):
+        return [choice]
+    choices = getattr(choice, "choices", None)
+    if choices:
+        return [c for c in choices if isinstance(c, str)]
+    return [info.alias] if isinstance(info.alias, str) else []
+
+
+def _namings(names: dict[str, list[str]]) -> list[dict[str, str]]:
+    """The keyword for each field: first the names users pass, then the other accepted names. Two
+    fields that accept one keyword (ChatDeepSeek's `api_key`, and `openai_api_key` aliased
+    `api_key`) each get their own."""
+    tries = [_naming(names, reverse) for reverse in (False, True)]
+    return [t for i, t in enumerate(tries) if t not in tries[:i]]
+
+
+def _naming(names: dict[str, list[str]], reverse: bool) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for name, accepted in names.items():
+        order = accepted[::-1] if reverse else accepted
+        keys[name] = next((n for n in order if n not in keys.values()), order[0])
+    return keys
+
+
+def landed(model: Any, name: str, canaries: list[str]) -> bool:
+    """Whether field `name` of the instance holds a canary: its own, or another one a validator
+    copied there (`openai_api_key` set from `api_key`), as given or inside what it made of it."""
+    value: Any = getattr(model, name, None)
+    if value is not None and hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
+    return isinstance(value, str) and any(canary in value for canary in canaries)
 
 
 # A secret at least this long is also found inside a longer text ("Bearer <key>"); a shorter one

@@ -49,9 +49,12 @@ def observe(target: LoadedTarget, needs: set[str], replay: ReplayPlan | None = N
         core_version=core_version(),
         settings=_settings(target),
     )
-    plan = plan_canaries(target, facts.fields)
+    standins = replay.standins.get(target.target, []) if replay is not None else []
+    plan = plan_canaries(target, facts.fields, standins)
     obs.canaries, obs.canary_note = plan.canaries, plan.note
-    obs.real_secrets = plan.real_secrets
+    obs.real_secrets, obs.planted, obs.given = plan.real_secrets, plan.planted, plan.given
+    # The main instance's surfaces are searched when it holds the canaries or a traced real secret.
+    watched = plan.main_is_canary or bool(plan.given)
     model = plan.model if plan.main_is_canary else target.model
     # One loop for the whole observation: clients (e.g. a cached httpx.AsyncClient) bind to a loop.
     loop = LoopThread()
@@ -67,7 +70,7 @@ def observe(target: LoadedTarget, needs: set[str], replay: ReplayPlan | None = N
     with _through_cassette(replay, obs) as tape:
         try:
             with patched_env(plan.env if plan.main_is_canary else {}), tape.main():
-                _observe_model(obs, runner(model), needs, masked=plan.main_is_canary)
+                _observe_model(obs, runner(model), needs, masked=watched)
             if not plan.main_is_canary and plan.model is not None and "canary" in needs:
                 with patched_env(plan.env), tape.canary():
                     _observe_canary(obs, runner(plan.model))
