@@ -299,12 +299,14 @@ secret_env = ["OPENAI_API_KEY"]
 
 
 @pytest.mark.skipif(find_spec("langchain_openai") is None, reason="needs the integrations extra")
-def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(pytester: pytest.Pytester) -> None:
-    server = Path(__file__).with_name("openai_server.py").read_text(encoding="utf-8")
-    write(pytester, **{"openai_server.py": server, "conftest.py": OPENAI_CONFTEST})
-    write(pytester, **{"pyproject.toml": OPENAI_CONFIG})
+def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # for tests/openai_server.py
+    write(pytester, **{"conftest.py": OPENAI_CONFTEST, "pyproject.toml": OPENAI_CONFIG})
 
-    result = pytester.runpytest(*ARGS, "-s", "--modelcheck-report=report.json")
+    # In a subprocess: the openai clients the fixture builds hold sockets this process would not close.
+    result = pytester.runpytest_subprocess(*ARGS, "-s", "--modelcheck-report=report.json")
 
     found = verdicts(result, "modelcheck::fixture:chat_model")
     assert found == {**dict.fromkeys(CHAT_IDS, "passed"), "docs": "failed"}  # as --modelcheck finds
