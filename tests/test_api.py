@@ -466,3 +466,13 @@ def test_a_fixture_target_from_the_command_line_runs_alone(pytester: pytest.Pyte
     assert verdicts(result, "modelcheck::fixture:text_model") == {c.id: "passed" for c in checks_for("llm")}
     result.assert_outcomes(passed=len(checks_for("llm")))
     result.stdout.fnmatch_lines(["modelcheck * (langchain-core *, syrupy *): fixture:text_model"])
+
+
+def test_a_suite_is_skipped_with_the_plugin_turned_off(pytester: pytest.Pytester) -> None:
+    write(pytester, **{"counting.py": COUNTING, "test_models.py": SUITES})
+
+    result = pytester.runpytest(*ARGS, "-p", "no:modelcheck", "-k", "TestChat", "-rs")
+
+    result.assert_outcomes(skipped=len(CHAT_IDS), deselected=len(CHAT_IDS))
+    assert "modelcheck checklist" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*the modelcheck plugin is turned off in this run (-p no:modelcheck)*"])

@@ -175,8 +175,10 @@ def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) ->
     from modelcheck.plugin import ensure_run
 
     item = request.node
-    run = ensure_run(request.config)
+    if not request.config.pluginmanager.has_plugin("modelcheck"):
+        skip("the modelcheck plugin is turned off in this run (-p no:modelcheck)")
     info = next(value for name, value in item.user_properties if name == "modelcheck")
+    run = ensure_run(request.config)
     target = _target(request, spec, run)
     check = by_id(check_id)
     if target.error is not None:
