@@ -445,6 +445,19 @@ def test_secret_fields() -> None:
     assert "Model declares no field whose name looks like a credential" in none.message
 
 
+def test_a_credential_name_on_a_field_that_holds_no_string_is_named_in_the_skip() -> None:
+    """langchain-community's Ollama has `auth: Union[Callable, Tuple, None]` (what requests takes):
+    nothing to declare as SecretStr, but the skip must not say no field looks like a credential."""
+    auth = FieldInfo("auth", None, "Union[Callable, Tuple, NoneType]", False, False, True, "Model")
+    verdict = secrets.judge_fields(observation(fields=[auth, field("model_name")]))
+    assert verdict.outcome == "skipped"
+    assert verdict.message == (
+        "Model declares no string field whose name looks like a credential (secret_pattern in "
+        "[tool.modelcheck] sets which names do); auth (Union[Callable, Tuple, NoneType]) has such a "
+        "name but no string type, so it is not judged."
+    )
+
+
 def test_secret_pattern_setting_decides_the_fields() -> None:
     fields = [field("access_code"), field("sort_key")]
     assert "sort_key (str)" in secrets.judge_fields(observation(fields=fields)).message

@@ -305,7 +305,11 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
         stop_included=STOP_EXCLUDED,
         # `auth: Union[Callable, Tuple, None]` looks like a credential by name but holds no string.
-        secret_fields=skipped(f"Ollama {NO_CREDENTIAL}"),
+        secret_fields=skipped(
+            "Ollama declares no string field whose name looks like a credential (secret_pattern in "
+            "[tool.modelcheck] sets which names do); auth (Union[Callable, Tuple, NoneType]) has such a "
+            "name but no string type, so it is not judged."
+        ),
         secret_masking=skipped(NO_SECRET),
         identifying_params=no_model_name(
             "'model', 'format', 'options'", "llms/ollama.py: 'model', no 'model_name'"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelcheck.records import Observation, SecretSurface
 from modelcheck.scrub import encodings
-from modelcheck.secretfields import secret_fields
+from modelcheck.secretfields import looks_secret, secret_fields
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
 
@@ -19,14 +19,31 @@ def _hidden(obs: Observation) -> str:
     return ", and ".join(parts) + note
 
 
+def _no_secret_field(obs: Observation, pattern: str) -> str:
+    """Why secret-fields has nothing to judge; a credential-like name on a field of another type
+    (an auth tuple or callable, as `requests` takes) is named, so the skip does not claim there is none."""
+    named = [
+        f
+        for f in obs.facts.fields
+        if looks_secret(f.name, pattern) or (f.alias is not None and looks_secret(f.alias, pattern))
+    ]
+    where = "(secret_pattern in [tool.modelcheck] sets which names do)"
+    if not named:
+        return f"{obs.facts.class_name} declares no field whose name looks like a credential {where}."
+    others = ", ".join(f"{f.name} ({f.annotation})" for f in named)
+    one = len(named) == 1
+    return (
+        f"{obs.facts.class_name} declares no string field whose name looks like a credential {where}; "
+        f"{others} {'has' if one else 'have'} such a name but no string type, so "
+        f"{'it is' if one else 'they are'} not judged."
+    )
+
+
 def judge_fields(obs: Observation) -> Verdict:
     pattern = str(obs.settings["secret_pattern"])
     found = secret_fields(obs.facts.fields, pattern)
     if not found:
-        return skipped(
-            f"{obs.facts.class_name} declares no field whose name looks like a credential "
-            "(secret_pattern in [tool.modelcheck] sets which names do)."
-        )
+        return skipped(_no_secret_field(obs, pattern))
     plain = [f for f in found if not f.is_secret_type]
     if plain:
         names = ", ".join(f"{f.name} ({f.annotation})" for f in plain)
