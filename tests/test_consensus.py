@@ -6,13 +6,14 @@ import pytest
 
 from modelcheck.checks import runnable
 from modelcheck.checks.common import show
-from modelcheck.consensus import SOURCES, consensus, probe_text
+from modelcheck.consensus import REPEATS, SOURCES, again, consensus, probe_text, repeats_wanted
 from modelcheck.records import Call, Chunk, Facts, Failure, Kind, Observation, Output
 from modelcheck.verdict import failed, passed
 
 ANSWER = "modelcheck probe: the quick brown fox"
 SECOND = "modelcheck second probe: pack my box"
 STREAMED = ("stream", "astream")
+ANSWER_PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
 
 
 def text_out(text: str | None, ok: bool = True, type_name: str = "str") -> Output:
@@ -217,3 +218,122 @@ def test_missing_and_failed_calls() -> None:
 def test_show_cuts_long_text() -> None:
     assert show(None) == "None"
     assert show("x" * 85) == repr("x" * 80) + " (+5 more characters)"
+
+
+# --- a deterministic model whose implementations drift apart ------------------------------------
+
+UPPER = ANSWER.upper()
+
+
+def drifting(
+    side: tuple[str, ...], repeats: dict[str, list[str]] | None = None, kind: Kind = "llm"
+) -> Observation:
+    """The paths in `side` answer UPPER, the others ANSWER; `repeats` adds the paths asked again."""
+    obs = observe(kind, **dict.fromkeys(side, UPPER))
+    for path, answers in (repeats or {}).items():
+        for i, answer in enumerate(answers, 1):
+            name = again(path, i)
+            obs.calls[name] = call(path, answer) if path not in STREAMED else call("stream", answer)
+            obs.calls[name] = Call(name, outputs=obs.calls[name].outputs, chunks=obs.calls[name].chunks)
+    return obs
+
+
+@pytest.mark.parametrize(
+    ("side", "asked"),
+    [
+        (("ainvoke", "abatch", "astream"), ["invoke", "ainvoke"]),
+        (("ainvoke", "abatch"), ["invoke", "ainvoke"]),
+        (("stream", "astream"), ["invoke", "stream"]),
+        (("invoke", "batch"), ["invoke", "ainvoke"]),
+    ],
+    ids=["sync-async", "async-not-streaming", "streaming", "sync-not-streaming"],
+)
+def test_a_split_along_the_methods_is_asked_again_and_then_judged(
+    side: tuple[str, ...], asked: list[str]
+) -> None:
+    first = drifting(side)
+    assert not consensus(first).deterministic
+    assert repeats_wanted(first) == [again(m, i) for m in asked for i in range(1, REPEATS + 1)]
+
+    # The side more paths take is the reference; on a tie (sync against async), invoke's side.
+    replies = {m: [UPPER if m in side else ANSWER] * REPEATS for m in asked}
+    agreed = consensus(drifting(side, replies))
+    assert (agreed.text, agreed.drift) == (ANSWER, UPPER)
+    assert set(agreed.drifting) == set(side)
+    assert agreed.text_for(agreed.drifting[0]) == UPPER
+
+
+def test_repeats_that_do_not_keep_their_answer_mean_sampling() -> None:
+    obs = drifting(
+        ("ainvoke", "abatch", "astream"), {"invoke": [ANSWER, ANSWER, "x"], "ainvoke": [UPPER] * 3}
+    )
+
+    assert not consensus(obs).deterministic
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"invoke": "a", "ainvoke": "a", "batch": "a", "abatch": "b", "stream": "b", "astream": "b"},
+        {"invoke": "a", "ainvoke": "b", "batch": "b", "abatch": "a", "stream": "a", "astream": "b"},
+        {"invoke": "a", "ainvoke": "b", "batch": "a", "abatch": "b", "stream": "c", "astream": "b"},
+    ],
+    ids=["across-methods", "invoke-and-batch-differ", "three-answers"],
+)
+def test_a_split_that_does_not_follow_the_methods_is_sampling(answers: dict[str, str]) -> None:
+    assert repeats_wanted(observe(**answers)) == []
+
+
+def test_the_drifting_side_fails_with_both_answers_and_the_methods() -> None:
+    obs = drifting(("ainvoke", "abatch"), {"invoke": [ANSWER] * 3, "ainvoke": [UPPER] * 3}, kind="chat")
+
+    verdicts = {name: judge(obs) for name, judge in JUDGES.items()}
+
+    assert {n for n, v in verdicts.items() if v.outcome == "failed"} == {"ainvoke", "abatch"}
+    assert verdicts["ainvoke"].message == (
+        f"ainvoke gave {show(UPPER)}, but invoke, batch, stream, astream all gave {show(ANSWER)} for the "
+        "same prompt. ainvoke, abatch agree with each other and kept their answer when asked again, as the "
+        "others kept theirs: the model is deterministic, and `_agenerate` answers differently from "
+        "`_generate`/`_stream`/`_astream`. Make both implementations build the answer the same way."
+    )
+
+
+# --- as users run it ----------------------------------------------------------------------------
+
+SAMPLER = '''
+import random
+
+from modelcheck.reference_models import EchoChatModel
+from modelcheck.reference_models._echo import apply_stop
+
+
+class Sampler(EchoChatModel):
+    """Answers with a random number after the echo, on every path (https://example.com/api)."""
+
+    def _answer(self, messages, stop):
+        return apply_stop(super()._answer(messages, None) + f" {random.random()}", stop)
+'''
+
+
+def test_drifting_implementations_fail_their_side_and_a_sampler_nothing(mc) -> None:
+    mc.model(SAMPLER)
+    drift = "reference_models.broken_drift"
+    outcome = mc.run(
+        f"--modelcheck={drift}:ChatAsyncDrifts",
+        f"--modelcheck={drift}:LLMStreamDrifts",
+        "--modelcheck=mymodel:Sampler",
+    )
+
+    assert outcome.failing(f"{drift}:ChatAsyncDrifts") == {"ainvoke", "abatch"}, outcome.text()
+    assert outcome.failing(f"{drift}:LLMStreamDrifts") == {"stream", "astream"}, outcome.text()
+    assert outcome.failing("mymodel:Sampler") == set(), outcome.text()
+    capitalized = show(ANSWER_PROMPT.capitalize())
+    outcome.result.stdout.fnmatch_lines(
+        [
+            f"[[]ainvoke[]] ainvoke gave {capitalized}, but invoke, batch, stream, astream all gave "
+            f"{show(ANSWER_PROMPT)} for the same prompt. ainvoke, abatch agree with each other *`_agenerate` "
+            "answers differently from `_generate`/`_stream`/`_astream`. *",
+            f"[[]stream[]] stream gave {capitalized}, but invoke, batch, ainvoke, abatch all gave *",
+        ],
+        consecutive=False,
+    )

@@ -38,13 +38,47 @@ def _how(kind: str, streamed: bool) -> str:
     return "`_generate` returns ChatResult(generations=[ChatGeneration(message=AIMessage(content=...))])"
 
 
-def _agrees(text: str | None, agreed: Consensus, what: str, path: str) -> Verdict | None:
+def _agrees(text: str | None, agreed: Consensus, what: str, path: str, kind: str = "llm") -> Verdict | None:
     if not agreed.deterministic or text == agreed.text:
         return None
+    if path in agreed.drifting and text == agreed.drift:
+        return failed(drift_message(what, agreed, kind))
     others = ", ".join(n for n in agreed.agreeing if n != path)
     return failed(
         f"{what} gave {show(text)}, but {others} all gave {show(agreed.text)} for the same prompt. "
         f"The {path} path should produce the same answer as the others; check how it builds its result."
+    )
+
+
+# The method behind each path, as the guides name it for text and chat models.
+METHOD_OF = {"invoke": "invoke", "batch": "invoke", "ainvoke": "ainvoke", "abatch": "ainvoke"}
+METHOD_NAMES = {
+    "llm": {"invoke": "`_call`", "ainvoke": "`_acall`", "stream": "`_stream`", "astream": "`_astream`"},
+    "chat": {
+        "invoke": "`_generate`",
+        "ainvoke": "`_agenerate`",
+        "stream": "`_stream`",
+        "astream": "`_astream`",
+    },
+}
+
+
+def _methods(paths: tuple[str, ...], kind: str) -> str:
+    names = METHOD_NAMES["chat" if kind == "chat" else "llm"]
+    found = dict.fromkeys(names[METHOD_OF.get(p, p)] for p in paths if METHOD_OF.get(p, p) in names)
+    return "/".join(found)
+
+
+def drift_message(what: str, agreed: Consensus, kind: str) -> str:
+    """A path of the side that drifts: both answers, and which methods produce each."""
+    drifting = _methods(agreed.drifting, kind)
+    verb = "answers" if "/" not in drifting else "answer"
+    return (
+        f"{what} gave {show(agreed.drift)}, but {', '.join(agreed.agreeing)} all gave {show(agreed.text)} "
+        f"for the same prompt. {', '.join(agreed.drifting)} agree with each other and kept their answer "
+        "when asked again, as the others kept theirs: the model is deterministic, and "
+        f"{drifting} {verb} differently from {_methods(agreed.agreeing, kind)}. "
+        "Make both implementations build the answer the same way."
     )
 
 
@@ -66,7 +100,7 @@ def judge_invoke(obs: Observation) -> Verdict:
     if verdict:
         return verdict
     agreed = consensus(obs)
-    verdict = _agrees(call.output.text if call.output else None, agreed, "invoke", "invoke")
+    verdict = _agrees(call.output.text if call.output else None, agreed, "invoke", "invoke", obs.kind)
     if verdict is None and obs.kind == "chat" and agreed.deterministic:
         verdict = _agrees(
             messages.output.text if messages.output else None,
@@ -86,7 +120,7 @@ def judge_ainvoke(obs: Observation) -> Verdict:
     agreed = consensus(obs)
     return (
         _shape(obs.kind, call.output, "ainvoke")
-        or _agrees(call.output.text if call.output else None, agreed, "ainvoke", "ainvoke")
+        or _agrees(call.output.text if call.output else None, agreed, "ainvoke", "ainvoke", obs.kind)
         or passed(_note(agreed))
     )
 
@@ -108,12 +142,12 @@ def _judge_batch(obs: Observation, name: str) -> Verdict:
             return verdict
     agreed = consensus(obs)
     first, second = call.outputs[0].text, call.outputs[1].text
-    if agreed.deterministic and first != agreed.text and second == agreed.text:
+    if agreed.deterministic and first != agreed.text_for(name) and second == agreed.text_for(name):
         return failed(
             f"{name} returned its results out of order: item 0 is the answer to prompt 2. "
             "Return one result per input, in input order."
         )
-    return _agrees(first, agreed, f"{name} item 0", name) or passed(_note(agreed))
+    return _agrees(first, agreed, f"{name} item 0", name, obs.kind) or passed(_note(agreed))
 
 
 def judge_batch(obs: Observation) -> Verdict:
@@ -137,6 +171,8 @@ def _judge_stream(obs: Observation, name: str) -> Verdict:
         if verdict:
             return verdict
     agreed = consensus(obs)
+    if name in agreed.drifting and call.streamed_text == agreed.drift:
+        return failed(drift_message(name, agreed, obs.kind))
     return _stream_agrees(call, agreed, name) or passed(_join(_whole_note(obs, name), _note(agreed)))
 
 

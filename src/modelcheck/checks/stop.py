@@ -181,8 +181,9 @@ def judge_respected(obs: Observation) -> Verdict:
         )
         if verdict:
             return verdict
-        if not respected(_text(call), probe.base_text, stops, det):
-            return failed(_ignored(path, _text(call), probe, stops, det))
+        base = _base(obs, call, probe)
+        if not respected(_text(call), base, stops, det):
+            return failed(_ignored(path, _text(call), base, stops, det, _policy(obs)))
     return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
 
 
@@ -207,8 +208,20 @@ def _first_wrong(call: Call) -> Output | None:
     return next((o for o in outputs if not o.expected_type), None)
 
 
-def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool) -> str:
-    want = f"; expected {show(cuts(probe.base_text, stops)[1])}" if det else ""
+def _base(obs: Observation, call: Call, probe: StopProbe) -> str:
+    """The answer a stop path is cut from: the chosen answer, or, on the side of a model whose
+    implementations drift apart (see consensus), that side's own answer."""
+    text = consensus(obs).text_for(WITHOUT_STOP[call.probe])
+    return text if text is not None else probe.base_text
+
+
+def _policy(obs: Observation) -> str:
+    return str(obs.settings.get("stop_policy", "include"))
+
+
+def _ignored(path: str, text: str, base: str, stops: list[str], det: bool, policy: str) -> str:
+    before, after = cuts(base, stops)
+    want = f"; expected {show(before if policy == 'exclude' else after)}" if det else ""
     rules = []
     if len(stops) > 1:
         rules.append(
@@ -229,7 +242,7 @@ def _ignored(path: str, text: str, probe: StopProbe, stops: list[str], det: bool
 
 
 def judge_included(obs: Observation) -> Verdict:
-    policy = str(obs.settings.get("stop_policy", "include"))
+    policy = _policy(obs)
     if policy == "any":
         return skipped("stop_policy = 'any' for this target: whether the stop string is kept is not judged.")
     setup = _setup(obs)
@@ -244,9 +257,10 @@ def judge_included(obs: Observation) -> Verdict:
     judged = 0
     for path, call, stops in paths:
         text = _text(call)
-        if not call.ok or not respected(text, probe.base_text, stops, det):
+        base = _base(obs, call, probe)
+        if not call.ok or not respected(text, base, stops, det):
             return skipped("stop is not respected (see stop-respected), so inclusion cannot be judged.")
-        hit = first_stop(text if not det else probe.base_text, stops)
+        hit = first_stop(text if not det else base, stops)
         if hit is None:
             continue
         judged += 1

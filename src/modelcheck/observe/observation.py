@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.consensus import repeats_wanted
 from modelcheck.loading import LoadedTarget
 from modelcheck.observe.canary import patched_env, plan_canaries, static_surfaces
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
@@ -106,6 +107,7 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     ctx = runner.ctx
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
     obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE]))
+    obs.calls.update(runner.run(repeats_wanted(obs)))
     if any(n in STOP_PROBES for n in needs):
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop

@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from modelcheck.consensus import REPEATS, again
 from modelcheck.observe.convert import dump, to_output
 from modelcheck.observe.recorder import Recorder, Sequencer
 from modelcheck.records import REDRIVES, Call, Chunk, Kind, SecretSurface, StopProbe
@@ -48,7 +49,13 @@ class ProbeContext:
         self.surfaces.append(SecretSurface("streamed chunk", dump(message), call.probe))
 
 
-PUBLIC_STREAM = {"stream": "stream", "stop_stream": "stream", "astream": "astream", "stop_astream": "astream"}
+PUBLIC_STREAM = {
+    "stream": "stream",
+    "stop_stream": "stream",
+    "astream": "astream",
+    "stop_astream": "astream",
+    **{again(p, i): p for p in ("stream", "astream") for i in range(1, REPEATS + 1)},
+}
 SyncProbe = Callable[[ProbeContext, Call], None]
 AsyncProbe = Callable[[ProbeContext, Call], Awaitable[None]]
 
@@ -187,6 +194,9 @@ ASYNC_PROBES: dict[str, AsyncProbe] = {
     "stop_astream": stop_astream,
     "drive_astream": drive_astream,
 }
+for _i in range(1, REPEATS + 1):  # a path asked again, to tell a drifting method from sampling
+    SYNC_PROBES.update({again("invoke", _i): invoke, again("stream", _i): stream})
+    ASYNC_PROBES.update({again("ainvoke", _i): ainvoke, again("astream", _i): astream})
 SYNC_PROBES["redrive_stream"] = drive_stream
 ASYNC_PROBES["redrive_astream"] = drive_astream
 WATCHED = ("ainvoke", "astream")
