@@ -566,7 +566,10 @@ def test_masking_traces_the_real_secret_given_when_no_canary_could_be_planted() 
             "`_identifying_params['model_name']` is a int; it must",
         ),
         ({"identifying_params": {"model_name": "str"}, "model_name": ""}, "is a str that is empty; it must"),
-        ({"identifying_params_error": "KeyError: 'x'"}, "reading `_identifying_params` raised KeyError: 'x'"),
+        (
+            {"identifying_params_error": "raised KeyError: 'x'"},
+            "reading `_identifying_params` raised KeyError: 'x'",
+        ),
     ],
 )
 def test_identifying_params_failures_show_what_was_there(facts: dict[str, Any], says: str) -> None:

@@ -358,6 +358,17 @@ def test_bad_inputs_fail_the_step_before_pytest(workspace: Path, inputs: dict[st
     assert "failed" not in run.outputs
 
 
+def test_a_run_that_ends_without_a_report_fails_the_step_even_with_status_0(workspace: Path) -> None:
+    """Something ended the process with status 0 before the report was written (here a conftest;
+    a model calling os._exit is refused by modelcheck itself): the job must not go green."""
+    (workspace / "conftest.py").write_text("import os\n\n\ndef pytest_configure(config):\n    os._exit(0)\n")
+    act = runner(workspace, {"targets": "tiny_models:TinyChat", "args": FAST})
+    run = act.step("run", act.run())
+    assert run.returncode == 1
+    assert "::error title=modelcheck::pytest stopped (exit status 0) before writing the report" in run.stdout
+    assert run.outputs["report"] == ""
+
+
 def test_inputs_are_data_not_code(workspace: Path) -> None:
     """Quotes, `$(...)` and `;` in inputs are passed to pytest as text; none of them runs."""
     inputs = {

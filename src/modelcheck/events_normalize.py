@@ -152,14 +152,20 @@ class Normalizer:
         if self._excluded(path):
             return EXCLUDED
         if isinstance(value, dict):
+            # Keys are scrubbed too: a model may key a metadata dict by its account or key.
             return {
-                k: self._value(v, (*path, k), ids) for k, v in sorted(value.items()) if not _dropped(k, v)
+                self._key(k): self._value(v, (*path, k), ids)
+                for k, v in sorted(value.items())
+                if not _dropped(k, v)
             }
         if isinstance(value, list):
             return [self._value(v, path, ids) for v in value]
         if isinstance(value, str):
             return ids(value) if path in RUN_ID_PATHS else self._text(value, ids)
         return value
+
+    def _key(self, key: str) -> str:
+        return self.scrub(key) if self.scrub is not None and isinstance(key, str) else key
 
     def _text(self, text: str, ids: IdMap) -> str:
         text = ids.in_text(text)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.records import Kind
 from modelcheck.scrub import Scrubber
 from modelcheck.secretfields import looks_secret
@@ -49,10 +50,23 @@ class LoadedTarget:
 
 def load_target(settings: TargetSettings, search_paths: list[Path]) -> LoadedTarget:
     """Import, resolve and build the target, raising TargetError with a user-facing paragraph."""
+    return build_model(resolve_target(settings, search_paths), settings)
+
+
+def resolve_target(settings: TargetSettings, search_paths: list[Path]) -> Any:
+    """The object the target names (a class, an instance or a factory), imported, not yet built."""
+    from modelcheck import tamper
+
     module_name, attr = split_target(settings.target)
+    import langchain_core.language_models  # noqa: F401 - what a module could patch, loaded first
+
+    before = tamper.snapshot()
     module = import_target_module(module_name, settings.target, search_paths)
-    obj = resolve_attr(module, module_name, attr, settings.target)
-    return build_model(obj, settings)
+    patched = tamper.replaced(before)
+    if patched:
+        tamper.restore(before)
+        raise TargetError(tamper.tampering_message(settings.target, module_name, patched))
+    return resolve_attr(module, module_name, attr, settings.target)
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -71,7 +85,8 @@ def import_target_module(module_name: str, target: str, search_paths: list[Path]
     try:
         return importlib.import_module(module_name)
     except SystemExit as exc:
-        reason = f"the module called sys.exit({exc.code!r}) while it was imported"
+        called = "os._exit(...)" if type(exc).__name__ == "ProcessExitRefused" else f"sys.exit({exc.code!r})"
+        reason = f"the module called {called} while it was imported"
     except SyntaxError as exc:
         reason = f"the module has a syntax error: {exc.msg} ({exc.filename}, line {exc.lineno})"
     except ModuleNotFoundError as exc:
@@ -166,15 +181,22 @@ def _from_standard_tests(tests: type[Any], settings: TargetSettings) -> LoadedTa
 
 
 def construct(cls: type[Any], params: dict[str, Any], settings: TargetSettings) -> Any:
+    shown = mask_params(params, settings.secret_pattern)
+    call = f"{cls.__qualname__}(**{shown!r})"
     try:
-        return cls(**params)
-    except Exception as exc:
-        shown = mask_params(params, settings.secret_pattern)
+        return run_model_code(lambda: cls(**params), settings.timeout, f"constructing {call}")
+    except ModelCodeError as exc:
+        if exc.error is None:
+            raise TargetError(
+                f"modelcheck: {exc.describe()} for target {settings.target!r}, so the target was "
+                "not checked. A constructor must not block: open connections and call the API "
+                "lazily, on the first model call, and give each network call a timeout."
+            ) from None
         scrub = Scrubber(str(v) for k, v in params.items() if isinstance(v, str) and shown[k] != v)
         raise TargetError(
-            f"modelcheck: constructing {cls.__qualname__}(**{shown!r}) for target "
-            f"{settings.target!r} failed with {type(exc).__name__}: "
-            f"{scrub(_error_text(exc))}. Give the constructor arguments it needs with "
+            f"modelcheck: constructing {call} for target "
+            f"{settings.target!r} failed with {type(exc.error).__name__}: "
+            f"{scrub(_error_text(exc.error))}. Give the constructor arguments it needs with "
             f"--modelcheck-params='{{...}}' or params in [tool.modelcheck.\"{settings.target}\"]."
         ) from None
 
@@ -182,17 +204,9 @@ def construct(cls: type[Any], params: dict[str, Any], settings: TargetSettings) 
 def _from_factory(factory: Any, settings: TargetSettings) -> LoadedTarget:
     _no_params(settings, "a factory function")
     try:
-        model = factory()
-    except TypeError as exc:
-        raise TargetError(
-            f"modelcheck: calling factory {settings.target!r} with no arguments failed: {exc}. "
-            f"A factory target must take no arguments. {ACCEPTED}"
-        ) from None
-    except Exception as exc:
-        raise TargetError(
-            f"modelcheck: factory {settings.target!r} raised {type(exc).__name__}: "
-            f"{_one_line(str(exc))}. Fix the factory so that it returns a model."
-        ) from None
+        model = run_model_code(factory, settings.timeout, f"the factory {settings.target!r}")
+    except ModelCodeError as exc:
+        raise TargetError(_factory_failed(exc, settings)) from None
     kind = model_kind(model)
     if kind is None:
         raise TargetError(
@@ -200,6 +214,31 @@ def _from_factory(factory: Any, settings: TargetSettings) -> LoadedTarget:
             f"not a LangChain model. {ACCEPTED}"
         )
     return LoadedTarget(settings, kind, model, "factory", type(model))
+
+
+def _factory_failed(exc: ModelCodeError, settings: TargetSettings) -> str:
+    error = exc.error
+    if error is None:
+        return (
+            f"modelcheck: {exc.describe()}, so the target was not checked. A factory must not "
+            "block: build the model and return it, leaving connections and API calls to the model's "
+            "first call, and give each network call a timeout."
+        )
+    if isinstance(error, TypeError) and _arguments_missing(error):
+        return (
+            f"modelcheck: calling factory {settings.target!r} with no arguments failed: {error}. "
+            f"A factory target must take no arguments. {ACCEPTED}"
+        )
+    return (
+        f"modelcheck: factory {settings.target!r} raised {type(error).__name__}: "
+        f"{_error_text(error)}. Fix the factory so that it returns a model."
+    )
+
+
+def _arguments_missing(error: TypeError) -> bool:
+    tb = error.__traceback__
+    # Raised by the call itself (no frame of the factory ran), not inside the factory's body.
+    return tb is not None and tb.tb_next is None
 
 
 def _no_params(settings: TargetSettings, what: str) -> None:
@@ -218,7 +257,7 @@ def _bases(cls: type[Any]) -> str:
     return ", ".join(b.__qualname__ for b in cls.__mro__[1:4]) or "none"
 
 
-def _error_text(exc: Exception) -> str:
+def _error_text(exc: BaseException) -> str:
     """The exception as one line; pydantic errors without their input (it can hold secrets)."""
     from pydantic import ValidationError
 

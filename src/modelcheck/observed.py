@@ -30,14 +30,30 @@ def observe_target(
     loaded: LoadedTarget, needs: set[str], scrub: Scrubber, config: Any = None, replay: Any = None
 ) -> Observation:
     """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
-    config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check."""
+    config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check.
+
+    The model code runs inside containment's window (os._exit refused, threads it leaves running
+    handed to the exit guard), and the scrubber learns each secret before model code runs with it."""
+    from modelcheck.containment import model_code_window
     from modelcheck.observe.observation import observe
     from modelcheck.replay.cassette_file import CassetteError
 
     try:
-        observation = observe(loaded, needs, replay)
+        with model_code_window():
+            observation = observe(loaded, needs, replay, scrub.add)
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
+    except (Exception, SystemExit) as exc:
+        # Model code cannot raise out of `observe` (it is guarded): this is modelcheck's own error.
+        # One scrubbed paragraph, never pytest's traceback, whose locals would show the params.
+        pytest.fail(
+            scrub(
+                f"modelcheck could not observe {loaded.target}: {type(exc).__name__}: "
+                f"{' '.join(str(exc).split())}. This is an error in modelcheck; please report it "
+                "with this message."
+            ),
+            pytrace=False,
+        )
     if config is not None and "events_v2" in needs:
         from modelcheck.snapshot import attach
 

@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--modelcheck",
         action="append",
         nargs="?",
-        const="",
+        const=None,  # the bare flag; `--modelcheck=` (an empty value) is a usage error
         default=None,
         metavar="TARGET",
         help="check the model module.path:Name (a class, an instance or a factory); repeatable. "
@@ -169,6 +169,15 @@ class RunHooks:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        """Scrub what pytest captured around a check (the model's prints and log lines): pytest
+        shows it beside a failure and junit XML keeps it."""
+        outcome = yield
+        report = outcome.get_result()
+        if report.nodeid.startswith("modelcheck::"):
+            report.sections = [(title, self.run.scrub(text)) for title, text in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if any(name == "modelcheck" for name, _ in report.user_properties):

@@ -191,6 +191,8 @@ class Observation:
     planted: dict[str, str] = field(default_factory=dict)
     given: dict[str, str] = field(default_factory=dict)
     surfaces: list[SecretSurface] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    """Places secret-masking could not read because model code there hung (or the rebuild did)."""
     settings: dict[str, Any] = field(default_factory=dict)
     core_version: str = ""
     features: dict[str, bool] = field(default_factory=dict)

@@ -11,7 +11,7 @@ FIX = 'Return it from `_identifying_params`, e.g. `return {"model_name": self.mo
 def judge_identifying(obs: Observation) -> Verdict:
     facts = obs.facts
     if facts.identifying_params_error is not None:
-        return failed(f"reading `_identifying_params` raised {facts.identifying_params_error}. {FIX}")
+        return failed(f"reading `_identifying_params` {facts.identifying_params_error}. {FIX}")
     params = facts.identifying_params or {}
     if "model_name" not in params:
         keys = ", ".join(repr(k) for k in params) or "none"

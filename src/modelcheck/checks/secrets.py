@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelcheck.records import Observation, SecretSurface
-from modelcheck.scrub import encodings
+from modelcheck.scrub import Scrubber
 from modelcheck.secretfields import looks_secret, secret_fields
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
@@ -57,16 +57,16 @@ def judge_fields(obs: Observation) -> Verdict:
 
 
 def leaks(obs: Observation) -> dict[str, list[str]]:
-    """For each secret traced ("the canary put in api_key"), the places where it (or its base64)
-    was found."""
+    """For each secret traced ("the canary put in api_key"), the places where it was found, in any
+    form the scrubber masks (so a leak the reports would hide never passes)."""
     traced = {
         **{secret: f"the canary put in {where}" for secret, where in obs.planted.items()},
         **{secret: f"the secret given for {where}" for secret, where in obs.given.items()},
     }
     found: dict[str, list[str]] = {}
     for secret, what in traced.items():
-        forms = encodings(secret)
-        hits = [s for s in obs.surfaces if any(f in s.text for f in forms)]
+        detect = Scrubber([secret])
+        hits = [s for s in obs.surfaces if detect.found(s.text)]
         if hits:
             found[what] = group_places(hits)
     return found
@@ -88,6 +88,12 @@ def _calls(calls: list[str]) -> str:
 
 
 def judge_masking(obs: Observation) -> Verdict:
+    if obs.unread:
+        return failed(
+            f"model code that secret-masking reads did not return: {'; '.join(obs.unread)}. "
+            "repr, dumps, the params and the constructor run in logs, traces and tracebacks: "
+            "none of them may block (no network call, no lock held by a call)."
+        )
     if not obs.planted and not obs.given:
         if obs.canary_note and obs.canaries:
             return skipped(f"{obs.canary_note}, and no real secret was given to trace instead.")
@@ -101,5 +107,5 @@ def judge_masking(obs: Observation) -> Verdict:
     return failed(
         f"a secret leaked: {lines}. Keep credentials as `SecretStr`, call `.get_secret_value()` only "
         "where the request is built, and keep them out of `_identifying_params`, `_get_ls_params`, "
-        "response metadata and exception messages."
+        "response metadata, exception messages, prints and log lines."
     )

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.containment import keep_alive
+from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.loading import LoadedTarget
 from modelcheck.records import FieldInfo, SecretSurface
 from modelcheck.secretfields import secret_fields
@@ -36,6 +38,8 @@ class CanaryPlan:
     # What secret-masking traces, each -> its field or variable: canaries in the instance, real secrets.
     planted: dict[str, str] = field(default_factory=dict)
     given: dict[str, str] = field(default_factory=dict)
+    hung: bool = False
+    """The rebuild did not return: a defect of the model, not a limit of the check."""
 
     @property
     def main_is_canary(self) -> bool:
@@ -46,7 +50,13 @@ CANARY_PREFIX = "mc-canary-"
 
 
 def new_canary(label: str) -> str:
-    return f"{CANARY_PREFIX}{label}-{secrets.token_hex(8)}"
+    """A unique value, 16 random hex digits after a readable prefix.
+
+    Mixed case on purpose (`...-Mc...`): an upper- or lower-cased copy then differs from the canary
+    and is found only because detection ignores case, so the tests exercise that path. It holds no
+    character that URL-encoding or JSON would change, so every form of it stays long enough to find.
+    """
+    return f"{CANARY_PREFIX}{label}-Mc{secrets.token_hex(8)}"
 
 
 def is_canary(value: str) -> bool:
@@ -54,22 +64,40 @@ def is_canary(value: str) -> bool:
     return value.startswith(CANARY_PREFIX)
 
 
-def plan_canaries(target: LoadedTarget, fields: list[FieldInfo], standins: Sequence[str] = ()) -> CanaryPlan:
+def plan_canaries(
+    target: LoadedTarget,
+    fields: list[FieldInfo],
+    standins: Sequence[str] = (),
+    learn: Callable[[list[str]], None] = lambda secrets: None,
+) -> CanaryPlan:
+    """Choose the canaries, tell `learn` them and the real secrets at once (before any model code
+    runs with them), and rebuild the target with them under the target's timeout."""
     settings = target.settings
     found = secret_fields(fields, settings.secret_pattern)
     env = {name: new_canary(name.lower()) for name in settings.secret_env}
     values = {f.name: new_canary(f.name) for f in found}
+    learn([*values.values(), *env.values()])
     held = {
         **standin_names(standins, settings.secret_env),
         **held_secrets(target.model, found, settings.secret_env),
     }
     real, given = [v for v in held if not is_canary(v)], traceable(held)
+    learn(real)
     if not found and not env:
         return CanaryPlan(None, [], {}, "the model has no secret field and no secret_env", real, {}, given)
+    hung = False
     with patched_env(env):
-        model, note = rebuild(target, found, values, real)
+        try:
+            model, note = run_model_code(
+                lambda: rebuild(target, found, values, real),
+                settings.timeout,
+                f"rebuilding {target.model_class.__qualname__} with canary secrets",
+            )
+        except ModelCodeError as exc:
+            model, note, hung = None, f"{exc.describe()}, so masking could not be observed", exc.hung
+    keep_alive(model)
     planted = {v: k for k, v in {**values, **env}.items()} if model is not None else {}
-    return CanaryPlan(model, [*values.values(), *env.values()], env, note, real, planted, given)
+    return CanaryPlan(model, [*values.values(), *env.values()], env, note, real, planted, given, hung)
 
 
 def held_secrets(model: Any, found: list[FieldInfo], env_names: tuple[str, ...]) -> dict[str, str]:
@@ -244,8 +272,39 @@ def patched_env(env: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def static_surfaces(model: Any) -> list[SecretSurface]:
-    """The places a secret can leak without a model call: repr, dumps, params, cache key."""
+def read_surfaces(model: Any, timeout: float) -> tuple[list[SecretSurface], list[str]]:
+    """`static_surfaces` under the target's timeout: the places read, and the ones left unread
+    (the place that did not return, named with why, and those after it)."""
+    read: list[SecretSurface] = []
+    try:
+        run_model_code(lambda: static_surfaces(model, read), timeout, "reading repr(), dumps and params")
+    except ModelCodeError:
+        done = {s.place.removeprefix("the error raised by ") for s in read}
+        left = [p for p in SURFACE_PLACES if p not in done]
+        return list(read), [f"{left[0]} did not return within {timeout:g} s", *left[1:]] if left else []
+    return read, []
+
+
+SURFACE_PLACES = (
+    "repr()",
+    "str()",
+    "model_dump()",
+    "model_dump(mode='json')",
+    "model_dump_json()",
+    "dumpd()",
+    "dumps()",
+    "_identifying_params",
+    "_get_ls_params()",
+    "_get_llm_string() (the cache key)",
+)
+
+
+def static_surfaces(model: Any, out: list[SecretSurface] | None = None) -> list[SecretSurface]:
+    """The places a secret can leak without a model call: repr, dumps, params, cache key.
+
+    Each place read is appended to `out` as soon as it is read, so a caller that gave up waiting
+    knows which place hung. What a place raises (`SystemExit` included) is that place's text.
+    """
     from langchain_core.load import dumpd, dumps
 
     readers: dict[str, Any] = {
@@ -260,10 +319,10 @@ def static_surfaces(model: Any) -> list[SecretSurface]:
         "_get_ls_params()": lambda: repr(model._get_ls_params()),
         "_get_llm_string() (the cache key)": lambda: model._get_llm_string(),
     }
-    surfaces: list[SecretSurface] = []
+    surfaces: list[SecretSurface] = [] if out is None else out
     for place, read in readers.items():
         try:
             surfaces.append(SecretSurface(place, str(read())))
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit from a __repr__ is the model's
             surfaces.append(SecretSurface(f"the error raised by {place}", f"{type(exc).__name__}: {exc}"))
     return surfaces

@@ -10,9 +10,18 @@ import linecache
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
+from modelcheck.guard import ModelCodeError
 from modelcheck.records import Facts, FieldInfo, Kind
+
+ModelCode = Callable[[Callable[[], Any], str], Any]
+
+
+def direct(fn: Callable[[], Any], what: str) -> Any:
+    """Run model code as it is (no timeout): for callers that guard it themselves."""
+    return fn()
 
 # The base classes the guides have authors subclass, and what they are built on. Any other class in
 # a model's MRO is the model's own code: langchain-core's own fakes (language_models.fake*) too.
@@ -32,7 +41,11 @@ NATIVE_METHODS = {
 }
 
 
-def gather_facts(model: Any, kind: Kind) -> Facts:
+def gather_facts(model: Any, kind: Kind, guard: ModelCode = direct) -> Facts:
+    """The class's fields, docs and overrides, and the instance's `_identifying_params`.
+
+    `guard` runs the model code read here (`_should_stream`, the property), e.g. with a timeout.
+    """
     cls = type(model)
     docs = (inspect.getdoc(k) or "" for k in own_classes(cls))
     facts = Facts(cls.__qualname__, cls.__module__, "\n\n".join(d for d in docs if d))
@@ -42,14 +55,19 @@ def gather_facts(model: Any, kind: Kind) -> Facts:
         facts.docs_error = f"the source of {cls.__qualname__} could not be read ({exc})"
         facts.fields = list(field_infos(cls, read_source=False))
     facts.native = {name: owner_of(cls, name) for name in NATIVE_METHODS[kind]}
-    facts.streams = streaming_paths(model, facts.native)
     try:
-        params = model._identifying_params
-        facts.identifying_params = {str(k): type(v).__name__ for k, v in dict(params).items()}
-        name = dict(params).get("model_name")
+        facts.streams = guard(lambda: streaming_paths(model, facts.native), "reading _should_stream")
+    except ModelCodeError:  # hung or raised SystemExit: judge by the methods alone
+        facts.streams = streaming_paths(None, facts.native)
+    try:
+        params = guard(lambda: dict(model._identifying_params), "reading _identifying_params")
+        facts.identifying_params = {str(k): type(v).__name__ for k, v in params.items()}
+        name = params.get("model_name")
         facts.model_name = name if isinstance(name, str) else None
+    except ModelCodeError as exc:
+        facts.identifying_params_error = exc.describe().removeprefix("reading _identifying_params ")
     except Exception as exc:
-        facts.identifying_params_error = f"{type(exc).__name__}: {exc}"
+        facts.identifying_params_error = f"raised {type(exc).__name__}: {exc}"
     return facts
 
 

@@ -1,4 +1,10 @@
-"""An event loop on a daemon thread, so a model that blocks it cannot hang modelcheck."""
+"""An event loop on a daemon thread, so a model that blocks it cannot hang modelcheck.
+
+The loop outlives what model code does to it: a `SystemExit` or `KeyboardInterrupt` that escapes a
+task the model started (asyncio re-raises those out of `run_forever`), or a model that calls
+`loop.stop()`, ends one `run_forever`, and the loop is run again; the task that raised holds the
+exception, so the call that awaited it fails with it. Only `close()` ends the loop.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +21,18 @@ class LoopThread:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.blocked = False
+        self.escaped: list[BaseException] = []
+        self._closing = False
         self._thread = threading.Thread(target=self._run, name="modelcheck-loop", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        while not self._closing:
+            try:
+                self.loop.run_forever()
+            except BaseException as exc:  # the model's SystemExit/KeyboardInterrupt, out of a task
+                self.escaped.append(exc)
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -37,6 +49,7 @@ class LoopThread:
     def close(self) -> None:
         if self.blocked:
             return
+        self._closing = True
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(2.0)
         if not self._thread.is_alive():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.consensus import repeats_wanted
+from modelcheck.guard import run_model_code
 from modelcheck.loading import LoadedTarget
-from modelcheck.observe.canary import patched_env, plan_canaries, static_surfaces
+from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
@@ -16,7 +17,8 @@ from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
-from modelcheck.records import REDRIVES, Observation
+from modelcheck.observe.output import model_output
+from modelcheck.records import REDRIVES, Observation, SecretSurface
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
@@ -36,12 +38,38 @@ def core_version() -> str:
     return version("langchain-core")
 
 
-def observe(target: LoadedTarget, needs: set[str], replay: ReplayPlan | None = None) -> Observation:
+def observe(
+    target: LoadedTarget,
+    needs: set[str],
+    replay: ReplayPlan | None = None,
+    learn: Callable[[list[str]], None] = lambda secrets: None,
+) -> Observation:
     """Make every call in `needs` once (with the canary instance where possible) and record it.
 
     With a replay plan that covers the target, its HTTP is recorded or replayed (modelcheck.replay).
+    Every piece of model code runs under the target's timeout; `learn` is told each secret (the
+    canaries, the real ones) before any model code runs with it. What the model prints and logs
+    meanwhile is kept as places a secret can leak to.
     """
-    facts = gather_facts(target.model, target.kind)
+    printed: list[SecretSurface] = []
+    with model_output(printed):
+        obs = _observe(target, needs, replay, learn)
+    obs.surfaces.extend(printed)
+    return obs
+
+
+def _observe(
+    target: LoadedTarget,
+    needs: set[str],
+    replay: ReplayPlan | None,
+    learn: Callable[[list[str]], None],
+) -> Observation:
+    timeout = target.settings.timeout
+
+    def guard(fn: Callable[[], Any], what: str) -> Any:
+        return run_model_code(fn, timeout, what)
+
+    facts = gather_facts(target.model, target.kind, guard)
     obs = Observation(
         target.settings.target,
         target.kind,
@@ -51,8 +79,10 @@ def observe(target: LoadedTarget, needs: set[str], replay: ReplayPlan | None = N
         settings=_settings(target),
     )
     standins = replay.standins.get(target.target, []) if replay is not None else []
-    plan = plan_canaries(target, facts.fields, standins)
+    plan = plan_canaries(target, facts.fields, standins, learn)
     obs.canaries, obs.canary_note = plan.canaries, plan.note
+    if plan.hung:
+        obs.unread.append(str(plan.note))
     obs.real_secrets, obs.planted, obs.given = plan.real_secrets, plan.planted, plan.given
     # The main instance's surfaces are searched when it holds the canaries or a traced real secret.
     watched = plan.main_is_canary or bool(plan.given)
@@ -114,9 +144,10 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
     obs.calls.update(runner.run(later))
     obs.calls.update(runner.run(_redrives(obs)))
+    # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
+    # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).
     if masked:
-        obs.surfaces.extend(ctx.surfaces)
-        obs.surfaces.extend(static_surfaces(ctx.model))
+        _read_places(obs, runner)
 
 
 def _redrives(obs: Observation) -> list[str]:
@@ -136,8 +167,15 @@ def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:
     calls = runner.run(list(CANARY_PROBES))
     for name, call in calls.items():
         obs.calls[f"canary_{name}"] = call
+    _read_places(obs, runner)
+
+
+def _read_places(obs: Observation, runner: ProbeRunner) -> None:
+    """What the calls left in the secret places, and the places read without a call."""
     obs.surfaces.extend(runner.ctx.surfaces)
-    obs.surfaces.extend(static_surfaces(runner.ctx.model))
+    read, unread = read_surfaces(runner.ctx.model, runner.timeout)
+    obs.surfaces.extend(read)
+    obs.unread.extend(unread)
 
 
 def _applies(name: str, obs: Observation) -> bool:

@@ -37,6 +37,7 @@ class Recorder(BaseCallbackHandler):
         self.surfaces = surfaces
         self.records: list[Callback] = []
         self.keep: list[Any] = []
+        self.errors: list[BaseException] = []
 
     def _add(self, event: str, run_id: UUID, parent_run_id: UUID | None, **fields: Any) -> None:
         parent = str(parent_run_id) if parent_run_id else None
@@ -112,6 +113,7 @@ class Recorder(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         self._add("error", run_id, parent_run_id)
+        self.errors.append(error)
         self.surfaces.append(SecretSurface("callback on_llm_error", repr(error), self.probe))
 
 

@@ -24,6 +24,20 @@ def _attempted(call: Call) -> int:
     return 0 if "unsupported" in call.extra else 1
 
 
+def _model_exit(call: Call, exc: BaseException) -> BaseException:
+    """The `SystemExit`/`KeyboardInterrupt` the model raised, when core turned it into another error.
+
+    Core's chat `agenerate` gathers with `return_exceptions=True` and then reads `.generations` of
+    any result that is not an `Exception`: the model's `SystemExit` comes out as core's
+    AttributeError. Its `on_llm_error` callback still carried the model's exception: that one is
+    the cause.
+    """
+    recorder = call.extra.get("recorder")
+    errors: list[BaseException] = list(getattr(recorder, "errors", []))
+    exits = [e for e in errors if not isinstance(e, Exception)]
+    return exc if not exits or exc in exits else exits[0]
+
+
 class ProbeRunner:
     """Runs named probes against one model and returns finished, frozen `Call` records."""
 
@@ -112,6 +126,7 @@ class ProbeRunner:
                 calls[name].stalls = list(self.watch.stalls)
 
     def _raised(self, call: Call, exc: BaseException) -> None:
+        exc = _model_exit(call, exc)
         text = " ".join(str(exc).split())
         where, origin = raise_site(exc, self.watch.model_modules)
         call.failure = Failure("raised", type(exc).__name__, text, where, origin)

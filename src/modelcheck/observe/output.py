@@ -1,0 +1,89 @@
+"""What the model printed and logged while it was observed, as places a secret can leak to.
+
+pytest shows captured output and log records beside a failing test, and junit XML keeps them; a
+key there is a leak even though modelcheck's own messages never hold it. While a target is
+observed, `sys.stdout` and `sys.stderr` are teed (everything still reaches pytest's capture or
+the terminal) and a handler on the root logger keeps every record emitted. Not covered: output
+written to the file descriptors directly (C code, subprocesses), records of loggers that do not
+propagate to the root, and records below the level logging is set to (they are never made).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from modelcheck.records import SecretSurface
+
+LIMIT = 4_000_000  # characters kept per stream: a model printing without end must not fill memory
+
+
+class _Tee:
+    """A text stream that passes every write on and keeps a copy (up to LIMIT characters)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self.parts: list[str] = []
+        self.size = 0
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str) and self.size < LIMIT:
+            with self._lock:
+                self.parts.append(text[: LIMIT - self.size])
+                self.size += len(self.parts[-1])
+        return self.inner.write(text)
+
+    def text(self) -> str:
+        with self._lock:
+            return "".join(self.parts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class _Keep(logging.Handler):
+    """Keeps each record's logger, level and text (message and formatted exception)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[tuple[str, str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            if record.exc_info:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+        except Exception as exc:  # a record whose message cannot be built: keep what it has
+            text = f"{record.msg!r} {record.args!r} ({type(exc).__name__})"
+        self.records.append((record.name, record.levelname, text))
+
+
+@contextmanager
+def model_output(surfaces: list[SecretSurface]) -> Iterator[None]:
+    """Record what is printed and logged inside the block into `surfaces`."""
+    out, err, keep = _Tee(sys.stdout), _Tee(sys.stderr), _Keep()
+    root = logging.getLogger()
+    sys.stdout, sys.stderr = out, err
+    root.addHandler(keep)
+    try:
+        yield
+    finally:
+        root.removeHandler(keep)
+        if sys.stdout is out:
+            sys.stdout = out.inner
+        if sys.stderr is err:
+            sys.stderr = err.inner
+        surfaces.extend(_places(out, err, keep))
+
+
+def _places(out: _Tee, err: _Tee, keep: _Keep) -> list[SecretSurface]:
+    places = [SecretSurface("what the model printed to stdout", out.text())]
+    places.append(SecretSurface("what the model printed to stderr", err.text()))
+    for name, level, text in list(keep.records):
+        places.append(SecretSurface(f"a {level} log record of logger {name!r}", text))
+    return [p for p in places if p.text]
