@@ -614,7 +614,7 @@ def test_a_key_the_model_prints_or_logs_fails_masking_and_is_scrubbed_from_pytes
     assert failing(outcome, "mymodel:Prints") == {"secret-masking"}
     message = {c["id"]: c for c in outcome.report()["targets"][0]["checks"]}["secret-masking"]["message"]
     assert f"the canary put in api_key showed in {place}" in message
-    assert f"a real secret the run was given showed in {place}" in message
+    assert f"the secret given for api_key showed in {place}" in message
     assert_never_shown(outcome, KEY)
 
 

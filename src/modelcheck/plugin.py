@@ -176,8 +176,9 @@ class RunHooks:
         shows it beside a failure and junit XML keeps it."""
         outcome = yield
         report = outcome.get_result()
-        if report.nodeid.startswith("modelcheck::"):
-            report.sections = [(title, self.run.scrub(text)) for title, text in report.sections]
+        run = _run(self.config)
+        if run is not None and any(name == "modelcheck" for name, _ in report.user_properties):
+            report.sections = [(title, run.scrub(text)) for title, text in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if any(name == "modelcheck" for name, _ in report.user_properties):

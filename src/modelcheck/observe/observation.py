@@ -13,11 +13,11 @@ from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
+from modelcheck.observe.output import model_output
 from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
-from modelcheck.observe.output import model_output
 from modelcheck.records import REDRIVES, Observation, SecretSurface
 
 if TYPE_CHECKING:
