@@ -83,8 +83,9 @@ def _canary_miss(misses: list[Miss]) -> str:
 def miss_message(plan: ReplayPlan, tape: Tape, misses: list[Miss], where: str, target: str) -> str:
     request = misses[0].request
     what = f"{request.method} {request.path}"
-    if len(misses) > 1:
-        what = f"{len(misses)} requests (the first: {what})"
+    distinct = {(m.request.method, m.request.uri, m.request.body) for m in misses}
+    if len(distinct) > 1:
+        what = f"{len(distinct)} requests (the first: {what})"
     command = record_command(target)
     if not tape.loaded:
         why = plan.replay_only or "replay"
