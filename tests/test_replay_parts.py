@@ -61,6 +61,15 @@ def test_volatile_ids_and_timestamps_get_placeholders_that_keep_their_identity()
     assert once["messages"][1]["tool_call_id"] == "<id-0>"  # the same id keeps its number
     assert once["metadata"] == {"at": "<time>", "created": "<time>", "run": "<id-1>"}
     assert normalize(once) == once  # stored requests are normalized again when loaded
+    assert normalize({"model_id": "m-1", "modelId": "m-2"}) == {"model_id": "m-1", "modelId": "m-2"}
+
+
+def test_only_string_values_are_redacted_by_their_name() -> None:
+    schema = {"tools": [{"parameters": {"properties": {"api_key": {"type": "string"}}}}], "token": "t0k3n"}
+    assert redactor().data(schema, names=True) == {
+        "tools": [{"parameters": {"properties": {"api_key": {"type": "string"}}}}],
+        "token": "***",
+    }
 
 
 def test_streams_round_trip_as_the_same_events_and_lines() -> None:

@@ -26,7 +26,7 @@ CREDENTIAL_NAMES = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "session"}
 )
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-ID_KEYS = re.compile(r"^(id|.*_id|.*Id)$")
+ID_KEYS = re.compile(r"^(?!model)(id|.*_id|.*Id)$")  # a model id names what is asked: it must match
 TIME_KEYS = re.compile(r"^(created|timestamp|date|time|.*_at)$")
 VOLATILE_VALUES = (
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "id"),
@@ -63,11 +63,12 @@ class Redactor:
         return JWT.sub(REDACTED, value)
 
     def data(self, value: Any, *, names: bool) -> Any:
-        """A JSON value with secrets removed; with `names`, fields named like credentials too."""
+        """A JSON value with secrets removed; with `names`, string fields named like credentials too
+        (an object under such a name is walked: a tool schema's `api_key` property is no secret)."""
         if isinstance(value, dict):
             return {
                 self.text(str(k)): REDACTED
-                if names and self.is_credential(str(k)) and value[k] not in (None, "")
+                if names and self.is_credential(str(k)) and isinstance(value[k], str) and value[k]
                 else self.data(value[k], names=names)
                 for k in value
             }
