@@ -125,6 +125,8 @@ def report(times: dict[str, list[tuple[float, float]]], runs: int) -> None:
         f"  replay - live: wall {extra:+.3f} s (run by run: median {statistics.median(pairs):+.3f} s), "
         f"session {median['replay'][1] - median['live'][1]:+.3f} s"
     )
+    for name, series in times.items():
+        print(f"  {name:7} walls: {' '.join(f'{w:.2f}' for w, _ in series)}")
     print(f"  target: at most +{LIMIT_S} s: {'met' if extra <= LIMIT_S else 'NOT met'}; verdicts identical")
 
 
