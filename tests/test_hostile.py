@@ -10,15 +10,17 @@ the key in every form `forms()` lists.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import textwrap
+import time
 from fnmatch import fnmatch
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from conftest import ECHO_CHAT, Modelcheck, Outcome, finish, start_subprocess
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 KEY = "AKIA/Zq+9xw=Secret-Key-42"
@@ -676,7 +678,9 @@ def test_the_scrubber_masks_and_finds_each_form(name: str) -> None:
     after=st.text(max_size=40),
     form=st.sampled_from(["raw", "upper", "lower", "hex", "url-encoded", "reversed", "base64"]),
 )
-@settings(max_examples=200, deadline=None)
+@example(secret="000µ", before="", after="", form="upper")  # the micro sign upper-cases to Greek mu
+@example(secret="Straße-key", before="ßx", after="", form="upper")  # ß upper-cases to SS
+@settings(max_examples=500, deadline=None)
 def test_what_the_scrubber_finds_it_masks_and_nothing_it_finds_is_left(
     secret: str, before: str, after: str, form: str
 ) -> None:
@@ -703,3 +707,56 @@ def test_the_scrubber_is_fast_on_a_huge_text() -> None:
     assert scrub.found(text)
     assert scrub(text).endswith("x***")
     assert time.perf_counter() - start < 5
+
+
+# --- huge answers (slow, and 6 GB of memory for the 200 MB one: MODELCHECK_SLOW=1) ---------------
+
+HUGE = '''
+from typing import Any
+
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+
+from reference_models import EchoChatModel, EchoLLM
+
+
+class HugeAnswer(EchoLLM):
+    """Answers 200 MB (https://example.com/api)."""
+
+    def _call(self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+        return "x" * 200_000_000
+
+    async def _acall(self, prompt: str, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+        return "x" * 200_000_000
+
+
+class ManyChunks(EchoChatModel):
+    """Streams 100,000 chunks (https://example.com/api)."""
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        for _ in range(100_000):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content="ab"))
+            if run_manager:
+                run_manager.on_llm_new_token("ab", chunk=chunk)
+            yield chunk
+
+    async def _astream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        for _ in range(100_000):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content="ab"))
+            if run_manager:
+                await run_manager.on_llm_new_token("ab", chunk=chunk)
+            yield chunk
+'''
+
+
+@pytest.mark.skipif(not os.environ.get("MODELCHECK_SLOW"), reason="slow and memory-hungry: MODELCHECK_SLOW=1")
+@pytest.mark.parametrize("target", ["HugeAnswer", "ManyChunks"])
+def test_a_huge_answer_ends_within_a_few_timeouts(tmp_path: Path, target: str) -> None:
+    (tmp_path / "mymodel.py").write_text(textwrap.dedent(HUGE))
+    (tmp_path / "pyproject.toml").write_text("[tool.modelcheck]\ntimeout = 5\n")
+    start = time.monotonic()
+    code, output = finish(start_subprocess(tmp_path, f"--modelcheck=mymodel:{target}"), timeout=600)
+    took = time.monotonic() - start
+    assert code in (0, 1), output
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+    assert took < 10 * 5, f"{took:.0f} s"
