@@ -121,7 +121,7 @@ def test_the_documented_contributor_workflow_lints_clean(tmp_path: Path) -> None
     pattern = re.compile(r"```yaml\n(name: .*?)```", re.DOTALL)
     documented = [
         block
-        for doc in (ROOT / "README.md", ROOT / "docs" / "github-actions.md")
+        for doc in (ROOT / "README.md", ROOT / "docs" / "github-actions.md", ROOT / "docs" / "replay.md")
         if doc.is_file()
         for block in pattern.findall(doc.read_text(encoding="utf-8"))
         if "<owner>/modelcheck@" in block

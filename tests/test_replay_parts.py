@@ -160,3 +160,12 @@ def test_the_report_header_says_which_cassette_mode_is_in_force(mc: Modelcheck) 
     run.result.stdout.fnmatch_lines(["modelcheck cassettes: replay only (--modelcheck-replay-only)"])
     run = mc.run("--modelcheck=mymodel:EchoChatModel", "-k", "docs")
     run.result.stdout.fnmatch_lines(["modelcheck cassettes: replay where present, else live"])
+
+
+def test_recording_a_model_that_no_longer_calls_http_deletes_its_old_cassette(mc: Modelcheck) -> None:
+    mc.model("from reference_models import EchoChatModel\n")
+    old = mc.pytester.path / "__snapshots__" / "modelcheck" / "mymodel.EchoChatModel.cassette.yaml"
+    old.parent.mkdir(parents=True)
+    old.write_text("version: 1\ninteractions: []\nobserved: {}\n", encoding="utf-8")
+    assert mc.run("--modelcheck=mymodel:EchoChatModel", "--modelcheck-record", "-k", "invoke").result.ret == 0
+    assert not old.exists()
