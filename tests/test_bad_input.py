@@ -593,3 +593,55 @@ def test_pyproject_that_is_not_toml_is_pytests_usage_error(mc: Modelcheck) -> No
     assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR
     assert "Traceback" not in outcome.text()
     outcome.result.stderr.fnmatch_lines(["ERROR: *pyproject.toml: *"])
+
+
+SIGNATURES = '''
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from modelcheck.reference_models._echo import apply_stop
+from modelcheck.reference_models.minimal import MinimalChatModel, MinimalLLM
+
+
+class ChatNoRunManager(MinimalChatModel):
+    """`_generate` takes no `run_manager` (https://example.com/api)."""
+
+    def _generate(self, messages, stop=None):
+        text = apply_stop(str(messages[-1].content), stop)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+class LLMPromptOnly(MinimalLLM):
+    """`_call` takes the prompt only (https://example.com/api)."""
+
+    def _call(self, prompt):
+        return prompt
+'''
+
+
+def test_a_method_signature_core_cannot_call_is_named_as_such(mc: Modelcheck) -> None:
+    """Core calls `_generate(messages, stop, run_manager, **kwargs)`; its async fallback passes them
+    by position. The message names that signature, not what the model returned."""
+    mc.model(SIGNATURES)
+
+    outcome = mc.run("--modelcheck=mymodel:ChatNoRunManager", "--modelcheck=mymodel:LLMPromptOnly")
+
+    assert "ainvoke" in outcome.failing("mymodel:ChatNoRunManager")
+    assert "invoke" not in outcome.failing("mymodel:ChatNoRunManager")  # core checks the signature there
+    assert "invoke" in outcome.failing("mymodel:LLMPromptOnly")
+    assert "most often because of what the model returned" not in outcome.text()
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]ainvoke[]] ainvoke('<probe prompt>') raised when langchain-core called the model's "
+            "`_generate`: TypeError: ChatNoRunManager._generate() takes from 2 to 3 positional arguments "
+            "but 4 were given. The signature of `_generate` does not take the arguments core passes: core "
+            "calls `_generate(messages, stop=None, run_manager=None, **kwargs)`, and its thread-pool "
+            "fallback for `_agenerate` passes `stop` and `run_manager` by position. Declare "
+            "`def _generate(self, messages, stop=None, run_manager=None, **kwargs)`. "
+            "See modelcheck docs/runnable.md#ainvoke.",
+            "[[]invoke[]] invoke('<probe prompt>') raised when langchain-core called the model's `_call`: "
+            "TypeError: LLMPromptOnly._call() got an unexpected keyword argument 'stop'. *Declare "
+            "`def _call(self, prompt, stop=None, run_manager=None, **kwargs)`. *",
+        ],
+        consecutive=False,
+    )

@@ -206,6 +206,16 @@ def test_text_after_the_stop_string_fails_with_the_expected_prefix() -> None:
     )
 
 
+def test_the_expected_text_follows_the_stop_policy() -> None:
+    """Under "exclude" the expected answer ends right before the stop string, not with it."""
+    ignored = stopped("stop_astream", PROMPT)
+    verdict = stop.judge_respected(stop_obs(*stop_calls(CUT[:-4], stop_astream=ignored), policy="exclude"))
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        f"astream with stop=['brow'] gave {PROMPT!r}: text follows the stop string; expected {CUT[:-4]!r}. "
+    )
+
+
 def test_with_two_stop_strings_the_earliest_wins() -> None:
     later = PROMPT[: PROMPT.find("fox") + 3]
     verdict = stop.judge_respected(stop_obs(*stop_calls(CUT, stop_stream=stopped("stop_stream", later))))

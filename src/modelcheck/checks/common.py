@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from modelcheck.records import Call, Failure, Kind
 from modelcheck.verdict import Verdict, failed
 
@@ -42,6 +44,42 @@ RETURN_TYPES = (
 )
 
 
+# The model methods langchain-core calls, and how it calls them (the async fallbacks pass every
+# argument positionally: `run_in_executor(None, self._generate, messages, stop, run_manager, ...)`).
+CORE_CALLS = {
+    "_generate": "messages, stop=None, run_manager=None, **kwargs",
+    "_agenerate": "messages, stop=None, run_manager=None, **kwargs",
+    "_call": "prompt, stop=None, run_manager=None, **kwargs",
+    "_acall": "prompt, stop=None, run_manager=None, **kwargs",
+    "_stream": "messages, stop=None, run_manager=None, **kwargs",
+    "_astream": "messages, stop=None, run_manager=None, **kwargs",
+}
+SIGNATURE_ERROR = re.compile(
+    r"(?:\w+\.)?(?P<method>" + "|".join(CORE_CALLS) + r")\(\) (?:takes .* positional arguments? but "
+    r"\d+ (?:were|was) given|got an unexpected keyword argument '\w+'|missing \d+ required)"
+)
+
+
+def signature_problem(failure: Failure) -> str | None:
+    """What to change when core could not call a model method with the arguments it passes."""
+    found = SIGNATURE_ERROR.match(failure.message) if failure.type_name == "TypeError" else None
+    if found is None or failure.where:
+        return None
+    method = found["method"]
+    prompt = " (a text model's gets the prompt)" if method in ("_stream", "_astream") else ""
+    fallback = (
+        f", and its thread-pool fallback for `_a{method[1:]}` passes `stop` and `run_manager` by position"
+        if method in ("_generate", "_call", "_stream")
+        else ""
+    )
+    return (
+        f"raised when langchain-core called the model's `{method}`: {failure.describe()}. The "
+        f"signature of `{method}` does not take the arguments core passes: core calls "
+        f"`{method}({CORE_CALLS[method]})`{prompt}{fallback}. Declare "
+        f"`def {method}(self, {CORE_CALLS[method]})`."
+    )
+
+
 def raised(failure: Failure) -> str:
     """'raised in _call (m.py:12): ValueError: boom. Fix ...', saying whose code raised it."""
     if failure.kind == "replay":
@@ -49,6 +87,9 @@ def raised(failure: Failure) -> str:
     fix = "Fix the model so that it answers without raising."
     if failure.where:
         return f"raised in {failure.where}: {failure.describe()}. {fix}"
+    signature = signature_problem(failure)
+    if signature:
+        return signature
     if failure.origin == "langchain":
         return (
             "raised inside langchain-core, not in the model's code, most often because of what the "
