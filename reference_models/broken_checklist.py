@@ -34,6 +34,8 @@ class ChatSilentStream(EchoChatModel):
     On langchain-core 1.x this reaches users of `stream_events(version="v3")`, which hands the run
     manager to `_stream` and fires no token callback itself. (Core 0.3 never hands chat models a
     run manager while streaming, so there this model passes.)
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     def _stream(
@@ -58,7 +60,10 @@ class ChatSilentStream(EchoChatModel):
 
 
 class LLMCallbackAfterYield(EchoLLM):
-    """Fails `stream-callback-order`: yields each chunk first and fires its callback after."""
+    """Fails `stream-callback-order`: yields each chunk first and fires its callback after.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     def _stream(
         self,
@@ -86,14 +91,20 @@ class LLMCallbackAfterYield(EchoLLM):
 
 
 class ChatIgnoresStop(EchoChatModel):
-    """Fails `stop-respected`: answers the whole prompt whatever `stop` says."""
+    """Fails `stop-respected`: answers the whole prompt whatever `stop` says.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         return super()._answer(messages, None)
 
 
 class LLMIgnoresStop(EchoLLM):
-    """Fails `stop-respected`: answers the whole prompt whatever `stop` says."""
+    """Fails `stop-respected`: answers the whole prompt whatever `stop` says.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     def _call(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
@@ -122,14 +133,20 @@ def _cut_before(text: str, stop: list[str] | None) -> str:
 
 
 class ChatExcludesStop(EchoChatModel):
-    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do."""
+    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         return _cut_before(super()._answer(messages, None), stop)
 
 
 class LLMExcludesStop(LLMIgnoresStop):
-    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do."""
+    """Fails `stop-included`: cuts the answer before the stop string, as many provider APIs do.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     def _call(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
@@ -153,7 +170,10 @@ class LLMExcludesStop(LLMIgnoresStop):
 
 
 class ChatPlainStrKey(EchoChatModel):
-    """Fails `secret-fields`: its key is a plain `str` (hidden from repr and dumps, but not a SecretStr)."""
+    """Fails `secret-fields`: its key is a plain `str` (hidden from repr and dumps, but not a SecretStr).
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     api_key: str | None = Field(default=None, repr=False, exclude=True)  # type: ignore[assignment]
     """Key for the (pretend) service, wrongly a plain string."""
@@ -164,7 +184,10 @@ class ChatPlainStrKey(EchoChatModel):
 
 
 class LLMKeyInParams(EchoLLM):
-    """Fails `secret-masking`: copies its key's value into `_identifying_params`."""
+    """Fails `secret-masking`: copies its key's value into `_identifying_params`.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -173,7 +196,10 @@ class LLMKeyInParams(EchoLLM):
 
 
 class ChatNoModelName(EchoChatModel):
-    """Fails `identifying-params`: `_identifying_params` names the model under 'model', not 'model_name'."""
+    """Fails `identifying-params`: `_identifying_params` names the model under 'model', not 'model_name'.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -181,7 +207,10 @@ class ChatNoModelName(EchoChatModel):
 
 
 class ChatThreadPoolAsync(EchoChatModel):
-    """Fails `native-async`: `_agenerate` only hands `_generate` to a thread pool."""
+    """Fails `native-async`: `_agenerate` only hands `_generate` to a thread pool.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     async def _agenerate(
         self,
@@ -194,7 +223,10 @@ class ChatThreadPoolAsync(EchoChatModel):
 
 
 class LLMBlockingAsync(EchoLLM):
-    """Fails `native-async`: `_acall` is a coroutine that blocks the event loop with `time.sleep`."""
+    """Fails `native-async`: `_acall` is a coroutine that blocks the event loop with `time.sleep`.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     async def _acall(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
@@ -204,7 +236,10 @@ class LLMBlockingAsync(EchoLLM):
 
 
 class ChatBlockingAstream(EchoChatModel):
-    """Fails `native-async-stream`: `_astream` blocks the event loop with `time.sleep` per chunk."""
+    """Fails `native-async-stream`: `_astream` blocks the event loop with `time.sleep` per chunk.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     async def _astream(
         self,
@@ -219,13 +254,19 @@ class ChatBlockingAstream(EchoChatModel):
 
 
 class LLMNoAstream(EchoLLM):
-    """Fails `native-async-stream`: has `_stream` but not `_astream`, so astream uses a thread pool."""
+    """Fails `native-async-stream`: has `_stream` but not `_astream`, so astream uses a thread pool.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     _astream = BaseLLM._astream  # core's fallback: `_stream` in a thread pool, chunk by chunk
 
 
 class ChatUndocumented(EchoChatModel):
-    """Fails `docs`: declares a field with no docstring and no description."""
+    """Fails `docs`: declares a field with no docstring and no description.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     temperature: float = 0.0
 
@@ -264,6 +305,8 @@ def _request(prompt: str, *, stop: list[str] | None = None) -> str:
 class ChatStreamStopKeyword(EchoChatModel):
     """Fails `stop-respected`: `_stream`/`_astream` pass stop strings to the client under a keyword
     it does not take, so streaming with stop strings raises (only that: without them it streams).
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     def _stream(
@@ -291,6 +334,8 @@ class ChatStreamStopKeyword(EchoChatModel):
 class LLMAliasedKeyInParams(EchoLLM):
     """Fails `secret-masking`: its second key, the field `token`, is given as `service_key=` (its
     alias), and its value is copied into `_identifying_params`.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
     token: SecretStr | None = Field(default=None, alias="service_key")

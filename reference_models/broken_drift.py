@@ -20,7 +20,10 @@ from .echo_llm import EchoLLM
 
 
 class ChatAsyncDrifts(EchoChatModel):
-    """Fails `ainvoke` and `abatch`: `_agenerate` capitalizes the answer, `_generate` does not."""
+    """Fails `ainvoke` and `abatch`: `_agenerate` capitalizes the answer, `_generate` does not.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
+    """
 
     async def _agenerate(
         self,
@@ -33,7 +36,10 @@ class ChatAsyncDrifts(EchoChatModel):
 
 
 class LLMStreamDrifts(EchoLLM):
-    """Fails `stream` and `astream`: `_stream`/`_astream` capitalize the answer, `_call` does not."""
+    """Fails `stream` and `astream`: `_stream`/`_astream` capitalize the answer, `_call` does not.
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_llm/.
+    """
 
     def _stream(
         self,

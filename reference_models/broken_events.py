@@ -29,6 +29,8 @@ class ChatDelegatingStream(EchoChatModel):
     with no config. Alone that is invisible, but inside a chain the inner call picks up the chain's
     callbacks from the context: its run hangs from the chain beside this model's run, and every
     chunk reaches `astream_events` consumers twice (langchain-core 0.3 and 1.x alike).
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     def _inner(self) -> EchoChatModel:
@@ -68,6 +70,8 @@ class ChatCumulativeDeltas(EchoChatModel):
     `_astream` bridge. Many provider APIs send the whole text so far; this hook passes that on as a
     `text-delta`, so the deltas add up to more than the finished block. Only langchain-core
     versions with the v3 stream call the hook (on 0.3 this model passes everything).
+
+    Built on the echo model of https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     async def _astream_chat_model_events(

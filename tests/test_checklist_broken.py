@@ -262,3 +262,92 @@ def test_docs_finds_the_class_wherever_it_is_defined(mc) -> None:
         ],
         consecutive=False,
     )
+
+
+DOCS = '''
+from typing import Any
+
+from pydantic import Field
+
+from modelcheck.reference_models import EchoLLM
+
+
+class OwnDocNoLink(EchoLLM):
+    """Has its own docstring, without a link: the API reference shows this one, not EchoLLM's."""
+
+
+class NoOwnDoc(EchoLLM):
+    pass
+
+
+class GoogleStyle(EchoLLM):
+    """A model documented in its docstring (https://example.com/api).
+
+    Attributes:
+        top_k (int): How many answers.
+        seed: The random seed.
+    """
+
+    top_k: int = 1
+    seed: int = 0
+
+
+class NumpyStyle(EchoLLM):
+    """A model documented in NumPy style (https://example.com/api).
+
+    Attributes
+    ----------
+    top_k : int
+        How many answers.
+
+    Notes
+    -----
+    seed is not in the Attributes section.
+    """
+
+    top_k: int = 1
+    seed: int = 0
+
+
+class WithClient(EchoLLM):
+    """A model holding an SDK client (https://example.com/api)."""
+
+    client: Any = Field(default=None, exclude=True)  #: :meta private:
+    #: :meta private:
+    async_client: Any = Field(default=None, exclude=True)
+    internal: Any = Field(default=None, exclude=True)
+    """:meta private:"""
+    shown: Any = None  #: :meta private:
+
+
+class Everything(EchoLLM):
+    """No link, and an undocumented field."""
+
+    seed: int = 0
+'''
+
+
+def test_docs_reads_the_shown_docstring_its_sections_and_leaves_private_fields_out(mc) -> None:
+    mc.model(DOCS)
+    names = ("OwnDocNoLink", "NoOwnDoc", "GoogleStyle", "NumpyStyle", "WithClient", "Everything")
+    outcome = mc.run(*(f"--modelcheck=mymodel:{n}" for n in names), "-k", "docs", report=True)
+
+    verdicts = [outcome.of(f"mymodel:{n}")["docs"] for n in names]
+    assert verdicts == ["failed", "passed", "passed", "failed", "failed", "failed"], outcome.text()
+    said = {t["target"]: t["checks"][0]["message"] for t in outcome.report()["targets"]}
+    assert said["mymodel:OwnDocNoLink"].startswith("OwnDocNoLink is service-backed (it has api_key) but its")
+    assert said["mymodel:NumpyStyle"].startswith("these init fields are undocumented: NumpyStyle.seed. ")
+    # exclude=True and `:meta private:` (a comment on or above the line): left out. `internal` has a
+    # docstring (that says `:meta private:`), so it is documented anyway; `shown` is serialized.
+    assert said["mymodel:WithClient"].startswith("these init fields are undocumented: WithClient.shown. ")
+    assert said["mymodel:WithClient"].endswith(
+        "Left out, as not arguments a user passes (excluded from serialization and `:meta private:`): "
+        "WithClient.client, WithClient.async_client. See modelcheck "
+        "docs/documentation.md#docs."
+    )
+    # Both problems at once, not the link only after the fields are fixed.
+    assert said["mymodel:Everything"].startswith("these init fields are undocumented: Everything.seed. ")
+    assert (
+        "Everything is service-backed (it has api_key) but its class docstring has no http(s) link"
+        in (said["mymodel:Everything"])
+    )

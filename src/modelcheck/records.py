@@ -125,6 +125,9 @@ class FieldInfo:
     is_str_type: bool
     documented: bool
     owner: str
+    # Not an argument a user passes: excluded from serialization and `:meta private:` for the API
+    # reference (an SDK client handle). The docs check leaves it out, and says so.
+    private: bool = False
 
 
 @dataclass(frozen=True)

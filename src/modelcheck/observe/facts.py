@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modelcheck.guard import ModelCodeError
+from modelcheck.observe.fielddocs import documented_in, private_fields
 from modelcheck.records import Facts, FieldInfo, Kind
 
 ModelCode = Callable[[Callable[[], Any], str], Any]
@@ -47,8 +48,7 @@ def gather_facts(model: Any, kind: Kind, guard: ModelCode = direct) -> Facts:
     `guard` runs the model code read here (`_should_stream`, the property), e.g. with a timeout.
     """
     cls = type(model)
-    docs = (inspect.getdoc(k) or "" for k in own_classes(cls))
-    facts = Facts(cls.__qualname__, cls.__module__, "\n\n".join(d for d in docs if d))
+    facts = Facts(cls.__qualname__, cls.__module__, shown_docstring(cls))
     try:
         facts.fields = list(field_infos(cls))
     except (OSError, TypeError) as exc:
@@ -119,11 +119,28 @@ def is_framework(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in FRAMEWORK_MODULES)
 
 
+def shown_docstring(cls: type[Any]) -> str:
+    """The docstring the API reference shows for `cls`: its own, else the nearest one of the model's
+    own base classes (langchain-core's are not the provider's documentation)."""
+    for klass in own_classes(cls):
+        doc = vars(klass).get("__doc__")
+        if isinstance(doc, str) and doc.strip():
+            return inspect.cleandoc(doc)
+    return ""
+
+
+def _sections(cls: type[Any]) -> set[str]:
+    """Names documented in the Attributes/Args sections of the model's own class docstrings."""
+    docs = (vars(k).get("__doc__") for k in own_classes(cls))
+    return {n for d in docs if isinstance(d, str) for n in documented_in(inspect.cleandoc(d))}
+
+
 def field_infos(cls: type[Any], *, read_source: bool = True) -> list[FieldInfo]:
     fields = getattr(cls, "model_fields", {})
     infos: list[FieldInfo] = []
+    sections = _sections(cls)
     for klass in own_classes(cls):
-        documented = attribute_docstrings(klass) if read_source else set()
+        documented, private = _documented_and_private(klass) if read_source else (set(), set())
         for name in _annotations(klass):
             if name not in fields or any(i.name == name for i in infos):
                 continue
@@ -136,8 +153,9 @@ def field_infos(cls: type[Any], *, read_source: bool = True) -> list[FieldInfo]:
                     annotation=text,
                     is_secret_type="SecretStr" in text,
                     is_str_type=bool(re.search(r"\bstr\b", text)) and "SecretStr" not in text,
-                    documented=name in documented or bool(info.description),
+                    documented=name in documented or name in sections or bool(info.description),
                     owner=klass.__qualname__,
+                    private=name in private and info.exclude is True,
                 )
             )
     return infos
@@ -153,9 +171,13 @@ def _annotation_text(annotation: Any) -> str:
     return str(annotation).replace("typing.", "").replace("pydantic.types.", "")
 
 
-def attribute_docstrings(klass: type[Any]) -> set[str]:
+def _documented_and_private(klass: type[Any]) -> tuple[set[str], set[str]]:
+    statement, lines = class_source(klass)
+    return attribute_docstrings(statement.body), private_fields(statement.body, lines)
+
+
+def attribute_docstrings(body: list[ast.stmt]) -> set[str]:
     """Names of the class-body fields followed by a string literal (an attribute docstring)."""
-    body = class_statement(klass).body
     names: set[str] = set()
     for node, following in zip(body, [*body[1:], None], strict=True):
         target = node.target if isinstance(node, ast.AnnAssign) else None
@@ -173,8 +195,9 @@ def _is_docstring(node: ast.stmt | None) -> bool:
     )
 
 
-def class_statement(klass: type[Any]) -> ast.ClassDef:
-    """The `class` statement of `klass`, found by its qualified name in its module's parsed source.
+def class_source(klass: type[Any]) -> tuple[ast.ClassDef, list[str]]:
+    """The `class` statement of `klass`, found by its qualified name in its module's parsed source,
+    and the source lines its line numbers count in.
 
     Each source file is parsed once, however many classes it holds: `inspect.getsource` would
     tokenize and parse the file again for every class (a quarter of a second for ChatOpenAI's two).
@@ -189,10 +212,11 @@ def class_statement(klass: type[Any]) -> ast.ClassDef:
         raise OSError(f"no source file for {klass.__qualname__}")
     found = _find_class(_parse("".join(lines)).body, klass.__qualname__.split("."))
     if len(found) == 1:
-        return found[0]
-    tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        return found[0], lines
+    source = textwrap.dedent(inspect.getsource(klass))
+    tree = ast.parse(source)
     if tree.body and isinstance(tree.body[0], ast.ClassDef):
-        return tree.body[0]
+        return tree.body[0], source.splitlines()
     raise OSError(f"the class statement of {klass.__qualname__} was not found")
 
 
