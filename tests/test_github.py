@@ -261,7 +261,7 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "pyproject.toml").write_text('[project]\nname = "tiny-models"\nversion = "1.0"\n')
     (ws / "tiny_models" / "__init__.py").write_text(
         '"""A tiny model package."""\n\nfrom reference_models import EchoChatModel\n\n\n'
-        'class TinyChat(EchoChatModel):\n    """Echoes the last message back, a few characters a chunk."""\n'
+        'class TinyChat(EchoChatModel):\n    """Echoes the last message back, a few characters a chunk (https://example.com/api)."""\n'
     )
     git(ws, "init", "-q")
     git(ws, "add", ".")

@@ -146,7 +146,7 @@ class RandomChat(EchoChatModel):
 
 
 class RandomTail(EchoChatModel):
-    """Answers with the prompt and a random tail, cut after the first stop string."""
+    """Answers with the prompt and a random tail, cut after the first stop string (https://example.com/api)."""
 
     def _answer(self, messages, stop):
         return apply_stop(super()._answer(messages, None) + f" {random.getrandbits(32):08x}", stop)
