@@ -37,27 +37,28 @@ def finish(
     plan: ReplayPlan, tape: Tape, observed: dict[str, Any], obs: Observation, secrets: list[str]
 ) -> None:
     """Write the cassette (record) or apply misses and the recorded observations (replay)."""
-    path = plan.path(obs.target)
-    where = plan.relative(path)
     if tape.record:
-        for probe, misses in _by_probe(tape.misses, obs).items():
-            if probe in obs.calls:
-                obs.calls[probe].failure = Failure("replay", "CassetteMiss", _canary_miss(misses))
-        if tape.recorded:
-            text = render(obs.target, record_command(obs.target), tape.recorded, evidence(obs))
-            write_checked(path, text, [*secrets, *plan.standins.get(obs.target, [])])
-        elif path.is_file():
-            path.unlink()  # the model makes no HTTP request now: an old cassette would only mislead
-        obs.replayed = None
+        _finish_recording(plan, tape, obs, [*secrets, *plan.standins.get(obs.target, [])])
         return
+    where = plan.relative(plan.path(obs.target))
     for probe, misses in _by_probe(tape.misses, obs).items():
-        call = obs.calls.get(probe)
-        if call is not None:
-            call.failure = Failure(
-                "replay", "CassetteMiss", miss_message(plan, tape, misses, where, obs.target)
-            )
+        if probe in obs.calls:
+            message = miss_message(plan, tape, misses, where, obs.target)
+            obs.calls[probe].failure = Failure("replay", "CassetteMiss", message)
     merge_evidence(obs, observed.get("native-async") or {})
     obs.replayed = where
+
+
+def _finish_recording(plan: ReplayPlan, tape: Tape, obs: Observation, secrets: list[str]) -> None:
+    for probe, misses in _by_probe(tape.misses, obs).items():
+        if probe in obs.calls:
+            obs.calls[probe].failure = Failure("replay", "CassetteMiss", _canary_miss(misses))
+    path = plan.path(obs.target)
+    if tape.recorded:
+        text = render(obs.target, record_command(obs.target), tape.recorded, evidence(obs))
+        write_checked(path, text, secrets)
+    elif path.is_file():
+        path.unlink()  # the model makes no HTTP request now: an old cassette would only mislead
 
 
 def _by_probe(misses: list[Miss], obs: Observation) -> dict[str, list[Miss]]:
