@@ -645,3 +645,43 @@ def test_a_method_signature_core_cannot_call_is_named_as_such(mc: Modelcheck) ->
         ],
         consecutive=False,
     )
+
+
+WARNS = '''
+import warnings
+
+from modelcheck.reference_models import EchoChatModel
+
+
+class Warns(EchoChatModel):
+    """Warns in `_agenerate` and when given stop strings (https://example.com/api)."""
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        if stop is None:
+            warnings.warn("the async client is deprecated", DeprecationWarning, stacklevel=1)
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if stop:
+            warnings.warn("stop is sent as stop_sequences", UserWarning, stacklevel=1)
+        return super()._generate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_a_warning_is_shown_under_the_check_whose_call_raised_it(mc: Modelcheck) -> None:
+    mc.model(WARNS)
+
+    outcome = mc.run("--modelcheck=mymodel:Warns", "-W", "always")
+
+    summary = outcome.result.stdout.str().split("warnings summary", 1)[1]
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "*warnings summary*",
+            "modelcheck::mymodel:Warns::ainvoke",
+            "*mymodel.py:*: DeprecationWarning: the async client is deprecated",
+        ]
+    )
+    outcome.result.stdout.fnmatch_lines(
+        ["modelcheck::mymodel:Warns::stop-respected", "*mymodel.py:*: UserWarning: stop is sent as stop_sequences"]
+    )
+    assert "modelcheck::mymodel:Warns::invoke\n" not in summary

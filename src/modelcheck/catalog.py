@@ -174,3 +174,24 @@ def checks_for(kind: Kind) -> list[Check]:
 
 def by_id(check_id: str) -> Check:
     return next(c for c in CATALOG if c.id == check_id)
+
+
+# The check whose call each probe is: a warning the call raises is shown under that check.
+PROBE_CHECK = {
+    "invoke_messages": "invoke",
+    **dict.fromkeys(("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream"), "stop-respected"),
+    **dict.fromkeys(
+        ("drive_stream", "drive_astream", "redrive_stream", "redrive_astream"), "stream-callbacks"
+    ),
+    **dict.fromkeys(("events_v2", "events_v2_chain", "events_v3"), "event-stream"),
+}
+
+
+def probe_check(probe: str, selected: list[Check]) -> str | None:
+    """The selected check a probe's call belongs to: its own, else the first that needs the call."""
+    base = probe[len("again_") :].rsplit("_", 1)[0] if probe.startswith("again_") else probe
+    own = PROBE_CHECK.get(base, base)
+    ids = [c.id for c in selected]
+    if own in ids:
+        return own
+    return next((c.id for c in selected if base in c.needs), None)

@@ -56,7 +56,7 @@ class TargetNode(pytest.Collector):
             if isinstance(item, CheckItem) and item.parent is self and not item.skipped_by_config
         ]
         self.observation = observe_target(
-            self.loaded, needs_of(checks), self.run.scrub, self.config, self.run.replay
+            self.loaded, needs_of(checks), self.run.scrub, self.config, self.run.replay, checks
         )
 
 

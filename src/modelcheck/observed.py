@@ -27,7 +27,12 @@ def needs_of(checks: list[Check]) -> set[str]:
 
 
 def observe_target(
-    loaded: LoadedTarget, needs: set[str], scrub: Scrubber, config: Any = None, replay: Any = None
+    loaded: LoadedTarget,
+    needs: set[str],
+    scrub: Scrubber,
+    config: Any = None,
+    replay: Any = None,
+    checks: list[Check] | None = None,
 ) -> Observation:
     """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
     config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check.
@@ -36,10 +41,12 @@ def observe_target(
     handed to the exit guard), and the scrubber learns each secret before model code runs with it."""
     from modelcheck.containment import model_code_window
     from modelcheck.observe.observation import observe
+    from modelcheck.observe.warned import Caught, catching
     from modelcheck.replay.cassette_file import CassetteError
 
+    found: list[Caught] = []
     try:
-        with model_code_window():
+        with model_code_window(), catching(found):
             observation = observe(loaded, needs, replay, scrub.add)
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
@@ -60,11 +67,32 @@ def observe_target(
         attach(observation, config)
     scrub.add(observation.canaries)
     scrub.add(observation.real_secrets)
+    _file_warnings(observation, found, checks or [], scrub)
     return observation
 
 
+def _file_warnings(observation: Observation, found: list[Any], checks: list[Check], scrub: Scrubber) -> None:
+    """Keep each warning for the check whose call raised it; warn the others now (at setup)."""
+    from modelcheck.catalog import probe_check
+    from modelcheck.observe.warned import raise_again
+
+    now = []
+    for caught in found:
+        owner = probe_check(caught.probe, checks) if caught.probe else None
+        if owner is None:
+            now.append(caught)
+        else:
+            observation.warned.setdefault(owner, []).append(caught)
+    raise_again(now, scrub)
+
+
 def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
-    """The check's verdict, its message scrubbed of secrets, a failure's ending with the docs link."""
+    """The check's verdict, its message scrubbed of secrets, a failure's ending with the docs link.
+
+    The warnings the check's own calls raised are raised again first, so pytest files them here."""
+    from modelcheck.observe.warned import raise_again
+
+    raise_again(observation.warned.pop(check.id, []), scrub)
     verdict = check.judge(observation)
     message = scrub(verdict.message)
     if verdict.outcome == "failed":

@@ -201,6 +201,8 @@ class Observation:
     features: dict[str, bool] = field(default_factory=dict)
     replayed: str | None = None
     """The cassette the model's HTTP was replayed from (its path), or None for a live run."""
+    # check id -> the warnings the calls it owns raised (observe/warned.py), raised again when judged.
+    warned: dict[str, list[Any]] = field(default_factory=dict)
     snapshot: Callable[[dict[str, Any]], SnapshotResult] | None = None
     """Compares a document with its stored snapshot (syrupy's, set by the pytest item); None: no store."""
 

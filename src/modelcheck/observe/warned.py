@@ -1,0 +1,58 @@
+"""Warnings raised during the model's calls, kept with the probe whose call raised them.
+
+pytest files a warning under the test that was running; all of a target's calls run while its
+first check sets up, so every warning would land on `invoke`. They are caught while observing,
+each with the probe running in its context, and raised again when the check that made that call
+is judged (the probe's own check, or the first selected check that needs the call).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TextIO
+
+from modelcheck.observe.loopwatch import current_probe
+
+
+@dataclass(frozen=True)
+class Caught:
+    """One warning, and the probe whose call raised it (None: outside any model call)."""
+
+    probe: str | None
+    message: Warning | str
+    category: type[Warning]
+    filename: str
+    lineno: int
+
+
+@contextmanager
+def catching(into: list[Caught]) -> Iterator[None]:
+    """Collect the warnings shown in this block (under the filters in force) into `into`."""
+    with warnings.catch_warnings():
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            into.append(Caught(current_probe(), message, category, filename, lineno))
+
+        warnings.showwarning = show
+        yield
+
+
+def raise_again(found: list[Caught], scrub: Callable[[str], str]) -> None:
+    """Warn each again (its text scrubbed of secrets), so pytest files it under the running test."""
+    for caught in found:
+        text = scrub(str(caught.message))
+        try:
+            message: Warning = caught.category(text)
+        except Exception:  # a warning class whose constructor takes other arguments
+            message = UserWarning(f"{caught.category.__name__}: {text}")
+        warnings.warn_explicit(message, type(message), caught.filename, caught.lineno)
