@@ -682,6 +682,9 @@ def test_a_warning_is_shown_under_the_check_whose_call_raised_it(mc: Modelcheck)
         ]
     )
     outcome.result.stdout.fnmatch_lines(
-        ["modelcheck::mymodel:Warns::stop-respected", "*mymodel.py:*: UserWarning: stop is sent as stop_sequences"]
+        [
+            "modelcheck::mymodel:Warns::stop-respected",
+            "*mymodel.py:*: UserWarning: stop is sent as stop_sequences",
+        ]
     )
     assert "modelcheck::mymodel:Warns::invoke\n" not in summary
