@@ -760,3 +760,24 @@ def test_a_huge_answer_ends_within_a_few_timeouts(tmp_path: Path, target: str) -
     assert code in (0, 1), output
     assert "Traceback" not in output and "INTERNALERROR" not in output
     assert took < 10 * 5, f"{took:.0f} s"
+
+
+@pytest.mark.parametrize("args", [("--log-cli-level=DEBUG",), ("-n", "2")], ids=["live-log", "xdist"])
+def test_live_logging_and_xdist_never_show_the_key(mc: Modelcheck, args: tuple[str, ...]) -> None:
+    mc.model(PRINTS)
+    mc.config(f'[tool.modelcheck."mymodel:Prints"]\nparams = {{ api_key = "{KEY}", where = "log" }}\n')
+    outcome = mc.run("--modelcheck=mymodel:Prints", "-rA", *args, report=True)
+    assert failing(outcome, "mymodel:Prints") == {"secret-masking"}
+    assert_never_shown(outcome, KEY)
+
+
+def test_with_capture_off_what_the_model_prints_is_masked(tmp_path: Path) -> None:
+    (tmp_path / "mymodel.py").write_text(textwrap.dedent(PRINTS))
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.modelcheck."mymodel:Prints"]\nparams = {{ api_key = "{KEY}", where = "stdout" }}\n'
+    )
+    code, output = finish(start_subprocess(tmp_path, "--modelcheck=mymodel:Prints", "-s", "-rA"))
+    assert code == 1, output
+    assert "calling the API with ***" in output
+    for name, form in forms(KEY).items():
+        assert form not in output, name

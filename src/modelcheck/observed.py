@@ -47,7 +47,7 @@ def observe_target(
     found: list[Caught] = []
     try:
         with model_code_window(), catching(found):
-            observation = observe(loaded, needs, replay, scrub.add)
+            observation = observe(loaded, needs, replay, scrub.add, scrub)
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
     except (Exception, SystemExit) as exc:

@@ -43,16 +43,17 @@ def observe(
     needs: set[str],
     replay: ReplayPlan | None = None,
     learn: Callable[[list[str]], None] = lambda secrets: None,
+    mask: Callable[[str], str] = lambda text: text,
 ) -> Observation:
     """Make every call in `needs` once (with the canary instance where possible) and record it.
 
     With a replay plan that covers the target, its HTTP is recorded or replayed (modelcheck.replay).
     Every piece of model code runs under the target's timeout; `learn` is told each secret (the
     canaries, the real ones) before any model code runs with it. What the model prints and logs
-    meanwhile is kept as places a secret can leak to.
+    meanwhile is kept as places a secret can leak to, and passed on to pytest through `mask`.
     """
     printed: list[SecretSurface] = []
-    with model_output(printed):
+    with model_output(printed, mask):
         obs = _observe(target, needs, replay, learn)
     obs.surfaces.extend(printed)
     return obs

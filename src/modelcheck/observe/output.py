@@ -2,10 +2,13 @@
 
 pytest shows captured output and log records beside a failing test, and junit XML keeps them; a
 key there is a leak even though modelcheck's own messages never hold it. While a target is
-observed, `sys.stdout` and `sys.stderr` are teed (everything still reaches pytest's capture or
-the terminal) and a handler on the root logger keeps every record emitted. Not covered: output
-written to the file descriptors directly (C code, subprocesses), records of loggers that do not
-propagate to the root, and records below the level logging is set to (they are never made).
+observed, `sys.stdout` and `sys.stderr` are teed and a handler on the root logger keeps every
+record emitted, as written, for secret-masking to search. What goes on to pytest (its capture, the
+terminal under `-s`, live logging under `--log-cli-level`, junit XML) is masked first: each write,
+and each record as the root logger's other handlers see it. Not covered: output written to the
+file descriptors directly (C code, subprocesses), a secret split across two writes, records of
+loggers that do not propagate to the root or that their own handlers print, and records below the
+level logging is set to (they are never made).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -25,8 +28,9 @@ LIMIT = 4_000_000  # characters kept per stream: a model printing without end mu
 class _Tee:
     """A text stream that passes every write on and keeps a copy (up to LIMIT characters)."""
 
-    def __init__(self, inner: TextIO) -> None:
+    def __init__(self, inner: TextIO, mask: Callable[[str], str]) -> None:
         self.inner = inner
+        self.mask = mask
         self.parts: list[str] = []
         self.size = 0
         self._lock = threading.Lock()
@@ -36,7 +40,7 @@ class _Tee:
             with self._lock:
                 self.parts.append(text[: LIMIT - self.size])
                 self.size += len(self.parts[-1])
-        return self.inner.write(text)
+        return self.inner.write(self.mask(text) if isinstance(text, str) else text)
 
     def text(self) -> str:
         with self._lock:
@@ -63,16 +67,46 @@ class _Keep(logging.Handler):
         self.records.append((record.name, record.levelname, text))
 
 
+class _Mask(logging.Filter):
+    """Masks secrets in a record before a handler formats it (the record is shared: later
+    handlers see it masked, so the keeping handler comes first)."""
+
+    def __init__(self, mask: Callable[[str], str]) -> None:
+        super().__init__()
+        self.mask = mask
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a record whose message cannot be built: left to the handler
+            return True
+        masked = self.mask(text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        return True
+
+
 @contextmanager
-def model_output(surfaces: list[SecretSurface]) -> Iterator[None]:
-    """Record what is printed and logged inside the block into `surfaces`."""
-    out, err, keep = _Tee(sys.stdout), _Tee(sys.stderr), _Keep()
+def model_output(
+    surfaces: list[SecretSurface], mask: Callable[[str], str] = lambda text: text
+) -> Iterator[None]:
+    """Record what is printed and logged inside the block into `surfaces`; pass it on masked."""
+    out, err, keep, masking = _Tee(sys.stdout, mask), _Tee(sys.stderr, mask), _Keep(), _Mask(mask)
     root = logging.getLogger()
+    others = list(root.handlers)
     sys.stdout, sys.stderr = out, err
-    root.addHandler(keep)
+    root.handlers.insert(0, keep)
+    for handler in others:
+        handler.addFilter(masking)
     try:
         yield
     finally:
+        for handler in others:
+            handler.removeFilter(masking)
         root.removeHandler(keep)
         if sys.stdout is out:
             sys.stdout = out.inner
