@@ -458,3 +458,32 @@ def test_secret_pattern_decides_which_fields_are_credentials(mc) -> None:
         ["[[]secret-fields[]] these credential fields are plain strings: access_code (str). *"]
     )
     assert custom.failing("mymodel:Codes") == {"secret-fields"}
+
+
+PLAIN_KEY = '''
+from modelcheck.reference_models.minimal import MinimalChatModel
+
+
+class PlainKey(MinimalChatModel):
+    """Keeps its key as a plain str (https://example.com/api)."""
+
+    api_key: str | None = None
+    """Key for the service, wrongly a plain string."""
+'''
+
+
+def test_a_plain_str_key_is_traced_by_masking_too(mc) -> None:
+    """secret-fields names the type; secret-masking still finds the key where it shows, in repr."""
+    mc.model(PLAIN_KEY)
+    real = "sk-plain-0123456789abcdef"
+    outcome = mc.run(
+        "--modelcheck=mymodel:PlainKey", f'--modelcheck-params={{"api_key": "{real}"}}', report=True
+    )
+    failing = outcome.failing("mymodel:PlainKey")
+    assert {"secret-fields", MASKING} <= failing, outcome.text()
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]secret-masking[]] a secret leaked: the canary put in api_key showed in *repr()*the secret given for api_key*"
+        ]
+    )
+    assert_hidden(outcome, [real])
