@@ -483,7 +483,8 @@ def test_a_plain_str_key_is_traced_by_masking_too(mc) -> None:
     assert {"secret-fields", MASKING} <= failing, outcome.text()
     outcome.result.stdout.fnmatch_lines(
         [
-            "[[]secret-masking[]] a secret leaked: the canary put in api_key showed in *repr()*the secret given for api_key*"
+            "[[]secret-masking[]] a secret leaked: the canary put in api_key showed in *repr()*"
+            "the secret given for api_key*"
         ]
     )
     assert_hidden(outcome, [real])
