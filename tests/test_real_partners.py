@@ -13,7 +13,7 @@ Verified on langchain-core 1.8.3 (anthropic 1.7.10, ollama 1.1.0, mistralai 1.1.
 deepseek 1.1.1, fireworks 1.7.1, together 0.4.0, community 0.4.2) and 0.3.86 (anthropic 0.3.22,
 ollama 0.3.10, mistralai 0.2.12, groq 0.3.8, deepseek 0.1.4, fireworks 0.3.0, together 0.3.1,
 community 0.3.31), what pyproject.toml's `integrations` extra resolves to; the pins that differ
-say so (CORE_1, MISTRAL_1, FIREWORKS_1). The README's table of real integrations shows them, and
+say so (CORE_1, MISTRAL_1). The README's table of real integrations shows them, and
 docs/real-models.md says why each verdict.
 """
 
@@ -33,10 +33,8 @@ from openai_server import OpenAIServer
 from realpins import Pin, assert_pin, failed, major, params, passed, pins, run_report, skipped
 
 CORE_1 = (major("langchain-core") or 0) >= 1
-# langchain-mistralai 0.2 (the last for core 0.3) drops `stop`; 1.x sends it. langchain-fireworks
-# 0.3 keeps its SDK clients as public fields; 1.x documents them.
+# langchain-mistralai 0.2 (the last for core 0.3) drops `stop`; 1.x sends it.
 MISTRAL_1 = (major("langchain-mistralai") or 0) >= 1
-FIREWORKS_1 = (major("langchain-fireworks") or 0) >= 1
 
 
 @dataclass(frozen=True)
@@ -130,6 +128,7 @@ STOP_EXCLUDED = failed(
     "the provider's API returns the text before the stop sequence, without it "
     "(passes with stop_policy = 'exclude', see EXCLUDED)",
 )
+NO_LINK = "is service-backed (it has {}) but its class docstring has no http(s) link"
 STOP_UNJUDGED = skipped("stop is not respected (see stop-respected)")
 NO_CHUNK_KWARG = "on_llm_new_token for chunk 0 was called without `chunk=`"
 
@@ -181,7 +180,9 @@ PINS: dict[str, dict[str, Pin]] = {
             "_AnthropicCommon.HUMAN_PROMPT, _AnthropicCommon.AI_PROMPT, _AnthropicCommon.count_tokens, "
             "_AnthropicCommon.model_kwargs.",
             "llms.py: these public fields of _AnthropicCommon (`client: Any = None`, ...) have no "
-            "docstring, and the SDK clients are not excluded from serialization",
+            "docstring, and the SDK clients are not excluded from serialization; the class docstring "
+            "links nothing",
+            also=("AnthropicLLM " + NO_LINK.format("anthropic_api_key, anthropic_api_url"),),
         ),
     ),
     "chat_ollama": pins(
@@ -264,14 +265,9 @@ PINS: dict[str, dict[str, Pin]] = {
         secret_fields=passed("checked fireworks_api_key"),
         secret_masking=masked("fireworks_api_key"),
         docs=failed(
-            "ChatFireworks is service-backed (it has fireworks_api_key) but its class docstring has no "
-            "http(s) link",
-            "chat_models.py: the class docstring names Fireworks but links nothing",
-            ""
-            if FIREWORKS_1
-            else "on 0.3 modelcheck names ChatFireworks.client and .async_client instead, which are "
-            "`Field(default=None, exclude=True)  #: :meta private:` SDK handles, not init arguments, "
-            "and reports the missing link only once every field is documented",
+            "ChatFireworks " + NO_LINK.format("fireworks_api_key"),
+            "chat_models.py: the class docstring names Fireworks but links nothing (0.3 also has SDK "
+            "clients, `Field(default=None, exclude=True)  #: :meta private:`, which are left out)",
         ),
     ),
     "fireworks_llm": pins(
@@ -349,7 +345,9 @@ PINS: dict[str, dict[str, Pin]] = {
         docs=failed(
             UNDOCUMENTED + "ChatDeepInfra.deepinfra_api_token, ChatDeepInfra.request_timeout, "
             "ChatDeepInfra.max_tokens, ChatDeepInfra.streaming, ChatDeepInfra.max_retries.",
-            "chat_models/deepinfra.py: these fields have no docstring",
+            "chat_models/deepinfra.py: these fields have no docstring; the class docstring is one line "
+            "with no link",
+            also=("ChatDeepInfra " + NO_LINK.format("deepinfra_api_token, url"),),
         ),
     ),
     "community_vllm": pins(
@@ -365,7 +363,9 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
         docs=failed(
             "BaseOpenAI.openai_proxy, BaseOpenAI.default_headers, BaseOpenAI.default_query.",
-            "llms/openai.py: community's BaseOpenAI has no docstring on these fields",
+            "llms/openai.py: community's BaseOpenAI has no docstring on these fields; VLLMOpenAI's own "
+            "docstring is one line with no link",
+            also=("VLLMOpenAI " + NO_LINK.format("openai_api_key"),),
         ),
     ),
 }

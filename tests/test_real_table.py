@@ -30,7 +30,7 @@ ROWS: dict[str, dict[str, Pin]] = {
     "OpenAI": test_real_models.OPENAI["text"],
     **{p.cls: test_real_partners.PINS[name] for name, p in test_real_partners.PARTNERS.items()},
 }
-NEWEST = {"langchain-core": 1, "langchain-mistralai": 1, "langchain-fireworks": 1}
+NEWEST = {"langchain-core": 1, "langchain-mistralai": 1}
 
 
 def table_rows() -> dict[str, list[str]]:
