@@ -17,15 +17,9 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult, GenerationChunk
 from pydantic import Field, SecretStr
 
-from ._echo import pieces
+from ._echo import cut_words
 from .echo_chat import EchoChatModel
 from .echo_llm import EchoLLM
-
-
-def _chat_chunk(piece: str) -> ChatGenerationChunk:
-    from langchain_core.messages import AIMessageChunk
-
-    return ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
 
 class ChatSilentStream(EchoChatModel):
@@ -45,8 +39,8 @@ class ChatSilentStream(EchoChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for piece in pieces(self._answer(messages, stop)):
-            yield _chat_chunk(piece)
+        for message in self._chunks(messages, stop):
+            yield ChatGenerationChunk(message=message)
 
     async def _astream(
         self,
@@ -55,8 +49,8 @@ class ChatSilentStream(EchoChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for piece in pieces(self._answer(messages, stop)):
-            yield _chat_chunk(piece)
+        for message in self._chunks(messages, stop):
+            yield ChatGenerationChunk(message=message)
 
 
 class LLMCallbackAfterYield(EchoLLM):
@@ -151,22 +145,22 @@ class LLMExcludesStop(LLMIgnoresStop):
     def _call(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> str:
-        return _cut_before(prompt, stop)
+        return cut_words(_cut_before(prompt, stop or self.stop), self.max_tokens)
 
     async def _acall(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> str:
-        return _cut_before(prompt, stop)
+        return cut_words(_cut_before(prompt, stop or self.stop), self.max_tokens)
 
     def _stream(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> Iterator[GenerationChunk]:
-        return EchoLLM._stream(self, _cut_before(prompt, stop), None, run_manager)
+        return EchoLLM._stream(self, _cut_before(prompt, stop or self.stop), None, run_manager)
 
     def _astream(
         self, prompt: str, stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> AsyncIterator[GenerationChunk]:
-        return EchoLLM._astream(self, _cut_before(prompt, stop), None, run_manager)
+        return EchoLLM._astream(self, _cut_before(prompt, stop or self.stop), None, run_manager)
 
 
 class ChatPlainStrKey(EchoChatModel):
@@ -280,6 +274,12 @@ class LLMNoApiLink(LLM):
     api_key: SecretStr | None = None
     """Key for the (pretend) service."""
 
+    stop: list[str] | None = None
+    """Stop strings used when a call gives none."""
+
+    max_tokens: int | None = None
+    """Most tokens (words) an answer may have."""
+
     latency_s: float = 0.0
     """Seconds to wait before each answer and each chunk."""
 
@@ -291,6 +291,7 @@ class LLMNoApiLink(LLM):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name}
 
+    _answer = EchoLLM._answer
     _call = EchoLLM._call
     _acall = EchoLLM._acall
     _stream = EchoLLM._stream
@@ -340,6 +341,10 @@ class LLMAliasedKeyInParams(EchoLLM):
 
     token: SecretStr | None = Field(default=None, alias="service_key")
     """Key for the (pretend) second service; users pass it as `service_key=`."""
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ECHO_API_KEY", "token": "ECHO_SERVICE_KEY"}
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class ChatDelegatingStream(EchoChatModel):
     """
 
     def _inner(self) -> EchoChatModel:
-        return EchoChatModel(model_name=self.model_name)
+        return EchoChatModel(model=self.model_name)
 
     def _stream(
         self,

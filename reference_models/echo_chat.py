@@ -1,4 +1,9 @@
-"""The reference chat model: an echo `BaseChatModel` that follows the custom chat model guide."""
+"""The reference chat model: an echo `BaseChatModel` that follows the custom chat model guide.
+
+Beyond the guide it honours the wider contract LangChain's standard tests hold models to: token
+usage (counted in words), the standard init params, a key read from `ECHO_API_KEY`, and
+serialization with `dumpd`/`load`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,14 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import SecretStr
+from langchain_core.utils import secret_from_env
+from pydantic import ConfigDict, Field, SecretStr
 
-from ._echo import apply_stop, pieces
+from ._echo import apply_stop, cut_words, pieces, usage, words
 
 
 class EchoChatModel(BaseChatModel):
@@ -23,11 +31,31 @@ class EchoChatModel(BaseChatModel):
     https://python.langchain.com/docs/how_to/custom_chat_model/ and passes every modelcheck check.
     """
 
-    model_name: str = "echo-chat-1"
-    """Name of the model, reported in `_identifying_params`."""
+    model_config = ConfigDict(populate_by_name=True)
 
-    api_key: SecretStr | None = None
-    """Key for the (pretend) service; a `SecretStr`, so it never shows in logs or dumps."""
+    model_name: str = Field(default="echo-chat-1", alias="model")
+    """Name of the model, reported in `_identifying_params`; `model=` sets it too."""
+
+    api_key: SecretStr | None = Field(default_factory=secret_from_env("ECHO_API_KEY", default=None))
+    """Key for the (pretend) service, read from ECHO_API_KEY when not given; a `SecretStr`."""
+
+    base_url: str | None = None
+    """Where the (pretend) service is; unused by the echo."""
+
+    temperature: float | None = None
+    """Sampling temperature; the echo answers the same whatever it is."""
+
+    max_tokens: int | None = None
+    """Most tokens (words, for the echo) an answer may have."""
+
+    timeout: float | None = None
+    """Seconds a request to the (pretend) service may take."""
+
+    max_retries: int = 2
+    """How often a failed request would be retried."""
+
+    stop: list[str] | None = None
+    """Stop strings used when a call gives none."""
 
     latency_s: float = 0.0
     """Seconds to wait before each answer and each chunk, to imitate a remote service."""
@@ -40,13 +68,55 @@ class EchoChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name}
 
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": "ECHO_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         last = messages[-1].content if messages else ""
         return apply_stop(last if isinstance(last, str) else str(last), stop)
 
+    def _reply(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        """The answer under the model's settings: the constructor's stop when the call gives none,
+        at most `max_tokens` words."""
+        return cut_words(self._answer(messages, stop or self.stop), self.max_tokens)
+
+    def _usage(self, messages: list[BaseMessage], text: str) -> UsageMetadata:
+        return usage(sum(words(m.content) for m in messages), words(text))
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "echo"
+        return params
+
     def _result(self, text: str) -> ChatResult:
         message = AIMessage(content=text, response_metadata={"model_name": self.model_name})
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _counted(self, messages: list[BaseMessage], text: str) -> ChatResult:
+        """The result for `text`, its message carrying the usage of this call."""
+        result = self._result(text)
+        for generation in result.generations:
+            message = generation.message
+            if isinstance(message, AIMessage) and message.usage_metadata is None:
+                message.usage_metadata = self._usage(messages, text)
+                message.response_metadata.setdefault("model_name", self.model_name)
+        return result
+
+    def _chunks(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[AIMessageChunk]:
+        """The answer in pieces: the model name on the first, the usage (once) on the last."""
+        text = self._reply(messages, stop)
+        parts = list(pieces(text))
+        for i, piece in enumerate(parts):
+            yield AIMessageChunk(
+                content=piece,
+                response_metadata={"model_name": self.model_name} if i == 0 else {},
+                usage_metadata=self._usage(messages, text) if i == len(parts) - 1 else None,
+            )
 
     def _generate(
         self,
@@ -57,7 +127,7 @@ class EchoChatModel(BaseChatModel):
     ) -> ChatResult:
         if self.latency_s:
             time.sleep(self.latency_s)
-        return self._result(self._answer(messages, stop))
+        return self._counted(messages, self._reply(messages, stop))
 
     async def _agenerate(
         self,
@@ -67,7 +137,7 @@ class EchoChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         await asyncio.sleep(self.latency_s)
-        return self._result(self._answer(messages, stop))
+        return self._counted(messages, self._reply(messages, stop))
 
     def _stream(
         self,
@@ -76,12 +146,12 @@ class EchoChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for piece in pieces(self._answer(messages, stop)):
+        for message in self._chunks(messages, stop):
             if self.latency_s:
                 time.sleep(self.latency_s)
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            chunk = ChatGenerationChunk(message=message)
             if run_manager:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
     async def _astream(
@@ -91,9 +161,9 @@ class EchoChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for piece in pieces(self._answer(messages, stop)):
+        for message in self._chunks(messages, stop):
             await asyncio.sleep(self.latency_s)
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            chunk = ChatGenerationChunk(message=message)
             if run_manager:
-                await run_manager.on_llm_new_token(piece, chunk=chunk)
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk

@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from loopback import LoopbackServer, Reply, answer_for, bearer_token, cut_at_stop, pieces, word_count
+from loopback import (
+    LoopbackServer,
+    Reply,
+    answer_for,
+    bearer_token,
+    cut_at_stop,
+    cut_tokens,
+    pieces,
+    word_count,
+)
 
 Event = tuple[str, dict[str, Any]]
 
@@ -64,6 +73,8 @@ class AnthropicServer(LoopbackServer):
         text, stop = cut_at_stop(
             answer_for(_text(users[-1].get("content")) if users else ""), body.get("stop_sequences")
         )
+        if stop is None:
+            text = cut_tokens(text, body.get("max_tokens"))
         prompt = " ".join([_text(body.get("system")), *(_text(m.get("content")) for m in messages)])
         return {
             "id": "msg_mc0001",
@@ -88,6 +99,6 @@ class AnthropicServer(LoopbackServer):
             yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
         yield "content_block_stop", {"type": "content_block_stop", "index": 0}
         ending = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
-        usage = {"output_tokens": message["usage"]["output_tokens"]}
+        usage = dict(message["usage"])  # the API's message_delta carries the whole usage, input too
         yield "message_delta", {"type": "message_delta", "delta": ending, "usage": usage}
         yield "message_stop", {"type": "message_stop"}

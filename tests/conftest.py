@@ -38,6 +38,16 @@ class Chat(EchoChatModel):
 '''
 
 
+# `capabilities` judges what a target declares (or its profile claims); a target that declares
+# nothing has it skipped with the reason (tests/test_capabilities.py).
+UNDECLARED = {"capabilities": "skipped"}
+
+
+def outcomes(verdicts: dict[str, str]) -> set[str]:
+    """The outcomes of the checks, leaving out `capabilities` skipped for want of a declaration."""
+    return {v for k, v in verdicts.items() if (k, v) not in UNDECLARED.items()}
+
+
 @dataclass
 class Outcome:
     """What one pytest run printed, with the per-check verdicts parsed from its `-v` lines."""

@@ -40,6 +40,13 @@ def pieces(text: str) -> list[str]:
     return list(re.findall(r"\S+\s*|\s+", text)) or [""]
 
 
+def cut_tokens(text: str, limit: object) -> str:
+    """The text cut after `limit` tokens (words), as an API's max tokens cuts an answer."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        return text
+    return "".join(pieces(text)[:limit]).rstrip() if word_count(text) > limit else text
+
+
 def word_count(text: str) -> int:
     """The stubs' token count: words (usage fields must add up, not match a real tokenizer)."""
     return len(text.split())

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from loopback import LoopbackServer, Reply, answer_for, cut_at_stop, pieces, word_count
+from loopback import LoopbackServer, Reply, answer_for, cut_at_stop, cut_tokens, pieces, word_count
 
 CREATED_AT = "2026-01-01T00:00:00.000000Z"
 
@@ -38,6 +38,7 @@ class OllamaServer(LoopbackServer):
         chat = path == "/api/chat"
         asked = self._asked(body) if chat else str(body.get("prompt", ""))
         text, _ = cut_at_stop(answer_for(asked), (body.get("options") or {}).get("stop"))
+        text = cut_tokens(text, (body.get("options") or {}).get("num_predict"))
         prompt = " ".join(str(m.get("content", "")) for m in body.get("messages") or []) if chat else asked
         final = self._final(model, word_count(prompt), word_count(text))
         if body.get("stream", True):

@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from loopback import LoopbackServer, Reply, answer_for, bearer_token, cut_at_stop, pieces, word_count
+from loopback import (
+    LoopbackServer,
+    Reply,
+    answer_for,
+    bearer_token,
+    cut_at_stop,
+    cut_tokens,
+    pieces,
+    word_count,
+)
 
 CREATED = 1_700_000_000
 
@@ -87,6 +96,7 @@ class OpenAIServer(LoopbackServer):
         users = [m for m in messages if m.get("role") == "user"]
         asked = _message_text(users[-1].get("content")) if users else ""
         text, _ = cut_at_stop(answer_for(asked), body.get("stop"))
+        text = cut_tokens(text, body.get("max_completion_tokens") or body.get("max_tokens"))
         prompt = " ".join(_message_text(m.get("content")) for m in messages)
         base = {"id": "chatcmpl-mc0001", "created": CREATED, "model": body.get("model", "mc-echo")}
         whole = {
@@ -117,14 +127,25 @@ class OpenAIServer(LoopbackServer):
                 **chunk,
                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
             }
-        yield {**chunk, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]}
+        last = {**chunk, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]}
+        # Where each API puts a stream's usage: Mistral's on the last chunk always, Groq's in
+        # `x_groq`, OpenAI's (and the others') in a chunk of its own when include_usage is asked for.
+        model = str(body.get("model", ""))
+        if model.startswith("mc-mistral"):
+            last["usage"] = usage
+        elif model.startswith("mc-groq"):
+            last["x_groq"] = {"id": "req_mc0001", "usage": usage}
+        yield last
         if (body.get("stream_options") or {}).get("include_usage"):
             yield {**chunk, "choices": [], "usage": usage}
 
     def completions(self, body: dict[str, Any]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         prompts = body.get("prompt")
         prompts = [prompts] if isinstance(prompts, str) else list(prompts or [""])
-        answers = [cut_at_stop(answer_for(str(p)), body.get("stop"))[0] for p in prompts]
+        answers = [
+            cut_tokens(cut_at_stop(answer_for(str(p)), body.get("stop"))[0], body.get("max_tokens"))
+            for p in prompts
+        ]
         usage = _usage(" ".join(map(str, prompts)), " ".join(answers))
         base = {"id": "cmpl-mc0001", "created": CREATED, "model": body.get("model", "mc-echo")}
         whole = {

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import REPORT, finish, start_subprocess
 
-from modelcheck.catalog import IDS, by_id
+from modelcheck.catalog import by_id
 
 
 def major(dist: str) -> int | None:
@@ -54,12 +54,19 @@ def failed(phrase: str, why: str, wrong: str = "", also: tuple[str, ...] = ()) -
     return Pin("failed", phrase, why, wrong, also)
 
 
-def pins(**overrides: Pin) -> dict[str, Pin]:
-    """Every check of the catalog: passed unless overridden (keys use _ for -)."""
+def pins(kind: str = "chat", **overrides: Pin) -> dict[str, Pin]:
+    """Every check of the catalog for a `kind` of model: passed unless overridden (keys use _ for -)."""
+    from modelcheck.catalog import checks_for
+
+    ids = [c.id for c in checks_for(kind)]  # type: ignore[arg-type]
     given = {k.replace("_", "-"): v for k, v in overrides.items()}
-    unknown = set(given) - set(IDS)
+    unknown = set(given) - set(ids)
     assert not unknown, f"pins for unknown check ids: {unknown}"
-    return {check: given.get(check, passed()) for check in IDS}
+    return {check: given.get(check, DEFAULT.get(check, passed())) for check in ids}
+
+
+# Nothing is declared for these models: `capabilities` judges only claims (declared or a profile's).
+DEFAULT = {"capabilities": skipped("no capability is declared ([tool.modelcheck] capabilities)")}
 
 
 def run_report(workdir: Path, *args: str) -> tuple[dict[str, dict[str, Any]], str]:
@@ -84,3 +91,14 @@ def params(table: dict[str, dict[str, Pin]]) -> list[Any]:
             marks = [pytest.mark.xfail(strict=True, reason=pin.wrong)] if pin.wrong else []
             out.append(pytest.param(target, check, pin, id=f"{target}-{check}", marks=marks))
     return out
+
+
+# The wider contract's verdicts shared by several models.
+NO_ENV = skipped("no secret field has a secret_from_env/from_env default")
+NOT_SERIALIZABLE = skipped("the model does not show the serializable capability")
+NO_USAGE = skipped("the model does not show the usage_metadata capability")
+STREAM_USAGE = failed(
+    "on stream no chunk carried usage_metadata",
+    "BaseChatOpenAI asks the API for usage in a stream only with stream_usage=True, off unless set for "
+    "a base URL other than OpenAI's; invoke reports usage",
+)

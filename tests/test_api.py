@@ -10,7 +10,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
-from conftest import CHECK_ARGS
+from conftest import CHECK_ARGS, UNDECLARED
 from test_real_models import OPENAI
 
 import modelcheck
@@ -290,7 +290,9 @@ def chat_model(openai_server, monkeypatch):
 
     monkeypatch.setenv("OPENAI_API_KEY", openai_server.api_key)
     EVENTS.append("model")
-    return ChatOpenAI(model="mc-echo", base_url=openai_server.base_url, max_retries=0, timeout=10)
+    return ChatOpenAI(
+        model="mc-echo", base_url=openai_server.base_url, max_retries=0, timeout=10, stream_usage=True
+    )
 
 
 def pytest_sessionfinish(session):

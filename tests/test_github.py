@@ -287,7 +287,8 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     assert f"+++ b/{snapshot}" in shown.stdout
     assert '+  "target": "tiny_models:TinyChat",' in shown.stdout
     warning = (
-        "::warning title=modelcheck snapshots::1 event snapshot or cassette file(s) changed: review the diff "
+        # the event snapshot and the serialized form's (serialization)
+        "::warning title=modelcheck snapshots::2 event snapshot or cassette file(s) changed: review the diff "
         "in the log"
     )
     assert warning in shown.stdout
@@ -301,8 +302,8 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     assert summary.endswith(f"(the artifact {run.outputs['artifact']} has them).\n")
     assert run.outputs["artifact"] == f"modelcheck-check-{uploaded.name.removeprefix('modelcheck-')}"
 
-    git(workspace, "add", snapshot)
-    git(workspace, "commit", "-q", "-m", "event snapshot")
+    git(workspace, "add", snapshot, snapshot.replace(".json", ".serialized.json"))
+    git(workspace, "commit", "-q", "-m", "event snapshot and serialized form")
     second = runner(workspace, {"targets": "tiny_models:TinyChat", "args": FAST})
     steps = second.run()
     run = second.step("run", steps)
@@ -317,7 +318,7 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
 
 def test_a_failed_check_fails_the_step_with_an_annotation_and_a_summary(workspace: Path) -> None:
     targets = f"tiny_models:TinyChat\n  {BROKEN}  \n\n# a comment\n"
-    act = runner(workspace, {"targets": targets, "args": f'{FAST} -k "not event-snapshot"'})
+    act = runner(workspace, {"targets": targets, "args": f'{FAST} -k "not snapshot and not serialization"'})
     steps = act.run()
     run = act.step("run", steps)
     assert run.returncode == 1

@@ -23,7 +23,21 @@ from typing import Any
 import pytest
 from conftest import REPORT
 from openai_server import OpenAIServer
-from realpins import Pin, assert_pin, failed, major, params, passed, pins, run_report, skipped
+from realpins import (
+    NO_ENV,
+    NO_USAGE,
+    NOT_SERIALIZABLE,
+    STREAM_USAGE,
+    Pin,
+    assert_pin,
+    failed,
+    major,
+    params,
+    passed,
+    pins,
+    run_report,
+    skipped,
+)
 
 CORE_1 = (major("langchain-core") or 0) >= 1
 OPENAI_1 = (major("langchain-openai") or 0) >= 1
@@ -80,6 +94,9 @@ NOT_NATIVE = "does not override _agenerate, so ainvoke runs _generate in a threa
 
 FAKES: dict[str, dict[str, Pin]] = {
     "fake_list_llm": pins(
+        "llm",
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=skipped(NOT_STREAMING),
         stream_callback_order=skipped(NOT_STREAMING),
         stop_respected=STOP_IGNORED,
@@ -92,6 +109,9 @@ FAKES: dict[str, dict[str, Pin]] = {
         native_async_stream=skipped("FakeListLLM does not stream"),
     ),
     "fake_streaming_list_llm": pins(
+        "llm",
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=failed(
             "on stream(), the model yielded 31 chunks but on_llm_new_token never fired",
             "fake.py: it overrides stream()/astream() and yields the characters of invoke's answer, "
@@ -109,6 +129,9 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "fake_list_chat": pins(
+        usage_metadata=NO_USAGE,
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         # core 1.x hands `_stream` a run manager under stream_events(version="v3"); 0.3 never does.
         stream_callbacks=failed(
             "on _stream(run_manager=...) as core's v3 stream_events drives it, the model yielded 31 "
@@ -132,6 +155,9 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "generic_fake_chat": pins(
+        usage_metadata=NO_USAGE,
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=passed(
             "_astream(run_manager=...) as core's v3 astream_events drives it"
             if CORE_1
@@ -149,6 +175,10 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "parrot_fake_chat": pins(
+        message_history=skipped("invoke fails on a single message too"),
+        usage_metadata=NO_USAGE,
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         **{
             name.replace("-", "_"): failed(
                 "returned a HumanMessage; it should return an AIMessage",
@@ -245,6 +275,8 @@ STOP_EXCLUDED = failed(
 UNDOCUMENTED = "these init fields are undocumented: "
 OPENAI: dict[str, dict[str, Pin]] = {
     "chat": pins(
+        usage_metadata=STREAM_USAGE,
+        init_from_env=NO_ENV,
         stream_callbacks=passed(
             "_astream(run_manager=...) as core's v3 astream_events drives it"
             if CORE_1
@@ -280,6 +312,7 @@ OPENAI: dict[str, dict[str, Pin]] = {
         ),
     ),
     "text": pins(
+        "llm",
         stream_callbacks=passed("checked on stream(), astream()"),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked openai_api_key"),

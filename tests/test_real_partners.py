@@ -30,7 +30,21 @@ import pytest
 from anthropic_server import AnthropicServer
 from ollama_server import OllamaServer
 from openai_server import OpenAIServer
-from realpins import Pin, assert_pin, failed, major, params, passed, pins, run_report, skipped
+from realpins import (
+    NO_ENV,
+    NO_USAGE,
+    NOT_SERIALIZABLE,
+    STREAM_USAGE,
+    Pin,
+    assert_pin,
+    failed,
+    major,
+    params,
+    passed,
+    pins,
+    run_report,
+    skipped,
+)
 
 CORE_1 = (major("langchain-core") or 0) >= 1
 # langchain-mistralai 0.2 (the last for core 0.3) drops `stop`; 1.x sends it.
@@ -157,6 +171,7 @@ def not_streaming_llm(cls: str, why: str) -> dict[str, Pin]:
 
 PINS: dict[str, dict[str, Pin]] = {
     "chat_anthropic": pins(
+        init_from_env=NO_ENV,
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked anthropic_api_key"),
@@ -170,6 +185,15 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "anthropic_llm": pins(
+        "llm",
+        standard_params=failed(
+            "timeout=42.0 is not taken: the model keeps it in `default_request_timeout`",
+            "AnthropicLLM has no `timeout` alias on default_request_timeout (ChatAnthropic has one)",
+        ),
+        serialization=failed(
+            "load(dumpd(model)) raised NotImplementedError",
+            "dumpd writes its `client` (an anthropic.Anthropic) as not_implemented; load cannot rebuild it",
+        ),
         stream_callbacks=passed("checked on stream(), astream()"),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked anthropic_api_key"),
@@ -186,6 +210,12 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_ollama": pins(
+        standard_params=failed(
+            "max_tokens=7 is not taken: the model keeps it in `num_predict`",
+            "Ollama's name for max tokens, without a max_tokens alias",
+        ),
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         # core 1.x hands `_stream` a run manager under stream_events(version="v3"); 0.3 never does.
         stream_callbacks=failed(
             "as core's v3 stream_events drives it, " + NO_CHUNK_KWARG,
@@ -200,6 +230,13 @@ PINS: dict[str, dict[str, Pin]] = {
         identifying_params=no_model_name("none", "chat_models.py: no _identifying_params"),
     ),
     "ollama_llm": pins(
+        "llm",
+        standard_params=failed(
+            "max_tokens=7 is not taken: the model keeps it in `num_predict`",
+            "Ollama's name for max tokens, without a max_tokens alias",
+        ),
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=failed(
             "on stream(), " + NO_CHUNK_KWARG,
             "llms.py: _stream/_astream call run_manager.on_llm_new_token(chunk.text, verbose=...) "
@@ -249,6 +286,8 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_deepseek": pins(
+        usage_metadata=STREAM_USAGE,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked api_key, openai_api_key"),
@@ -260,6 +299,7 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_fireworks": pins(
+        init_from_env=NO_ENV,
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked fireworks_api_key"),
@@ -271,12 +311,16 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "fireworks_llm": pins(
+        "llm",
+        serialization=NOT_SERIALIZABLE,
         **not_streaming_llm("Fireworks", "llms.py: no _identifying_params"),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked fireworks_api_key"),
         secret_masking=masked("fireworks_api_key"),
     ),
     "chat_together": pins(
+        usage_metadata=STREAM_USAGE,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked together_api_key, openai_api_key"),
@@ -288,12 +332,21 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "together_llm": pins(
+        "llm",
+        serialization=NOT_SERIALIZABLE,
         **not_streaming_llm("Together", "llms.py: no _identifying_params"),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked together_api_key"),
         secret_masking=masked("together_api_key"),
     ),
     "community_ollama": pins(
+        "llm",
+        standard_params=failed(
+            "max_tokens=7 is not taken: the model keeps it in `num_predict`",
+            "Ollama's name for max tokens, without a max_tokens alias (its config forbids extra arguments)",
+        ),
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=failed(
             "on stream(), " + NO_CHUNK_KWARG,
             "llms/ollama.py: _stream/_astream call run_manager.on_llm_new_token(chunk.text, verbose=...) "
@@ -312,6 +365,9 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "community_deepinfra": pins(
+        usage_metadata=NO_USAGE,
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         # chat_models/deepinfra.py: _astream builds {"messages": ..., "stream": True, **params} and
         # params holds "stream": self.streaming (False): the API answers JSON, _astream finds no
         # `data:` line and yields nothing, and core's astream() raises. Every check that needs
@@ -351,6 +407,9 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "community_vllm": pins(
+        "llm",
+        init_from_env=NO_ENV,
+        serialization=NOT_SERIALIZABLE,
         stream_callbacks=passed("checked on stream(), astream()"),
         stop_included=STOP_EXCLUDED,
         secret_fields=failed(

@@ -102,9 +102,11 @@ def test_leaking_model_fails_masking_and_its_key_never_shows(mc) -> None:
             "See modelcheck docs/secrets.md#secret-masking."
         ]
     )
-    (canary,) = keys_seen(outcome.path)
-    assert canary.startswith("mc-canary-api_key-")
-    assert_hidden(outcome, [canary])
+    # The canary in api_key; init-from-env builds the model once more with a canary in ECHO_API_KEY,
+    # and standard-params with a stand-in key: none of them may show either.
+    seen = keys_seen(outcome.path)
+    assert [k for k in seen if k.startswith("mc-canary-api_key-")]
+    assert_hidden(outcome, seen)
     report = {c["id"]: c for c in outcome.report()["targets"][0]["checks"]}
     assert "_identifying_params" in report[MASKING]["message"]
 

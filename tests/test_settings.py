@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ECHO_CHAT, Modelcheck
+from conftest import ECHO_CHAT, Modelcheck, outcomes
 
 from modelcheck.settings import (
     DEFAULT_SECRET_PATTERN,
@@ -74,6 +74,7 @@ def test_every_setting_key_is_accepted() -> None:
             "secret_env": ["PROVIDER_KEY"],
             "secret_pattern": "^token$",
             "snapshot_exclude": ["id"],
+            "capabilities": {"tool_calling": False, "serializable": True},
         }
     )
 
@@ -85,7 +86,9 @@ def test_every_setting_key_is_accepted() -> None:
         "secret_env",
         "secret_pattern",
         "snapshot_exclude",
+        "capabilities",
     }
+    assert settings.capabilities == {"tool_calling": False, "serializable": True}
     assert (
         settings.stop_policy,
         settings.secret_env,
@@ -119,6 +122,16 @@ def test_every_setting_key_is_accepted() -> None:
         ({"secret_pattern": "("}, "[tool.modelcheck] secret_pattern is not a valid regular expression ("),
         ({"secret_pattern": 3}, "[tool.modelcheck] secret_pattern must be a regular expression string."),
         ({TARGET: 3}, f'[tool.modelcheck."{TARGET}"] must be a table of settings, got int.'),
+        (
+            {TARGET: {"capabilities": {"tools": True}}},
+            f"[tool.modelcheck.\"{TARGET}\"] capabilities names unknown capabilities ['tools']; the "
+            "capabilities are: streaming, native_async, usage_metadata, tool_calling,",
+        ),
+        (
+            {"capabilities": {"tool_calling": "yes"}},
+            "[tool.modelcheck] capabilities: tool_calling must be true or false",
+        ),
+        ({"capabilities": ["tool_calling"]}, "[tool.modelcheck] capabilities must be a table of names"),
     ],
     ids=[
         "unknown-key",
@@ -134,6 +147,9 @@ def test_every_setting_key_is_accepted() -> None:
         "pattern-invalid",
         "pattern-type",
         "target-not-table",
+        "capability-unknown",
+        "capability-not-bool",
+        "capabilities-type",
     ],
 )
 def test_bad_setting(table: dict[str, object], expected: str) -> None:
@@ -236,7 +252,7 @@ def test_params_from_the_target_table_build_the_model(mc: Modelcheck) -> None:
 
     verdicts = outcome.of(TARGET)
     assert verdicts.pop("batch") == verdicts.pop("abatch") == "skipped"
-    assert set(verdicts.values()) == {"passed"}
+    assert outcomes(verdicts) == {"passed"}
     outcome.result.stdout.fnmatch_lines(
         [f"SKIPPED [[]2[]] pyproject.toml: skipped by `skip` in [[]tool.modelcheck[]] for {TARGET}"]
     )

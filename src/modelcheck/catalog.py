@@ -9,11 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from modelcheck.checks import docs, events, identity, native_async, runnable, secrets, stop, streaming
+from modelcheck import capabilities
+from modelcheck.checks import (
+    conversation,
+    docs,
+    events,
+    identity,
+    native_async,
+    params,
+    runnable,
+    secrets,
+    serialization,
+    stop,
+    streaming,
+    usage,
+)
 from modelcheck.records import Kind, Observation
 from modelcheck.verdict import Verdict
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
+CHAT: frozenset[Kind] = frozenset({"chat"})
 CONSENSUS = frozenset({"invoke", "invoke_messages", "ainvoke", "batch", "abatch", "stream", "astream"})
 STREAMS = frozenset({"stream", "astream", "drive_stream", "drive_astream"})
 STOPS = CONSENSUS | {
@@ -35,6 +50,11 @@ DOC_PAGES: dict[str, str] = {
     "Native async": "native-async",
     "Documentation": "documentation",
     "Event streams": "events",
+    "Capabilities": "capabilities",
+    "Conversation": "conversation",
+    "Usage": "usage",
+    "Standard params": "params",
+    "Serialization": "serialization",
 }
 
 
@@ -46,6 +66,8 @@ class Check:
     judge: Callable[[Observation], Verdict]
     needs: frozenset[str] = CONSENSUS
     kinds: frozenset[Kind] = BOTH
+    requires: str | None = None
+    """A capability (capabilities.NAMES) without which the check is skipped, and its calls not made."""
 
     @property
     def page(self) -> str:
@@ -163,6 +185,59 @@ CATALOG: tuple[Check, ...] = (
         events.judge_event_snapshot,
         frozenset({"events_v2", "events_v2_chain"}),
     ),
+    Check(
+        "capabilities",
+        "every declared capability is implemented",
+        "Capabilities",
+        capabilities.judge_capabilities,
+        NO_CALL,
+    ),
+    Check(
+        "message-history",
+        "a whole conversation is answered, the last message first",
+        "Conversation",
+        conversation.judge_history,
+        CONSENSUS | {"history"},
+        CHAT,
+    ),
+    Check(
+        "usage-metadata",
+        "token usage is ints that add up, counted once in a stream",
+        "Usage",
+        usage.judge_usage,
+        CONSENSUS | {"drive_stream", "drive_astream"},
+        CHAT,
+        requires="usage_metadata",
+    ),
+    Check(
+        "ls-params",
+        "_get_ls_params names the provider, the model and its params",
+        "Standard params",
+        params.judge_ls_params,
+        frozenset({"ls_params"}),
+    ),
+    Check(
+        "standard-params",
+        "the standard init params work under their standard names",
+        "Standard params",
+        params.judge_standard_params,
+        CONSENSUS | {"std_params", "ctor_stop", "max_tokens"},
+    ),
+    Check(
+        "init-from-env",
+        "a secret read from its env var is a SecretStr of its value",
+        "Serialization",
+        serialization.judge_init_from_env,
+        frozenset({"env_init"}),
+    ),
+    Check(
+        "serialization",
+        "dumpd/load round-trips, secrets as references, snapshot kept",
+        "Serialization",
+        serialization.judge_serialization,
+        frozenset({"serialize"}),
+        requires="serializable",
+    ),
 )
 
 IDS: tuple[str, ...] = tuple(c.id for c in CATALOG)
@@ -195,3 +270,12 @@ def probe_check(probe: str, selected: list[Check]) -> str | None:
     if own in ids:
         return own
     return next((c.id for c in selected if base in c.needs), None)
+
+
+def judge(check: Check, obs: Observation) -> Verdict:
+    """The check's verdict, or a skip when the model lacks the capability the check needs."""
+    if check.requires is not None:
+        gate = capabilities.gate(obs, check.requires)
+        if gate is not None:
+            return gate
+    return check.judge(obs)

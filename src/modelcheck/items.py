@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from modelcheck.capabilities import plain
 from modelcheck.catalog import Check, checks_for
 from modelcheck.loading import LoadedTarget
-from modelcheck.observed import judge, needs_of, observe_target
+from modelcheck.observed import gated_of, judge, needs_of, observe_target
 from modelcheck.records import Observation
 from modelcheck.run import BrokenTarget, ModelcheckRun
 from modelcheck.settings import FIXTURE
@@ -89,6 +90,7 @@ class CheckItem(pytest.Item):
         # Before judging, so that the report counts the calls even if a judge fails internally.
         self.info["calls"] = observation.call_count
         self.info["observer"] = observer(self.config)
+        self.info["capabilities"] = plain(observation.capabilities)
         conclude(judge(self.check, observation, self.target_node.run.scrub), self.info)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

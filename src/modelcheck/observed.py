@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from modelcheck.catalog import Check
+from modelcheck.catalog import judge as gated_judge
 from modelcheck.loading import LoadedTarget
 from modelcheck.records import Observation
 from modelcheck.scrub import Scrubber
@@ -19,11 +20,21 @@ from modelcheck.verdict import Verdict
 
 
 def needs_of(checks: list[Check]) -> set[str]:
-    """The probes the given checks need, together."""
+    """The probes the given checks need, together (but those of checks gated on a capability)."""
     needs: set[str] = set()
     for check in checks:
-        needs |= check.needs
+        if check.requires is None:
+            needs |= check.needs
     return needs
+
+
+def gated_of(checks: list[Check]) -> dict[str, set[str]]:
+    """For each capability some of the checks need, the probes only those checks make."""
+    gated: dict[str, set[str]] = {}
+    for check in checks:
+        if check.requires is not None:
+            gated.setdefault(check.requires, set()).update(check.needs)
+    return gated
 
 
 def observe_target(
@@ -47,7 +58,7 @@ def observe_target(
     found: list[Caught] = []
     try:
         with model_code_window(), catching(found):
-            observation = observe(loaded, needs, replay, scrub.add, scrub)
+            observation = observe(loaded, needs, replay, scrub.add, scrub, gated_of(checks or []))
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
     except (Exception, SystemExit) as exc:
@@ -61,7 +72,9 @@ def observe_target(
             ),
             pytrace=False,
         )
-    if config is not None and "events_v2" in needs:
+    if config is not None and (
+        "events_v2" in needs or "serialize" in (needs | _gated(gated_of(checks or [])))
+    ):
         from modelcheck.snapshot import attach
 
         attach(observation, config)
@@ -69,6 +82,10 @@ def observe_target(
     scrub.add(observation.real_secrets)
     _file_warnings(observation, found, checks or [], scrub)
     return observation
+
+
+def _gated(gated: dict[str, set[str]] | None) -> set[str]:
+    return {p for probes in (gated or {}).values() for p in probes}
 
 
 def _file_warnings(observation: Observation, found: list[Any], checks: list[Check], scrub: Scrubber) -> None:
@@ -93,7 +110,7 @@ def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
     from modelcheck.observe.warned import raise_again
 
     raise_again(observation.warned.pop(check.id, []), scrub)
-    verdict = check.judge(observation)
+    verdict = gated_judge(check, observation)
     message = scrub(verdict.message)
     if verdict.outcome == "failed":
         message = f"{message} See {check.anchor}."

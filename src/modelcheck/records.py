@@ -43,6 +43,9 @@ class Output:
     type_name: str
     text: str | None
     expected_type: bool
+    # A chat message's `usage_metadata` (plain data) and `response_metadata["model_name"]`, as given.
+    usage: dict[str, Any] | None = None
+    model_name: Any = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,101 @@ class SnapshotResult:
     diff: str = ""
 
 
+@dataclass(frozen=True)
+class ParamTrial:
+    """One standard init param given under its standard name, and what became of it.
+
+    `outcome`: "held" (the field that has the feature holds the value), "ignored" (accepted, but
+    that field does not hold it), "rejected" (the constructor raised), "nonstandard" (the model has
+    the feature under another name only), "absent" (the model lacks the feature).
+    """
+
+    name: str
+    field: str | None
+    given: str
+    outcome: Literal["held", "ignored", "rejected", "nonstandard", "absent"]
+    seen: str = ""
+
+
+@dataclass(frozen=True)
+class EnvTrial:
+    """A secret field built from its env var alone: what the field then held.
+
+    `outcome`: "held" (a SecretStr of the env's value), "plain" (the value, not as a SecretStr),
+    "missing" (None), "other" (something else), "error" (building the model raised).
+    """
+
+    field: str
+    env: str
+    source: str
+    outcome: Literal["held", "plain", "missing", "other", "error"]
+    seen: str = ""
+    canary: str = ""
+
+
+@dataclass
+class SerialTrial:
+    """`dumpd` of the model, and `load` of that: what each gave."""
+
+    dumped: dict[str, Any] | None = None
+    dump_error: str | None = None
+    secret_values: dict[str, str] = field(default_factory=dict)
+    original: dict[str, Any] = field(default_factory=dict)
+    loaded: dict[str, Any] | None = None
+    loaded_class: str | None = None
+    load_error: str | None = None
+
+
+@dataclass
+class Contract:
+    """The standard surface tried without a model call: ls params, init params, env, serialization."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    """For each standard param the model has, the field that holds it."""
+    ls_params: dict[str, Any] | None = None
+    ls_override: dict[str, Any] | None = None
+    ls_given: dict[str, Any] = field(default_factory=dict)
+    ls_with_params: dict[str, Any] | None = None
+    ls_params_error: str | None = None
+    params: list[ParamTrial] = field(default_factory=list)
+    env: list[EnvTrial] = field(default_factory=list)
+    serial: SerialTrial | None = None
+    error: str | None = None
+    """Why none of it could be tried (building a copy raised out of modelcheck or hung)."""
+
+
+@dataclass(frozen=True)
+class CapabilityState:
+    """One capability of one target: what the config declares, what the class or the calls show.
+
+    `declared`: the target's `capabilities` table (None: not declared). `detected`: what the class
+    (an overridden method, `is_lc_serializable()`, langchain-core 1.x's `profile`) or an observed
+    call shows (None: nothing shows it either way); `how` says which. `mechanism`: whether the class
+    has what the capability needs (None: only a model call can tell).
+    """
+
+    name: str
+    declared: bool | None = None
+    detected: bool | None = None
+    how: str = ""
+    mechanism: bool | None = None
+    missing: str = ""
+
+    @property
+    def claimed_by(self) -> str | None:
+        """Who says the model has it: the config, the model's profile, or nobody."""
+        if self.declared:
+            return "declared in [tool.modelcheck]"
+        if self.declared is None and self.detected and self.how.startswith("profile"):
+            return "claimed by the model's `profile`"
+        return None
+
+    @property
+    def effective(self) -> bool:
+        """Whether the checks that need it run: a declaration wins over what was detected."""
+        return bool(self.detected) if self.declared is None else self.declared
+
+
 @dataclass
 class Observation:
     """Everything one target did under observation; the only input of the checks."""
@@ -203,8 +301,12 @@ class Observation:
     """The cassette the model's HTTP was replayed from (its path), or None for a live run."""
     # check id -> the warnings the calls it owns raised (observe/warned.py), raised again when judged.
     warned: dict[str, list[Any]] = field(default_factory=dict)
+    capabilities: dict[str, CapabilityState] = field(default_factory=dict)
+    contract: Contract = field(default_factory=Contract)
     snapshot: Callable[[dict[str, Any]], SnapshotResult] | None = None
     """Compares a document with its stored snapshot (syrupy's, set by the pytest item); None: no store."""
+    serial_snapshot: Callable[[dict[str, Any]], SnapshotResult] | None = None
+    """The same for the serialized form (`serialization`)."""
 
     @property
     def call_count(self) -> int:

@@ -35,6 +35,8 @@ def record(run: ModelcheckRun, report: Any) -> None:
         run.observed.setdefault(info["target"], {})[info["observer"]] = info["calls"]
     if "kind" in info:
         run.kinds[info["target"]] = info["kind"]
+    if "capabilities" in info:
+        run.capabilities[info["target"]] = info["capabilities"]
 
 
 def _longrepr_text(report: Any) -> str:
@@ -65,11 +67,18 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
 
 
 def _target_entry(run: ModelcheckRun, kind: str | None, name: str) -> dict[str, Any]:
+    from modelcheck.capabilities import rows
     from modelcheck.catalog import IDS
 
     order = {cid: i for i, cid in enumerate(IDS)}
     checks = sorted(run.results.get(name, []), key=lambda c: order.get(c["id"], len(order)))
-    return {"target": name, "kind": kind, "calls": run.calls(name), "checks": checks}
+    return {
+        "target": name,
+        "kind": kind,
+        "calls": run.calls(name),
+        "capabilities": rows(run.capabilities.get(name, {}), checks),
+        "checks": checks,
+    }
 
 
 def write(run: ModelcheckRun, path: Path) -> None:

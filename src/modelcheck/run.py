@@ -49,6 +49,8 @@ class ModelcheckRun:
     kinds: dict[str, str] = field(default_factory=dict)
     # `fixture:NAME` targets -> their own settings (from [tool.modelcheck."fixture:NAME"])
     fixtures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # target -> the capability states its observation found (capabilities.plain)
+    capabilities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def calls(self, target: str) -> int:
         """The model calls made for `target`, by every process that observed it."""

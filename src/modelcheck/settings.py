@@ -32,6 +32,7 @@ SETTING_KEYS = (
     "secret_env",
     "secret_pattern",
     "snapshot_exclude",
+    "capabilities",
 )
 README = "modelcheck README.md#configuring-a-target"
 
@@ -48,6 +49,7 @@ class TargetSettings:
     secret_env: tuple[str, ...] = ()
     secret_pattern: str = DEFAULT_SECRET_PATTERN
     snapshot_exclude: tuple[str, ...] = ()
+    capabilities: dict[str, bool] = field(default_factory=dict)
     params_given: bool = False
 
 
@@ -199,6 +201,24 @@ def _snapshot_exclude(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str
     return {"snapshot_exclude": tuple(_str_list(value, where, "snapshot_exclude"))}
 
 
+def _capabilities(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
+    from modelcheck.capabilities import NAMES
+
+    example = "capabilities = {tool_calling = true, image_inputs = false}"
+    if not isinstance(value, dict):
+        raise usage_error(f"{where} capabilities must be a table of names and true/false, e.g. {example}.")
+    unknown = [k for k in value if k not in NAMES]
+    if unknown:
+        raise usage_error(
+            f"{where} capabilities names unknown capabilities {unknown}; the capabilities are: "
+            f"{', '.join(NAMES)}."
+        )
+    wrong = [k for k, v in value.items() if not isinstance(v, bool)]
+    if wrong:
+        raise usage_error(f"{where} capabilities: {', '.join(wrong)} must be true or false, e.g. {example}.")
+    return {"capabilities": dict(value)}
+
+
 def _str_list(value: Any, where: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise usage_error(f'{where} {key} must be a list of strings, e.g. {key} = ["..."].')
@@ -213,4 +233,5 @@ _VALIDATORS = {
     "secret_env": _secret_env,
     "secret_pattern": _secret_pattern,
     "snapshot_exclude": _snapshot_exclude,
+    "capabilities": _capabilities,
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,13 @@ class EventSnapshotExtension(JSONSnapshotExtension):
         return render(data)
 
 
+class SerializedSnapshotExtension(JSONSnapshotExtension):
+    """The serialized form (`serialization`): sorted keys, two-space indent, on every syrupy version."""
+
+    def serialize(self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None) -> str:
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def snapshot_name(target: str) -> str:
     """A file name for a target: `pkg.models:ChatX` becomes `pkg.models.ChatX`."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", target.replace(":", "."))
@@ -51,8 +59,8 @@ class _Obj:
 class SiteItem:
     """What syrupy's `PyTestLocation` reads of a test item, for one target's snapshot."""
 
-    def __init__(self, rootdir: Path, target: str) -> None:
-        self.name = snapshot_name(target)
+    def __init__(self, rootdir: Path, target: str, suffix: str = "") -> None:
+        self.name = snapshot_name(target) + suffix
         self.path = rootdir / SITE
         self.nodeid = f"{SITE}::{self.name}"
         self.obj = _Obj(SITE, self.name)
@@ -62,10 +70,18 @@ class SiteItem:
 class SyrupyStore:
     """Compares a document with the target's snapshot through syrupy's session."""
 
-    def __init__(self, config: pytest.Config, session: Any, target: str) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        session: Any,
+        target: str,
+        suffix: str = "",
+        extension: type[JSONSnapshotExtension] = EventSnapshotExtension,
+    ) -> None:
         self.config = config
         self.session = session
-        self.site = SiteItem(config.rootpath, target)
+        self.site = SiteItem(config.rootpath, target, suffix)
+        self.extension = extension
 
     def __call__(self, document: dict[str, Any]) -> SnapshotResult:
         assertion = self._assertion()
@@ -94,7 +110,7 @@ class SyrupyStore:
         option = self.config.option
         given = {
             "session": self.session,
-            "extension_class": EventSnapshotExtension,
+            "extension_class": self.extension,
             "test_location": PyTestLocation(self.site),  # type: ignore[arg-type]
             "update_snapshots": bool(option.update_snapshots),
             "update_new_snapshots_only": bool(getattr(option, "update_new_snapshots_only", False)),
@@ -110,9 +126,16 @@ class SyrupyStore:
 
 
 def attach(observation: Observation, config: pytest.Config) -> None:
-    """Give an observation the target's snapshot store (none without syrupy)."""
+    """Give an observation the target's snapshot stores (none without syrupy): the event stream's
+    `<target>.json` and the serialized form's `<target>.serialized.json`."""
     session = getattr(config, "_syrupy", None)
-    observation.snapshot = SyrupyStore(config, session, observation.target) if session is not None else None
+    if session is None:
+        observation.snapshot = observation.serial_snapshot = None
+        return
+    observation.snapshot = SyrupyStore(config, session, observation.target)
+    observation.serial_snapshot = SyrupyStore(
+        config, session, observation.target, ".serialized", SerializedSnapshotExtension
+    )
 
 
 def text_diff(before: str, after: str) -> str:

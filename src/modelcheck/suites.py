@@ -170,6 +170,7 @@ def describe(item: pytest.Item) -> dict[str, Any]:
 
 def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) -> None:
     """Judge one check on the item's target, observing the target first if no item has yet."""
+    from modelcheck.capabilities import plain
     from modelcheck.items import observer
     from modelcheck.observed import judge
     from modelcheck.plugin import ensure_run
@@ -192,6 +193,7 @@ def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) ->
     observation = _observation(request, target, run)
     info["calls"] = observation.call_count
     info["observer"] = observer(request.config)
+    info["capabilities"] = plain(observation.capabilities)
     verdict = judge(check, observation, run.scrub)
     info["message"] = verdict.message
     if verdict.outcome == "failed":
@@ -245,12 +247,12 @@ def _not_loaded(target: SuiteTarget, nodeid: str) -> None:
 
 def _observation(request: pytest.FixtureRequest, target: SuiteTarget, run: Any) -> Observation:
     if target.observation is None:
-        from modelcheck.observed import needs_of, observe_target
+        from modelcheck.observed import gated_of, needs_of, observe_target
 
         assert target.loaded is not None and target.settings is not None
         checks = _selected(request, target)
         target.observation = observe_target(
-            target.loaded, needs_of(checks), run.scrub, request.config, run.replay
+            target.loaded, needs_of(checks), run.scrub, request.config, run.replay, gated_of(checks)
         )
     return target.observation
 

@@ -71,8 +71,48 @@ def _block(target: dict[str, Any], ascii_only: bool) -> list[str]:
             lines.append(
                 f"    {marks[c['outcome']]} {c['id']}: {_one_line(c['message'], ascii_only=ascii_only)}"
             )
+    lines.extend(capability_lines(target.get("capabilities", [])))
     lines.append("")
     return lines
+
+
+def _yes_no(value: object) -> str:
+    return {True: "yes", False: "no", "yes": "yes", "no": "no"}.get(value, "-")
+
+
+CAPABILITY_HEAD = ("capability", "declared", "detected", "verified", "how detected")
+
+
+def capability_table(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The rows worth a line (declared, or detected), and the names neither declared nor detected."""
+    shown = [r for r in rows if r["declared"] is not None or r["detected"]]
+    cells: list[tuple[str, ...]] = [
+        (
+            str(r["name"]),
+            _yes_no(r["declared"]),
+            _yes_no(r["detected"]),
+            _yes_no(r["verified"]),
+            str(r["how"]),
+        )
+        for r in shown
+    ]
+    return cells, [r["name"] for r in rows if r not in shown]
+
+
+def capability_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The capability table of one target: declared, detected, verified, as aligned columns."""
+    if not rows:
+        return []
+    cells, rest = capability_table(rows)
+    table = [CAPABILITY_HEAD, *cells]
+    widths = [max(len(row[i]) for row in table) for i in range(len(CAPABILITY_HEAD) - 1)]
+    lines = [
+        "  " + "  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in table
+    ]
+    if rest:
+        lines.append(f"  neither declared nor detected: {', '.join(rest)}")
+    return [line.rstrip() for line in lines]
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -99,6 +139,7 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
         note = _md_cell(_one_line(c["message"])) if c["outcome"] != "passed" else ""
         rows.append(f"| {MARKS[c['outcome']]} | `{c['id']}` | {c['section']} | {note} |")
     rows.append("")
+    rows.extend(_markdown_capabilities(target.get("capabilities", [])))
     for c in target["checks"]:
         if c["outcome"] in ("failed", "error"):
             rows += [
@@ -110,6 +151,17 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
                 "",
             ]
     return rows
+
+
+def _markdown_capabilities(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    cells, rest = capability_table(rows)
+    out = ["| " + " | ".join(CAPABILITY_HEAD) + " |", "|---|---|---|---|---|"]
+    out += [f"| `{c[0]}` | " + " | ".join(_md_cell(x) for x in c[1:]) + " |" for c in cells]
+    if rest:
+        out += ["", f"Neither declared nor detected: {', '.join(f'`{n}`' for n in rest)}."]
+    return [*out, ""]
 
 
 def _md_cell(text: str) -> str:

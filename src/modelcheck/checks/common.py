@@ -101,3 +101,8 @@ def raised(failure: Failure) -> str:
 def outcome(failure: Failure) -> str:
     """'timed out after 5 s.' or what `raised` says."""
     return f"{failure.describe()}." if failure.kind == "timeout" else raised(failure)
+
+
+def answers(call: Call | None) -> bool:
+    """Whether a returning call completed with a value of the expected type."""
+    return call is not None and call.ok and call.output is not None and call.output.expected_type

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from modelcheck.records import Observation, SecretSurface
 from modelcheck.scrub import Scrubber
 from modelcheck.secretfields import looks_secret, secret_fields
@@ -100,7 +102,7 @@ def judge_masking(obs: Observation) -> Verdict:
         return skipped(f"{obs.canary_note or 'no secret to plant'}, so there is no secret to track.")
     if not obs.surfaces:
         return skipped("nothing was observed with the model's secrets.")
-    found = leaks(obs)
+    found = leaks(_without_serialized(obs))
     if not found:
         return passed(_hidden(obs))
     lines = "; ".join(f"{what} showed in {', '.join(places)}" for what, places in found.items())
@@ -109,3 +111,17 @@ def judge_masking(obs: Observation) -> Verdict:
         "where the request is built, and keep them out of `_identifying_params`, `_get_ls_params`, "
         "response metadata, exception messages, prints and log lines."
     )
+
+
+# Where a serializable model's `dumpd` form goes: dumps, the `serialized` argument of the start
+# callbacks (traces) and the cache key are all made from it.
+SERIALIZED = ("dumpd()", "dumps()", "_get_llm_string() (the cache key)")
+
+
+def _without_serialized(obs: Observation) -> Observation:
+    """The serialized form of a serializable model is the `serialization` check's to judge."""
+    serial = obs.contract.serial
+    if serial is None or (serial.dumped or {}).get("type") != "constructor":
+        return obs
+    kept = [s for s in obs.surfaces if s.place not in SERIALIZED and not s.place.endswith(" serialized")]
+    return replace(obs, surfaces=kept)

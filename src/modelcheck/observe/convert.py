@@ -19,7 +19,13 @@ def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
         return Output(type_name, text if isinstance(text, str) else None, isinstance(value, str))
     if isinstance(value, BaseMessage):
         expected = AIMessageChunk if streamed else AIMessage
-        return Output(type_name, content_text(value.content), isinstance(value, expected))
+        return Output(
+            type_name,
+            content_text(value.content),
+            isinstance(value, expected),
+            usage=_usage(value),
+            model_name=_model_name(value),
+        )
     return Output(type_name, value if isinstance(value, str) else None, False)
 
 
@@ -31,3 +37,16 @@ def dump(value: Any) -> str:
         return json.dumps(value, default=repr, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+
+
+def _usage(message: Any) -> dict[str, Any] | None:
+    """The message's usage metadata as plain data (token details as nested dicts), or None."""
+    from modelcheck.events_normalize import to_plain
+
+    usage = getattr(message, "usage_metadata", None)
+    return to_plain(dict(usage)) if usage else None
+
+
+def _model_name(message: Any) -> Any:
+    meta = getattr(message, "response_metadata", None)
+    return meta.get("model_name") if isinstance(meta, dict) else None

@@ -24,6 +24,7 @@ def direct(fn: Callable[[], Any], what: str) -> Any:
     """Run model code as it is (no timeout): for callers that guard it themselves."""
     return fn()
 
+
 # The base classes the guides have authors subclass, and what they are built on. Any other class in
 # a model's MRO is the model's own code: langchain-core's own fakes (language_models.fake*) too.
 FRAMEWORK_MODULES = (

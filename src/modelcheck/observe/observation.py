@@ -7,22 +7,26 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from modelcheck.consensus import repeats_wanted
-from modelcheck.guard import run_model_code
+from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.loading import LoadedTarget
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
+from modelcheck.observe.capabilities import detect, observed
+from modelcheck.observe.contract import gather
+from modelcheck.observe.contract_probes import CONTRACT_PROBES, HISTORY_PARTS, STATIC
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.output import model_output
-from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, ProbeContext
+from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, SYNC_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
-from modelcheck.records import REDRIVES, Observation, SecretSurface
+from modelcheck.records import REDRIVES, Contract, Observation, SecretSurface
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
 
+SYNC_PROBES.update(CONTRACT_PROBES)  # the wider contract's calls (message-history, standard-params)
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
@@ -44,6 +48,7 @@ def observe(
     replay: ReplayPlan | None = None,
     learn: Callable[[list[str]], None] = lambda secrets: None,
     mask: Callable[[str], str] = lambda text: text,
+    gated: dict[str, set[str]] | None = None,
 ) -> Observation:
     """Make every call in `needs` once (with the canary instance where possible) and record it.
 
@@ -51,10 +56,12 @@ def observe(
     Every piece of model code runs under the target's timeout; `learn` is told each secret (the
     canaries, the real ones) before any model code runs with it. What the model prints and logs
     meanwhile is kept as places a secret can leak to, and passed on to pytest through `mask`.
+    `gated` maps a capability to the calls only checks that need it make: they are made when the
+    model has that capability.
     """
     printed: list[SecretSurface] = []
     with model_output(printed, mask):
-        obs = _observe(target, needs, replay, learn)
+        obs = _observe(target, needs, replay, learn, gated)
     obs.surfaces.extend(printed)
     return obs
 
@@ -64,6 +71,7 @@ def _observe(
     needs: set[str],
     replay: ReplayPlan | None,
     learn: Callable[[list[str]], None],
+    gated: dict[str, set[str]] | None,
 ) -> Observation:
     timeout = target.settings.timeout
 
@@ -79,6 +87,8 @@ def _observe(
         core_version=core_version(),
         settings=_settings(target),
     )
+    obs.capabilities = detect(target.model, target.kind, target.settings.capabilities)
+    needs = needs | {p for name, probes in (gated or {}).items() if _has(obs, name) for p in probes}
     standins = replay.standins.get(target.target, []) if replay is not None else []
     plan = plan_canaries(target, facts.fields, standins, learn)
     obs.canaries, obs.canary_note = plan.canaries, plan.note
@@ -108,7 +118,17 @@ def _observe(
                     _observe_canary(obs, runner(plan.model))
         finally:
             loop.close()
+    observed(obs)
     return obs
+
+
+def _has(obs: Observation, capability: str) -> bool:
+    """Whether the checks gated on `capability` will judge (so their calls are worth making)."""
+    from modelcheck.capabilities import gate
+
+    state = obs.capabilities.get(capability)
+    # Usage and the like show only on a call: a capability not yet known is given its calls.
+    return state is not None and (state.detected is None or gate(obs, capability) is None)
 
 
 class _Live:
@@ -136,13 +156,27 @@ def _through_cassette(replay: ReplayPlan | None, obs: Observation) -> Iterator[A
 
 def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], masked: bool) -> None:
     ctx = runner.ctx
+    secret_env = tuple(obs.settings.get("secret_env", ()))
+    try:
+        what = "building copies of the model (standard params, env, serialization)"
+        obs.contract = run_model_code(lambda: gather(ctx.model, needs, secret_env), runner.timeout, what)
+    except ModelCodeError as exc:
+        obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
-    obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE]))
+    obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE and n != "ctor_stop"]))
     obs.calls.update(runner.run(repeats_wanted(obs)))
-    if any(n in STOP_PROBES for n in needs):
+    if any(n in STOP_PROBES or n == "ctor_stop" for n in needs):
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop
-    later = [n for n in wanted if n in SECOND_PHASE and (ctx.stop is not None or n not in STOP_PROBES)]
+    stopped = (*STOP_PROBES, "ctor_stop")
+    later = [
+        n
+        for n in wanted
+        if (n in SECOND_PHASE or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
+    ]
+    history = obs.calls.get("history")
+    if history is not None and history.failure is not None:
+        later += HISTORY_PARTS  # only now: which part of the conversation the model cannot take
     obs.calls.update(runner.run(later))
     obs.calls.update(runner.run(_redrives(obs)))
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
@@ -180,6 +214,12 @@ def _read_places(obs: Observation, runner: ProbeRunner) -> None:
 
 
 def _applies(name: str, obs: Observation) -> bool:
+    if name in STATIC:
+        return False
+    if name == "history":
+        return obs.kind == "chat"
+    if name in ("ctor_stop", "max_tokens"):
+        return ("stop" if name == "ctor_stop" else "max_tokens") in obs.contract.fields
     if name in DRIVES:
         return _drives(DRIVES[name], obs)
     if name in ("stop_stream", "stop_astream"):
@@ -222,4 +262,6 @@ def _settings(target: LoadedTarget) -> dict[str, Any]:
         "timeout": s.timeout,
         "secret_pattern": s.secret_pattern,
         "snapshot_exclude": list(s.snapshot_exclude),
+        "capabilities": dict(s.capabilities),
+        "secret_env": list(s.secret_env),
     }

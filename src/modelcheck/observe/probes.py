@@ -202,7 +202,7 @@ ASYNC_PROBES["redrive_astream"] = drive_astream
 WATCHED = ("ainvoke", "astream")
 STOP_PROBES = ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")
 # Probes that run after the stop string is chosen: the chat drives take it too (one call serves
-# stream-callbacks and stop-respected), which keeps a chat model's catalog within 16 calls.
+# stream-callbacks and stop-respected), which keeps a chat model's catalog within 20 calls.
 SECOND_PHASE = (*STOP_PROBES, "drive_stream", "drive_astream")
 
 
