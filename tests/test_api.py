@@ -10,7 +10,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
-from conftest import CHECK_ARGS, UNDECLARED
+from conftest import CHECK_ARGS
 from test_real_models import OPENAI
 
 import modelcheck

@@ -77,10 +77,10 @@ def check(
         pytest.fail(scrub(str(exc)), pytrace=False)
     checks = [c for c in checks_for(loaded.kind) if wanted is None or c.id in wanted]
     skipped = set(target_settings.skip)
-    from modelcheck.observed import gated_of, needs_of, observe_target
+    from modelcheck.observed import needs_of, observe_target
 
     run = [c for c in checks if c.id not in skipped and c.id not in NOT_AD_HOC]
-    observation = observe_target(loaded, needs_of(run), scrub, gated=gated_of(run))
+    observation = observe_target(loaded, needs_of(run), scrub, checks=run)
     verdicts = {c.id: _verdict(c, observation, scrub, skipped) for c in checks}
     for cid in sorted((wanted or set()) - set(verdicts)):
         verdicts[cid] = Verdict("skipped", f"{cid} does not apply to {loaded.kind} models")

@@ -9,7 +9,7 @@ import pytest
 from modelcheck.capabilities import plain
 from modelcheck.catalog import Check, checks_for
 from modelcheck.loading import LoadedTarget
-from modelcheck.observed import gated_of, judge, needs_of, observe_target
+from modelcheck.observed import judge, needs_of, observe_target
 from modelcheck.records import Observation
 from modelcheck.run import BrokenTarget, ModelcheckRun
 from modelcheck.settings import FIXTURE

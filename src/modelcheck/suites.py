@@ -247,12 +247,12 @@ def _not_loaded(target: SuiteTarget, nodeid: str) -> None:
 
 def _observation(request: pytest.FixtureRequest, target: SuiteTarget, run: Any) -> Observation:
     if target.observation is None:
-        from modelcheck.observed import gated_of, needs_of, observe_target
+        from modelcheck.observed import needs_of, observe_target
 
         assert target.loaded is not None and target.settings is not None
         checks = _selected(request, target)
         target.observation = observe_target(
-            target.loaded, needs_of(checks), run.scrub, request.config, run.replay, gated_of(checks)
+            target.loaded, needs_of(checks), run.scrub, request.config, run.replay, checks
         )
     return target.observation
 
