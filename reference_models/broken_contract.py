@@ -25,6 +25,8 @@ class ChatClaimsTools(EchoChatModel):
 
     langchain-core 1.x reads `profile` to tell agents what a model can do; a claim the model does
     not honour makes them bind tools to it and fail at run time.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
     """
 
     profile: dict[str, Any] | None = Field(default_factory=lambda: {"tool_calling": True}, exclude=True)  # type: ignore[assignment]
@@ -33,7 +35,10 @@ class ChatClaimsTools(EchoChatModel):
 
 class ChatUsageOnEveryChunk(EchoChatModel):
     """Fails `usage-metadata`: every streamed chunk carries the input tokens, so a stream counts the
-    prompt once per chunk (LangChain adds chunks' usage up)."""
+    prompt once per chunk (LangChain adds chunks' usage up).
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     def _chunks(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[AIMessageChunk]:
         text = self._reply(messages, stop)
@@ -45,7 +50,10 @@ class ChatUsageOnEveryChunk(EchoChatModel):
 
 
 class ChatUsageTotalsOff(EchoChatModel):
-    """Fails `usage-metadata`: its total_tokens is one more than input_tokens + output_tokens."""
+    """Fails `usage-metadata`: its total_tokens is one more than input_tokens + output_tokens.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     def _usage(self, messages: list[BaseMessage], text: str) -> UsageMetadata:
         counts = super()._usage(messages, text)
@@ -54,7 +62,10 @@ class ChatUsageTotalsOff(EchoChatModel):
 
 class ChatNoLsModelName(EchoChatModel):
     """Fails `ls-params`: its `_get_ls_params` names the provider but not the model, so traces
-    cannot tell which model answered."""
+    cannot tell which model answered.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
@@ -63,7 +74,10 @@ class ChatNoLsModelName(EchoChatModel):
 
 
 class ChatIgnoresCtorStop(EchoChatModel):
-    """Fails `standard-params`: it takes `stop=` in the constructor but applies only a per-call stop."""
+    """Fails `standard-params`: it takes `stop=` in the constructor but applies only a per-call stop.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     def _reply(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         return cut_words(self._answer(messages, stop), self.max_tokens)
@@ -71,7 +85,10 @@ class ChatIgnoresCtorStop(EchoChatModel):
 
 class ChatKeyAsValue(EchoChatModel):
     """Fails `serialization`: to have `load` rebuild the client, it adds the key's value to
-    `lc_attributes` under `key`, a name `lc_secrets` does not cover, so `dumpd` writes the key."""
+    `lc_attributes` under `key`, a name `lc_secrets` does not cover, so `dumpd` writes the key.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     @property
     def lc_attributes(self) -> dict[str, Any]:
@@ -79,7 +96,10 @@ class ChatKeyAsValue(EchoChatModel):
 
 
 class ChatRaisesOnTwoSystems(EchoChatModel):
-    """Fails `message-history`: its API call takes one system message, and two make it raise."""
+    """Fails `message-history`: its API call takes one system message, and two make it raise.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         if sum(1 for m in messages if m.type == "system") > 1:
@@ -89,7 +109,10 @@ class ChatRaisesOnTwoSystems(EchoChatModel):
 
 class ChatEnvKeyPlain(EchoChatModel):
     """Fails `init-from-env`: its key's default uses `from_env`, not `secret_from_env`, so a key
-    read from ECHO_API_KEY is a plain str (pydantic does not validate defaults)."""
+    read from ECHO_API_KEY is a plain str (pydantic does not validate defaults).
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
 
     api_key: SecretStr | None = Field(default_factory=from_env("ECHO_API_KEY", default=None))  # type: ignore[assignment]
     """Key for the (pretend) service, read from ECHO_API_KEY when not given."""

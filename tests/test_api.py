@@ -291,7 +291,7 @@ def chat_model(openai_server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", openai_server.api_key)
     EVENTS.append("model")
     return ChatOpenAI(
-        model="mc-echo", base_url=openai_server.base_url, max_retries=0, timeout=10, stream_usage=True
+        model="mc-echo", base_url=openai_server.base_url, max_retries=0, timeout=10
     )
 
 
@@ -328,7 +328,7 @@ def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(
     result.stdout.fnmatch_lines(
         [
             f"EVENTS ?'server up', 'model'? x{len(CHAT_IDS)}",
-            "fixture:chat_model (chat model): * passed, 1 failed*; * model calls",
+            "fixture:chat_model (chat model): * passed, 2 failed*; * model calls",  # docs, usage-metadata
         ]
     )
     assert "mc-real-key-for-the-loopback-server" not in result.stdout.str()

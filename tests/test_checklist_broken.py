@@ -336,7 +336,9 @@ def test_docs_reads_the_shown_docstring_its_sections_and_leaves_private_fields_o
     verdicts = [outcome.of(f"mymodel:{n}")["docs"] for n in names]
     assert verdicts == ["failed", "passed", "passed", "failed", "failed", "failed"], outcome.text()
     said = {t["target"]: t["checks"][0]["message"] for t in outcome.report()["targets"]}
-    assert said["mymodel:OwnDocNoLink"].startswith("OwnDocNoLink is service-backed (it has api_key) but its")
+    assert said["mymodel:OwnDocNoLink"].startswith(
+        "OwnDocNoLink is service-backed (it has api_key, base_url) but its"
+    )
     assert said["mymodel:NumpyStyle"].startswith("these init fields are undocumented: NumpyStyle.seed. ")
     # exclude=True and `:meta private:` (a comment on or above the line): left out. `internal` has a
     # docstring (that says `:meta private:`), so it is documented anyway; `shown` is serialized.
@@ -349,6 +351,6 @@ def test_docs_reads_the_shown_docstring_its_sections_and_leaves_private_fields_o
     # Both problems at once, not the link only after the fields are fixed.
     assert said["mymodel:Everything"].startswith("these init fields are undocumented: Everything.seed. ")
     assert (
-        "Everything is service-backed (it has api_key) but its class docstring has no http(s) link"
+        "Everything is service-backed (it has api_key, base_url) but its class docstring has no http(s) link"
         in (said["mymodel:Everything"])
     )
