@@ -199,4 +199,12 @@ def test_standard_tests_subclasses_are_targets(both: Path, tmp_path: Path) -> No
     targets = {t["target"].removeprefix("standard_targets:"): t for t in report["targets"]}
     failed = {name: {c["id"] for c in t["checks"] if c["outcome"] == "failed"} for name, t in targets.items()}
     assert failed == {"TestEchoStandard": set(), "TestOpenAIStandard": {"docs"}}, ran.stdout
+    declared = {
+        name: {row["name"]: row["declared"] for row in t["capabilities"] if row["declared"] is not None}
+        for name, t in targets.items()
+    }
+    assert declared == {
+        "TestEchoStandard": {"usage_metadata": False},
+        "TestOpenAIStandard": {"tool_calling": True},
+    }
     assert server.api_key not in ran.stdout + ran.stderr

@@ -1,5 +1,5 @@
-"""Targets from langchain-tests subclasses: modelcheck reads `chat_model_class` and
-`chat_model_params`.
+"""Targets from langchain-tests subclasses: modelcheck reads `chat_model_class`, `chat_model_params`
+and the capability flags the subclass sets.
 
 langchain-tests itself pins syrupy<6, so it is not in the test extra: these tests give the pytester
 project a stand-in `langchain_tests` with the same class layout (`ChatModelTests`, its unit and
@@ -105,6 +105,9 @@ def test_a_standard_tests_subclass_is_a_target(project: pytest.Pytester) -> None
     # chat_model_params reached the constructor (the model reports its model_name in the events).
     snapshot = project.path / "__snapshots__/modelcheck/test_standard.TestEchoUnit.json"
     assert '"ls_model_name": "echo-standard"' in snapshot.read_text()
+    # Only the flag the subclass sets is a declaration; the defaults are left to detection.
+    declared = {row["name"]: row["declared"] for row in target["capabilities"] if row["declared"] is not None}
+    assert declared == {"usage_metadata": False}
 
 
 def test_a_suite_takes_a_standard_tests_subclass(project: pytest.Pytester) -> None:
@@ -126,8 +129,8 @@ def test_a_subclass_that_cannot_be_read_is_not_loaded_and_says_why(project: pyte
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
-            "*modelcheck: target 'test_standard:TestBroken': reading chat_model_class and "
-            "chat_model_params of the langchain-tests class TestBroken raised NotImplementedError: . "
-            "Fix the class, then run again."
+            "*modelcheck: target 'test_standard:TestBroken': reading chat_model_class, chat_model_params "
+            "and the capability flags of the langchain-tests class TestBroken raised "
+            "NotImplementedError: . Fix the class, then run again."
         ]
     )
