@@ -276,7 +276,8 @@ UNDOCUMENTED = "these init fields are undocumented: "
 OPENAI: dict[str, dict[str, Pin]] = {
     "chat": pins(
         usage_metadata=STREAM_USAGE,
-        init_from_env=NO_ENV,
+        # 0.3.35 keeps secret_from_env("OPENAI_API_KEY") as the field's default; 1.x reads it in a validator.
+        init_from_env=NO_ENV if OPENAI_1 else passed("openai_api_key read OPENAI_API_KEY as a SecretStr"),
         stream_callbacks=passed(
             "_astream(run_manager=...) as core's v3 astream_events drives it"
             if CORE_1

@@ -169,9 +169,15 @@ def not_streaming_llm(cls: str, why: str) -> dict[str, Pin]:
     }
 
 
+def reads_env(field: str, env: str) -> Pin:
+    """On the 0.3 lines the key fields still have a secret_from_env default (1.x reads it in a
+    validator, so init-from-env skips there); the field then reads its env var."""
+    return NO_ENV if CORE_1 else passed(f"{field} read {env} as a SecretStr")
+
+
 PINS: dict[str, dict[str, Pin]] = {
     "chat_anthropic": pins(
-        init_from_env=NO_ENV,
+        init_from_env=reads_env("anthropic_api_key", "ANTHROPIC_API_KEY"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked anthropic_api_key"),
@@ -287,6 +293,22 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_deepseek": pins(
         usage_metadata=STREAM_USAGE,
+        # 0.1.4: openai_api_key (BaseChatOpenAI's, alias api_key) reads OPENAI_API_KEY when no key is
+        # passed; modelcheck's trial carries the factory's own `api_key` (ChatDeepSeek's field, which
+        # langchain-openai 0.3 also maps onto openai_api_key through its alias), so the field holds
+        # that key and the trial calls it 'not OPENAI_API_KEY's value'.
+        **(
+            {}
+            if CORE_1
+            else {
+                "init_from_env": Pin(
+                    "passed",
+                    "openai_api_key read OPENAI_API_KEY as a SecretStr",
+                    wrong="init-from-env builds with the factory's api_key, which the alias puts in "
+                    "openai_api_key, and fails the field for not holding the env's value",
+                )
+            }
+        ),
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
@@ -299,7 +321,18 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_fireworks": pins(
-        init_from_env=NO_ENV,
+        init_from_env=reads_env("fireworks_api_key", "FIREWORKS_API_KEY"),
+        # 0.3.0 never asks for stream usage (no stream_options): invoke reports usage, stream does not.
+        **(
+            {}
+            if CORE_1
+            else {
+                "usage_metadata": failed(
+                    "on stream no chunk carried usage_metadata",
+                    "chat_models.py (0.3.0): no stream_options.include_usage in the request",
+                )
+            }
+        ),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked fireworks_api_key"),
