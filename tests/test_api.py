@@ -324,10 +324,6 @@ def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(
     expected = {check: pin.outcome for check, pin in OPENAI["chat"].items()} | {"stop-included": "passed"}
     if "init-from-env" in expected:  # the fixture's key comes from OPENAI_API_KEY, named in secret_env
         expected["init-from-env"] = "passed"
-    # usage-metadata: unexplained as yet, this fixture target passes where the pinned factory (and
-    # modelcheck.check on the same model) fails; left out until the difference is understood.
-    found.pop("usage-metadata", None)
-    expected.pop("usage-metadata", None)
     assert found == expected
     result.stdout.fnmatch_lines(
         [
