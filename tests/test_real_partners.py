@@ -294,20 +294,13 @@ PINS: dict[str, dict[str, Pin]] = {
     "chat_deepseek": pins(
         usage_metadata=STREAM_USAGE,
         # 0.1.4: openai_api_key (BaseChatOpenAI's, alias api_key) reads OPENAI_API_KEY when no key is
-        # passed; modelcheck's trial carries the factory's own `api_key` (ChatDeepSeek's field, which
-        # langchain-openai 0.3 also maps onto openai_api_key through its alias), so the field holds
-        # that key and the trial calls it 'not OPENAI_API_KEY's value'.
+        # passed. The trial passes no secret at all: the factory's `api_key` (ChatDeepSeek's field,
+        # which langchain-openai 0.3 also maps onto openai_api_key through its alias) once made this
+        # a false failure.
         **(
             {}
             if CORE_1
-            else {
-                "init_from_env": Pin(
-                    "passed",
-                    "openai_api_key read OPENAI_API_KEY as a SecretStr",
-                    wrong="init-from-env builds with the factory's api_key, which the alias puts in "
-                    "openai_api_key, and fails the field for not holding the env's value",
-                )
-            }
+            else {"init_from_env": Pin("passed", "openai_api_key read OPENAI_API_KEY as a SecretStr")}
         ),
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),

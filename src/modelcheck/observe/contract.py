@@ -273,7 +273,9 @@ def env_trials(model: Any, secret_env: tuple[str, ...] = ()) -> Iterator[EnvTria
         canary = new_canary(env.lower())
         try:
             with patched_env({env: canary}):
-                copy = _without(model, [wanted] if wanted else secret_like)
+                # No secret is passed at all, not even another field's: fields that share an alias
+                # or a validator would otherwise hand the given key to the field under trial.
+                copy = _without(model, secret_like)
         except Exception as exc:
             seen = f"{type(exc).__name__}: {_one_line(str(exc))}"
             yield EnvTrial(wanted or "a secret field", env, source, "error", seen, canary)
