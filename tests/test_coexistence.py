@@ -33,15 +33,29 @@ pytestmark = pytest.mark.skipif(
 STANDARD_TESTS = '''
 """langchain-tests' standard unit tests on the reference chat model, as a partner package runs them."""
 
+from importlib.metadata import version
+
+import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from modelcheck.reference_models import EchoChatModel
+
+CORE_1 = int(version("langchain-core").split(".")[0]) >= 1
 
 
 class TestEchoChatModel(ChatModelUnitTests):
     @property
     def chat_model_class(self):
         return EchoChatModel
+
+    @pytest.mark.xfail(
+        CORE_1,
+        strict=True,
+        reason="test_serdes calls load() without allowed_objects, and langchain-core 1.x then "
+        "refuses every class outside core (docs/langchain-tests.md)",
+    )
+    def test_serdes(self, model, snapshot):
+        super().test_serdes(model, snapshot)
 
     @property
     def returns_usage_metadata(self):
@@ -116,7 +130,8 @@ def test_both_load_in_one_run_without_hook_clashes(both: Path, tmp_path: Path) -
     checks = [
         line for line in lines if line.startswith("modelcheck::modelcheck.reference_models:EchoChatModel::")
     ]
-    assert checks and all(" PASSED" in line for line in checks), checks
+    # `capabilities` skips: the reference model declares none, so no claim is held to account.
+    assert checks and all(" PASSED" in line or "::capabilities SKIPPED" in line for line in checks), checks
     assert "modelcheck.reference_models:EchoChatModel (chat model): " in ran.stdout  # the checklist block
 
 
