@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import ECHO_CHAT, Modelcheck, Outcome, finish, start_subprocess
+from conftest import BASE_ARGS, ECHO_CHAT, Modelcheck, Outcome, finish, start_subprocess
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -782,3 +782,35 @@ def test_with_capture_off_what_the_model_prints_is_masked(tmp_path: Path) -> Non
     assert "calling the API with ***" in output
     for name, form in forms(KEY).items():
         assert form not in output, name
+
+
+WARNS_WHILE_BUILT = f'''
+import warnings
+
+from reference_models import EchoChatModel
+
+
+class Deprecated(EchoChatModel):
+    """Warns when built, pointing at the line that builds it (https://example.com/api)."""
+
+    def __init__(self, **kwargs):
+        warnings.warn("Deprecated is deprecated; use EchoChatModel", UserWarning, stacklevel=2)
+        super().__init__(**kwargs)
+
+
+def build():
+    return Deprecated(api_key="{KEY}")  # a key written in the source, as a quick script has it
+'''
+
+
+def test_a_warning_that_points_at_a_line_holding_the_key_never_shows_that_line(mc: Modelcheck) -> None:
+    """Python prints a warning with its source line: the factory's line holds the key literally."""
+    mc.model(WARNS_WHILE_BUILT)
+    # In a subprocess: pytest files a warning raised while it configures under the session's own
+    # summary, which an in-process run hands to the enclosing session instead.
+    args = ("--modelcheck=mymodel:build", "-W", "default::UserWarning", "--modelcheck-report=report.json")
+    result = mc.pytester.runpytest_subprocess(*BASE_ARGS, *args, *LOUD)
+    outcome = Outcome(result, mc.pytester.path)
+    shown = "*mymodel.py (source line withheld: it holds a secret):15: UserWarning: Deprecated is deprecated*"
+    assert any(fnmatch(line, shown) for line in outcome.text().splitlines()), outcome.text()
+    assert_never_shown(outcome, KEY)

@@ -13,6 +13,7 @@ from modelcheck.containment import keep_alive, model_code_window
 from modelcheck.knownsecrets import configured_secrets, instance_secrets
 from modelcheck.loading import LoadedTarget, TargetError, build_model, resolve_target
 from modelcheck.observe.canary import patched_env
+from modelcheck.observe.warned import Caught, catching, raise_again
 from modelcheck.replay.plan import ReplayPlan, resolve
 from modelcheck.scrub import Scrubber
 from modelcheck.settings import (
@@ -106,10 +107,12 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
         if n.startswith(FIXTURE)
     }
     replay = resolve(config)
-    with model_code_window():
+    warned: list[Caught] = []
+    with model_code_window(), catching(warned):
         targets = _load_all([s for s in all_settings if s.target not in fixtures], search, scrub, replay)
     only = from_cli and not config.option.file_or_dir
     scrub.add(s for values in replay.standins.values() for s in values)
+    raise_again(warned, scrub)  # once the scrubber knows every secret the builds read
     run = ModelcheckRun(targets, Path(report) if report else None, only, scrub, replay=replay)
     run.fixtures = fixtures
     return run

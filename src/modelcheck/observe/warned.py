@@ -8,6 +8,7 @@ is judged (the probe's own check, or the first selected check that needs the cal
 
 from __future__ import annotations
 
+import linecache
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,4 +56,16 @@ def raise_again(found: list[Caught], scrub: Callable[[str], str]) -> None:
             message: Warning = caught.category(text)
         except Exception:  # a warning class whose constructor takes other arguments
             message = UserWarning(f"{caught.category.__name__}: {text}")
-        warnings.warn_explicit(message, type(message), caught.filename, caught.lineno)
+        warnings.warn_explicit(message, type(message), shown_filename(caught, scrub), caught.lineno)
+
+
+def shown_filename(caught: Caught, scrub: Callable[[str], str]) -> str:
+    """The warning's file, or a name no source line can be read from when its line holds a secret.
+
+    pytest prints each warning with the source line it points at (`linecache`), outside any
+    scrubber; a factory written as `ChatX(api_key="sk-...")` would show the key there.
+    """
+    line = linecache.getline(caught.filename, caught.lineno)
+    if scrub(line) == line:
+        return caught.filename
+    return f"{caught.filename} (source line withheld: it holds a secret)"
