@@ -75,7 +75,7 @@ def run(work: Path, key: str | None, *extra: str) -> tuple[float, float, dict[st
 
 
 def prepare(base: Path, server: OpenAIServer) -> tuple[Path, Path]:
-    """Two projects with the same event snapshot: `live` without the cassette, `replay` with it."""
+    """Two projects with the same snapshots: `live` without the cassette, `replay` with it."""
     live, replay = base / "live", base / "replay"
     for work in (live, replay):
         work.mkdir()
@@ -84,7 +84,8 @@ def prepare(base: Path, server: OpenAIServer) -> tuple[Path, Path]:
     run(replay, server.api_key, "--modelcheck-record", "--snapshot-update")
     snapshots = Path("__snapshots__", "modelcheck")
     (live / snapshots).mkdir(parents=True)
-    shutil.copy(replay / snapshots / "openai_targets.chat.json", live / snapshots)
+    for snapshot in (replay / snapshots).glob("*.json"):  # events and serialized form, not the cassette
+        shutil.copy(snapshot, live / snapshots)
     return live, replay
 
 
