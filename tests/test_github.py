@@ -288,7 +288,7 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     assert '+  "target": "tiny_models:TinyChat",' in shown.stdout
     warning = (
         # the event snapshot and the serialized form's (serialization)
-        "::warning title=modelcheck snapshots::2 event snapshot or cassette file(s) changed: review the diff "
+        "::warning title=modelcheck snapshots::2 snapshot or cassette file(s) changed: review the diff "
         "in the log"
     )
     assert warning in shown.stdout
@@ -309,7 +309,7 @@ def test_review_loop_snapshot_update_shows_the_diff_then_the_next_run_compares(w
     run = second.step("run", steps)
     assert (run.returncode, run.outputs["failed"]) == (0, "0"), run.stdout
     assert re.search(r"Event streams\s+✓ event-stream  ✓ event-snapshot", run.stdout)
-    assert steps[-1].stdout == "No event snapshot or cassette changed.\n"
+    assert steps[-1].stdout == "No snapshot or cassette changed.\n"
     assert sorted(p.name for p in Path(run.outputs["report"]).parent.iterdir()) == [
         "checklist.md",
         "report.json",
@@ -338,7 +338,7 @@ def test_a_failed_check_fails_the_step_with_an_annotation_and_a_summary(workspac
     assert "| ✗ | `stop-respected` | Stop tokens | invoke with stop=['wn f'] gave" in summary
     assert "<details><summary>✗ <code>stop-respected</code></summary>" in summary
     shown = steps[-1]
-    assert (shown.ran, shown.stdout) == (True, "No event snapshot or cassette changed.\n")
+    assert (shown.ran, shown.stdout) == (True, "No snapshot or cassette changed.\n")
 
 
 @pytest.mark.parametrize(
@@ -458,7 +458,7 @@ def test_maintainers_record_cassettes_then_pull_requests_replay_without_a_key(wo
     cassette = "__snapshots__/modelcheck/openai_targets.chat.cassette.yaml"
     assert f"+++ b/{cassette}" in shown.stdout
     assert "+    uri: http://127.0.0.1:" in shown.stdout
-    assert "1 event snapshot or cassette file(s) changed" in shown.stdout
+    assert "1 snapshot or cassette file(s) changed" in shown.stdout
     uploaded = Path(run.outputs["report"]).parent
     assert (uploaded / cassette).read_text() == (workspace / cassette).read_text()
     assert server.api_key not in (workspace / cassette).read_text()
@@ -470,7 +470,7 @@ def test_maintainers_record_cassettes_then_pull_requests_replay_without_a_key(wo
     run = pull_request.step("run", steps)
     assert (run.returncode, run.outputs["failed"]) == (0, "0"), run.stdout
     assert "--modelcheck-replay-only" in run.stdout.splitlines()[0]
-    assert steps[-1].stdout == "No event snapshot or cassette changed.\n"
+    assert steps[-1].stdout == "No snapshot or cassette changed.\n"
 
 
 def test_an_unknown_cassettes_mode_fails_the_step_before_pytest(workspace: Path) -> None:
