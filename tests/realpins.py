@@ -26,6 +26,7 @@ def major(dist: str) -> int | None:
         return None
 
 
+CORE_1 = (major("langchain-core") or 0) >= 1
 RUN_TIMEOUT = 120
 
 

@@ -24,6 +24,7 @@ import pytest
 from conftest import REPORT
 from openai_server import OpenAIServer
 from realpins import (
+    CORE_1,
     NO_ENV,
     NO_USAGE,
     NOT_SERIALIZABLE,
@@ -39,7 +40,6 @@ from realpins import (
     skipped,
 )
 
-CORE_1 = (major("langchain-core") or 0) >= 1
 OPENAI_1 = (major("langchain-openai") or 0) >= 1
 NO_OPENAI = (
     "langchain-openai is not installed; install the integrations extra: pip install -e '.[integrations]'"

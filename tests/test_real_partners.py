@@ -31,6 +31,7 @@ from anthropic_server import AnthropicServer
 from ollama_server import OllamaServer
 from openai_server import OpenAIServer
 from realpins import (
+    CORE_1,
     NO_ENV,
     NO_USAGE,
     NOT_SERIALIZABLE,
@@ -46,7 +47,6 @@ from realpins import (
     skipped,
 )
 
-CORE_1 = (major("langchain-core") or 0) >= 1
 # langchain-mistralai 0.2 (the last for core 0.3) drops `stop`; 1.x sends it.
 MISTRAL_1 = (major("langchain-mistralai") or 0) >= 1
 
