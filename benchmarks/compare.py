@@ -5,6 +5,7 @@ Run by hand, not in CI (it installs langchain-tests from the package index and t
     python benchmarks/compare.py                 # N = 5 runs of each, medians
     python benchmarks/compare.py --runs 9 --startup-runs 60
     python benchmarks/compare.py --profile       # also profile one modelcheck run (pyinstrument)
+    python benchmarks/compare.py --calls-only    # one run each: model calls, per langchain-tests test
 
 langchain-tests 1.1.9 pins syrupy<6, so both tools run from one virtual environment the script
 creates (benchmarks/.venv-lt, gitignored) with langchain-tests==1.1.9 and this checkout of
@@ -24,6 +25,15 @@ The model is `reference_models.EchoChatModel` with a thin subclass that appends 
 each time `_generate`, `_agenerate`, `_stream` or `_astream` is entered, so model calls are
 counted the same way for both tools (modelcheck's JSON report `calls` is printed beside it).
 Wall time is the whole `pytest` process, start to exit, as a user's CI pays it.
+
+langchain-tests runs with every capability the reference model has switched on in its test
+classes (tool calling and tool_choice, structured output with json_schema and JSON mode, image,
+PDF and audio inputs, image URLs, images and PDFs in tool messages, usage metadata), so both tools
+test the same features. Read from langchain-tests 1.1.9's source, its two suites then make 74 model
+calls on a model that passes each of its tests (19 for invoke, streams, batches, conversations,
+usage and stop; 21 for tool calling; 24 for structured output and JSON mode; 10 for media); a
+test that fails stops at its first failed assertion and makes fewer. `--calls-only` prints the
+calls of one run of each, per langchain-tests test, with the tests that failed.
 
 The last table is the cost of having modelcheck installed in a pytest run that does not use it:
 `pytest --co -q` on a one-test file with the plugin and with `-p no:modelcheck`, interleaved,
@@ -70,7 +80,10 @@ CALLS = []
 
 
 def _count(kind):
-    CALLS.append(kind)
+    # The test that made the call (pytest sets PYTEST_CURRENT_TEST while a test runs), so the
+    # benchmark can say how many calls each langchain-tests test makes.
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    CALLS.append(f"{kind}\t{test}")
 
 
 @atexit.register
@@ -110,15 +123,73 @@ class CountingEcho(EchoChatModel):
 '''
 
 LT_TESTS = '''
-"""langchain-tests' standard unit and integration suites on the counting echo model."""
+"""langchain-tests' standard unit and integration suites on the counting echo model.
 
+Every capability of modelcheck's parts 1 and 2 that the reference model has is switched on, so
+langchain-tests runs every test it has for such a model (the model-override tests stay skipped:
+the echo does not answer under a per-call model name; the Anthropic-input and VCR tests are for
+other providers). Structured output is tested with one method per class, as langchain-tests
+does: json_schema here (the tool tests use function calling, test_json_mode json_mode).
+langchain-tests' media tests download an image, a PDF and a WAV file from third-party sites with
+httpx.get; here they get small files made in memory instead (no network in the figures, no load
+on those sites, the same model calls).
+"""
+
+import io
 import json
 import os
+import struct
+import wave
+import zlib
 
+import httpx
+import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from bench_model import CountingEcho
+
+PDF = (
+    b"%PDF-1.4\\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\\ntrailer<</Root 1 0 R>>\\n%%EOF\\n"
+)
+
+
+def _png():
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    pixel = chunk(b"IDAT", zlib.compress(b"\\x00\\x00"))
+    return b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + pixel + chunk(b"IEND", b"")
+
+
+def _wav():
+    out = io.BytesIO()
+    with wave.open(out, "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(b"\\x00\\x00" * 80)
+    return out.getvalue()
+
+
+FILES = {".png": _png(), ".pdf": PDF, ".wav": _wav()}
+
+
+class _Response:
+    def __init__(self, content):
+        self.content = content
+
+
+@pytest.fixture(autouse=True)
+def _local_media(monkeypatch):
+    def get(url, *args, **kwargs):
+        return _Response(next(data for suffix, data in FILES.items() if url.endswith(suffix)))
+
+    monkeypatch.setattr(httpx, "get", get)
+    monkeypatch.setenv("LANGCHAIN_TESTS_USER_AGENT", "modelcheck-benchmark")
 
 
 class _Echo:
@@ -130,13 +201,24 @@ class _Echo:
     def chat_model_params(self):
         return json.loads(os.environ.get("BENCH_PARAMS", "{}"))
 
-    @property
-    def returns_usage_metadata(self):
-        return False
+    has_tool_calling = True
+    has_tool_choice = True
+    has_structured_output = True
+    structured_output_kwargs = {"method": "json_schema"}
+    supports_json_mode = True
+    supports_image_inputs = True
+    supports_image_urls = True
+    supports_pdf_inputs = True
+    supports_audio_inputs = True
+    supports_image_tool_message = True
+    supports_pdf_tool_message = True
+    returns_usage_metadata = True
 
 
 class TestEchoUnit(_Echo, ChatModelUnitTests):
-    pass
+    @property
+    def init_from_env_params(self):
+        return ({"ECHO_API_KEY": "bench-key"}, {}, {"api_key": "bench-key"})
 
 
 class TestEchoIntegration(_Echo, ChatModelIntegrationTests):
@@ -274,8 +356,9 @@ def pytest_args(tool: str, params: dict[str, float]) -> list[str]:
 
 def run_once(
     python: Path, work: Path, args: list[str], params: dict[str, float]
-) -> tuple[float, float, str, int]:
-    """One pytest process: its wall time, pytest's own session time, its summary, the model calls."""
+) -> tuple[float, float, float, str, list[str], list[str]]:
+    """One pytest process: its wall time, CPU time, pytest's own session time, its summary, the
+    model calls (one "kind<TAB>test id" line each) and the tests that failed."""
     fd, calls_name = tempfile.mkstemp(prefix="calls-", dir=work)
     os.close(fd)
     calls = Path(calls_name)
@@ -283,7 +366,7 @@ def run_once(
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(python), "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-rf", *args],
         cwd=work,
         env=env,
         capture_output=True,
@@ -295,9 +378,10 @@ def run_once(
     found = next((m for m in map(SESSION.match, reversed(out.splitlines())) if m), None)
     if proc.returncode not in (0, 1) or not found:
         raise SystemExit(f"pytest {' '.join(args)} failed to run (exit {proc.returncode}):\n{out[-3000:]}")
-    count = len(calls.read_text(encoding="utf-8").splitlines())
+    made = calls.read_text(encoding="utf-8").splitlines()
     calls.unlink()
-    return wall, cpu, float(found["secs"]), found["summary"], count
+    failed = [m[1] for m in re.finditer(r"^FAILED (\S+)", out, re.MULTILINE)]
+    return wall, cpu, float(found["secs"]), found["summary"], made, failed
 
 
 def _children_cpu() -> float:
@@ -320,18 +404,42 @@ def measure(pythons: dict[str, Path], work: Path, runs: int) -> dict[tuple[str, 
     for i in range(runs):
         print(f"run {i + 1}/{runs}", flush=True)
         for (tool, name), result in results.items():
-            wall, cpu, session, summary, calls = run_once(
+            wall, cpu, session, summary, calls, _ = run_once(
                 pythons[tool], work, pytest_args(tool, CONFIGS[name]), CONFIGS[name]
             )
             result.walls.append(wall)
             result.cpus.append(cpu)
             result.sessions.append(session)
-            result.calls.append(calls)
+            result.calls.append(len(calls))
             result.outcomes.add(summary)
             if tool in CHECKERS:
                 report = json.loads((work / "report.json").read_text(encoding="utf-8"))
                 result.reported_calls.append(sum(t["calls"] for t in report["targets"]))
     return results
+
+
+def count_calls(python: Path, work: Path) -> None:
+    """One run of each tool without latency: the model calls, and per langchain-tests test its
+    calls and whether it passed (a failed test stops at its first failed assertion, so it makes
+    fewer calls than it would on a model that passes it)."""
+    for tool in TOOLS:
+        update = ["--snapshot-update"] if tool in CHECKERS else []
+        run_once(python, work, [*pytest_args(tool, {}), *update], {})  # snapshots, bytecode
+        _, _, _, summary, calls, failed = run_once(python, work, pytest_args(tool, {}), {})
+        print(f"\n{tool}: {len(calls)} model calls; {summary}")
+        if tool == "modelcheck":
+            report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+            print(f"  JSON report: {sum(t['calls'] for t in report['targets'])} calls")
+            continue
+        per_test: dict[str, int] = {}
+        for line in calls:
+            test = line.partition("\t")[2].rpartition("::")[2] or "(outside a test)"
+            per_test[test] = per_test.get(test, 0) + 1
+        bare = {f.rpartition("::")[2] for f in failed}
+        for test, made in per_test.items():
+            print(f"  {made:3d}  {test}{'  FAILED' if test in bare else ''}")
+        for test in sorted(bare - set(per_test)):
+            print(f"    0  {test}  FAILED")
 
 
 def startup_cost(python: Path, work: Path, runs: int) -> dict[str, float | str]:
@@ -389,6 +497,9 @@ def main() -> None:
     parser.add_argument("--recreate", action="store_true", help="build the benchmark venv afresh")
     parser.add_argument("--profile", action="store_true", help="profile one modelcheck run (pyinstrument)")
     parser.add_argument("--startup-only", action="store_true", help="only the cost of the plugin installed")
+    parser.add_argument(
+        "--calls-only", action="store_true", help="only the model calls: one run of each, per test"
+    )
     opts = parser.parse_args()
 
     extra = ["pyinstrument"] if opts.profile else []
@@ -406,6 +517,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
         work = Path(tmp)
         write_project(work)
+        if opts.calls_only:
+            count_calls(python, work)
+            return
         if opts.startup_only:
             print_startup(startup_cost(python, work, opts.startup_runs), opts)
             return
