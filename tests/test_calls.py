@@ -1,4 +1,4 @@
-"""The call budget: the whole catalog costs a model at most 16 calls, and `calls` reports them honestly.
+"""The call budget: the whole catalog costs a model few calls, and `calls` reports them honestly.
 
 Model authors point modelcheck at paid APIs, so this is a count, not a timing (timings live in
 benchmarks/). The counting models below note each time the model's own code is entered, which is
@@ -6,6 +6,17 @@ what a provider bills, and a conftest writes the notes to a file when each pytes
 workers included) ends; the JSON report's `calls` must say the same number. The notes stay in
 memory while the model runs: a file write in `_acall` is sync I/O in async code, which native-async
 rightly fails on a busy machine.
+
+The budgets (issue 14). The reference chat model has every capability of the contract's parts 1
+and 2 (usage metadata, serialization, tool calling with tool_choice and parallel calls, structured
+output by every method, image, PDF and audio input): its whole catalog may cost at most half the
+model calls langchain-tests 1.1.9's two standard suites (ChatModelUnitTests +
+ChatModelIntegrationTests) make on the same model with the same capabilities switched on in their
+classes. That is 74 calls on a model that passes each of those tests, read from langchain-tests'
+source test by test (19 for invoke, streams, batches, conversations, usage and stop; 21 for tool
+calling; 24 for structured output and JSON mode; 10 for media) and counted by
+`benchmarks/compare.py --calls-only`, so BUDGET is 37. The text model has none of those
+capabilities; its budget stays 20 (langchain-tests has no suite for text models to compare with).
 """
 
 from __future__ import annotations
@@ -17,7 +28,9 @@ from conftest import UNDECLARED, Modelcheck, outcomes
 
 from modelcheck.catalog import checks_for
 
-BUDGET = 20
+BUDGET = 37  # the reference chat model with every capability: half of langchain-tests' 74 calls
+TEXT_BUDGET = 20
+BUDGETS = {"llm": TEXT_BUDGET, "chat": BUDGET}
 REFERENCE = {
     "modelcheck.reference_models:EchoLLM": "llm",
     "modelcheck.reference_models:EchoChatModel": "chat",
@@ -84,7 +97,7 @@ def pytest_sessionfinish(session):
     model = sys.modules.get("mymodel")
     if model is not None and model.CALLS:
         with open(os.environ["MODELCHECK_COUNT_FILE"], "a", encoding="utf-8") as handle:
-            handle.write("".join(kind + "\\n" for kind in model.CALLS))
+            handle.write("".join(f"{kind}\\t{os.getpid()}\\n" for kind in model.CALLS))
 """
 
 
@@ -95,6 +108,14 @@ def counting_project(mc: Modelcheck, tmp_path: Path, monkeypatch: pytest.MonkeyP
     mc.model(COUNTING)
     mc.pytester.makeconftest(WRITE_COUNTS)
     return counts
+
+
+def seen_calls(counts: Path) -> list[tuple[str, str]]:
+    """(model kind, process id) for each call the counting models noted."""
+    if not counts.exists():
+        return []
+    lines = counts.read_text(encoding="utf-8").splitlines()
+    return [(kind, pid) for kind, _, pid in (line.partition("\t") for line in lines)]
 
 
 def reported_calls(outcome: object) -> dict[str, int]:
@@ -110,7 +131,7 @@ def test_reference_models_run_the_whole_catalog_within_the_budget(mc: Modelcheck
         # Every check ran and passed: the budget is not met by skipping checks.
         expected = {c.id: "passed" for c in checks_for(kind)}  # type: ignore[arg-type]
         assert outcome.of(target) == {**expected, **UNDECLARED}
-        assert 0 < calls[target] <= BUDGET, f"{target}: {calls[target]} model calls"
+        assert 0 < calls[target] <= BUDGETS[kind], f"{target}: {calls[target]} model calls"
         outcome.result.stdout.fnmatch_lines(
             [f"*{target} *: * passed, 1 skipped; {calls[target]} model calls"]
         )
@@ -130,14 +151,14 @@ def test_reported_calls_are_the_calls_the_model_saw(
 
     outcome = mc.run(*(f"--modelcheck={t}" for t in COUNTED), *xdist, report=True)
 
-    seen = counts.read_text(encoding="utf-8").splitlines()
+    seen = [kind for kind, _ in seen_calls(counts)]
     calls = reported_calls(outcome)
     verdicts = {
         t["target"]: {c["id"]: c["outcome"] for c in t["checks"]} for t in outcome.report()["targets"]
     }
     for target, kind in COUNTED.items():
         assert outcomes(verdicts[target]) == {"passed"}, outcome.text()
-        assert calls[target] == seen.count(kind) <= BUDGET, (target, calls[target], seen.count(kind))
+        assert calls[target] == seen.count(kind) <= BUDGETS[kind], (target, calls[target], seen.count(kind))
 
 
 def test_checks_handed_out_one_by_one_report_every_workers_calls(
@@ -151,9 +172,12 @@ def test_checks_handed_out_one_by_one_report_every_workers_calls(
     )
 
     workers = {line.split()[0] for line in outcome.result.outlines if line.startswith("[gw")}
-    seen = counts.read_text(encoding="utf-8").splitlines()
+    seen = seen_calls(counts)
+    per_process = [[k for k, p in seen if p == pid] for pid in {p for _, p in seen}]
     assert workers == {"[gw0]", "[gw1]"}, workers
-    assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) > BUDGET, outcome.text()
+    # Each worker observed the target in full (the same calls), and the report adds both up.
+    assert len(per_process) == 2 and per_process[0] and len(per_process[0]) == len(per_process[1])
+    assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen), outcome.text()
 
 
 def test_a_run_with_the_projects_own_tests_keeps_each_target_on_one_worker(
@@ -165,7 +189,7 @@ def test_a_run_with_the_projects_own_tests_keeps_each_target_on_one_worker(
     outcome = mc.run("--modelcheck=mymodel:CountingChat", "test_own.py", "-n", "2", report=True)
 
     outcome.result.assert_outcomes(passed=6 + len(checks_for("chat")) - 1, skipped=1)
-    seen = counts.read_text(encoding="utf-8").splitlines()
+    seen = seen_calls(counts)
     assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) <= BUDGET
 
 
@@ -180,5 +204,5 @@ def test_a_subset_of_checks_makes_fewer_calls(
     )
 
     assert outcome.of("mymodel:CountingChat") == {"secret-fields": "passed", "identifying-params": "passed"}
-    seen = counts.read_text(encoding="utf-8").splitlines() if counts.exists() else []
+    seen = seen_calls(counts)
     assert reported_calls(outcome)["mymodel:CountingChat"] == len(seen) == 0
