@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
@@ -31,6 +32,8 @@ class ChatClaimsTools(EchoChatModel):
 
     profile: dict[str, Any] | None = Field(default_factory=lambda: {"tool_calling": True}, exclude=True)  # type: ignore[assignment]
     """What the model can do, as langchain-core 1.x's model profiles describe it."""
+
+    bind_tools = BaseChatModel.bind_tools  # type: ignore[assignment]
 
 
 class ChatUsageOnEveryChunk(EchoChatModel):

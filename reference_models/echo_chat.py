@@ -1,34 +1,51 @@
 """The reference chat model: an echo `BaseChatModel` that follows the custom chat model guide.
 
 Beyond the guide it honours the wider contract LangChain's standard tests hold models to: token
-usage (counted in words), the standard init params, a key read from `ECHO_API_KEY`, and
-serialization with `dumpd`/`load`.
+usage (counted in words), the standard init params, a key read from `ECHO_API_KEY`,
+serialization with `dumpd`/`load`, and tool calling (`_tools.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import ToolCall
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._echo import apply_stop, cut_words, pieces, usage, words
+from ._tools import ToolCallingEcho
 
 
-class EchoChatModel(BaseChatModel):
+class EchoChatModel(ToolCallingEcho):
     """A chat model that answers with the text of the last message, cut after a stop string.
 
     It stands in for a service-backed model whose API is described at
     https://python.langchain.com/docs/how_to/custom_chat_model/ and passes every modelcheck check.
+
+    Tools: with tools bound (`bind_tools` takes BaseTools, functions, pydantic classes and JSON
+    schema dicts, `tool_choice` and `parallel_tool_calls`), it calls tools instead of echoing when
+    `tool_choice` forces it or the last human message names a bound tool. `tool_choice` naming a
+    tool calls that tool (it wins over the prompt); "any"/"required"/True call the bound tools the
+    last human message names, else the first bound tool; no `tool_choice` calls the bound tools the
+    last human message names, in the order they appear there (none named: it echoes).
+    `parallel_tool_calls=False` keeps only the first. Arguments are filled from the tool's JSON
+    schema (`_fill.py`) with the last human message's text: a string is that text, an integer its
+    word count, a number that as a float, a boolean true, an enum its first value, an array one
+    item, an object its required properties. Ids are `call_<n>_<hash of name and args>`. Streaming
+    yields `tool_call_chunks` (name and id on the first chunk of each call, the args JSON in
+    8-character pieces, `index` per call). When the last message is a `ToolMessage`, it answers the
+    text `"<tool name> returned: <content as text>"` (`"<tool name> failed: ..."` for
+    `status="error"`).
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -77,6 +94,9 @@ class EchoChatModel(BaseChatModel):
         return True
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        answer = self._tool_answer(messages)
+        if answer is not None:
+            return apply_stop(answer, stop)
         last = messages[-1].content if messages else ""
         return apply_stop(last if isinstance(last, str) else str(last), stop)
 
@@ -107,6 +127,41 @@ class EchoChatModel(BaseChatModel):
                 message.response_metadata.setdefault("model_name", self.model_name)
         return result
 
+    def _respond(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> ChatResult:
+        """The answer of this call: its tool calls when it calls tools, else the echo."""
+        calls = self._tool_calls(messages, kwargs)
+        if calls:
+            return self._called(messages, calls)
+        return self._counted(messages, self._reply(messages, stop))
+
+    def _called(self, messages: list[BaseMessage], calls: list[ToolCall]) -> ChatResult:
+        """The answer that calls `calls`, with the usage of this call (the args JSON in words)."""
+        message = AIMessage(
+            content="",
+            tool_calls=calls,
+            response_metadata={"model_name": self.model_name},
+            usage_metadata=self._usage(messages, _args_text(calls)),
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _streamed(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> Iterator[AIMessageChunk]:
+        """The chunks of this call: its tool calls' chunks when it calls tools, else the answer's."""
+        calls = self._tool_calls(messages, kwargs)
+        if not calls:
+            yield from self._chunks(messages, stop)
+            return
+        parts = list(self._tool_chunks(calls))
+        counted = self._usage(messages, _args_text(calls))
+        for i, part in enumerate(parts):
+            first, last = i == 0, i == len(parts) - 1
+            meta = {"model_name": self.model_name} if first else {}
+            update = {"response_metadata": meta, "usage_metadata": counted if last else None}
+            yield part.model_copy(update=update)
+
     def _chunks(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[AIMessageChunk]:
         """The answer in pieces: the model name on the first, the usage (once) on the last."""
         text = self._reply(messages, stop)
@@ -127,7 +182,7 @@ class EchoChatModel(BaseChatModel):
     ) -> ChatResult:
         if self.latency_s:
             time.sleep(self.latency_s)
-        return self._counted(messages, self._reply(messages, stop))
+        return self._respond(messages, stop, kwargs)
 
     async def _agenerate(
         self,
@@ -137,7 +192,7 @@ class EchoChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         await asyncio.sleep(self.latency_s)
-        return self._counted(messages, self._reply(messages, stop))
+        return self._respond(messages, stop, kwargs)
 
     def _stream(
         self,
@@ -146,7 +201,7 @@ class EchoChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for message in self._chunks(messages, stop):
+        for message in self._streamed(messages, stop, kwargs):
             if self.latency_s:
                 time.sleep(self.latency_s)
             chunk = ChatGenerationChunk(message=message)
@@ -161,9 +216,14 @@ class EchoChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for message in self._chunks(messages, stop):
+        for message in self._streamed(messages, stop, kwargs):
             await asyncio.sleep(self.latency_s)
             chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
+
+
+def _args_text(calls: list[ToolCall]) -> str:
+    """What a tool-calling answer counts as its output: its calls' arguments as JSON."""
+    return " ".join(json.dumps(c["args"], ensure_ascii=False) for c in calls)

@@ -118,8 +118,20 @@ def test_table_lines_show_declared_or_detected_rows_and_list_the_rest() -> None:
 # --- through the plugin ------------------------------------------------------------------------
 
 
+NO_BIND_TOOLS = """
+from langchain_core.language_models import BaseChatModel
+from reference_models import EchoChatModel
+
+
+class Chat(EchoChatModel):
+    \"\"\"A chat model under test, built on the echo model (https://example.com/api).\"\"\"
+
+    bind_tools = BaseChatModel.bind_tools
+"""
+
+
 def test_declared_tool_calling_on_a_model_without_bind_tools_fails_only_capabilities(mc: Modelcheck) -> None:
-    mc.model(ECHO_CHAT)
+    mc.model(NO_BIND_TOOLS)
     mc.config(f'[tool.modelcheck."{TARGET}"]\ncapabilities = {{tool_calling = true, image_inputs = false}}\n')
 
     outcome = mc.run(f"--modelcheck={TARGET}", report=True)

@@ -46,6 +46,11 @@ class Output:
     # A chat message's `usage_metadata` (plain data) and `response_metadata["model_name"]`, as given.
     usage: dict[str, Any] | None = None
     model_name: Any = None
+    # A chat message's `tool_calls`, `tool_call_chunks` and `invalid_tool_calls`, each a plain dict
+    # as the message holds it (`args` untouched: a dict, or a JSON string if the model put one there).
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    tool_call_chunks: tuple[dict[str, Any], ...] = ()
+    invalid_tool_calls: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

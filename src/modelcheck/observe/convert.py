@@ -25,6 +25,9 @@ def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
             isinstance(value, expected),
             usage=_usage(value),
             model_name=_model_name(value),
+            tool_calls=_plain_list(value, "tool_calls"),
+            tool_call_chunks=_plain_list(value, "tool_call_chunks"),
+            invalid_tool_calls=_plain_list(value, "invalid_tool_calls"),
         )
     return Output(type_name, value if isinstance(value, str) else None, False)
 
@@ -45,6 +48,15 @@ def _usage(message: Any) -> dict[str, Any] | None:
 
     usage = getattr(message, "usage_metadata", None)
     return to_plain(dict(usage)) if usage else None
+
+
+def _plain_list(message: Any, name: str) -> tuple[dict[str, Any], ...]:
+    """A message's list attribute `name` (tool calls and their kin) as plain dicts, values as given:
+    the checks must see a JSON string where the model put one instead of a dict."""
+    items = getattr(message, name, None)
+    if not isinstance(items, (list, tuple)):
+        return ()
+    return tuple(dict(item) if isinstance(item, dict) else {"value": repr(item)} for item in items)
 
 
 def _model_name(message: Any) -> Any:
