@@ -5,10 +5,17 @@ body, server-sent events (`data: {...}` lines, with an `event:` line when the AP
 events) or newline-delimited JSON, the streaming formats the providers use. Every request is
 recorded in `requests` with its status. Only the standard library: `ThreadingHTTPServer` on an
 ephemeral port, in a daemon thread; `start()` and `stop()` in a fixture.
+
+The deterministic rules the stubs answer by, like the reference chat model's (docs/real-models.md):
+`called_tools` picks the tools a request calls, `fill` makes a value from a JSON schema (tool
+arguments, structured output), `first_json_object` is what JSON mode answers, and `media_marker`
+is how an answer says which media it got.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import sys
@@ -56,6 +63,97 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     """The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 7235)."""
     scheme, _, token = headers.get("authorization", "").strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def called_tools(names: list[str], asked: str, choice: str | None) -> list[str]:
+    """The tools a request calls: `choice` names a tool -> it; "required" -> the tools named in the
+    last user message `asked` (in the order they appear there), else the first; "auto" (or no
+    choice) -> the tools named there, none when none is named; "none" -> none."""
+    if choice in names:
+        return [str(choice)]
+    if choice == "none" or not names:
+        return []
+    found = sorted((m.start(), n) for n in names if (m := re.search(rf"(?<!\w){re.escape(n)}(?!\w)", asked)))
+    named = [n for _, n in found]
+    return (named or names[:1]) if choice == "required" else named
+
+
+def fill(schema: Mapping[str, Any], text: str) -> Any:
+    """The value made from a JSON schema for a prompt `text`: a string is the text, an integer its
+    word count, a number that count as a float, a boolean true, an enum its first value (a const its
+    value), an array one item, an object its required properties filled in turn. `$ref`s are
+    followed into `$defs`; `anyOf`/`oneOf` take their first non-null choice, `allOf` its first part."""
+    defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+    return _fill(schema, text, defs, 0)
+
+
+def _fill(schema: Mapping[str, Any], text: str, defs: Mapping[str, Any], depth: int) -> Any:
+    schema = _resolved(schema, defs)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = _kind(schema)
+    if kind == "object" and depth < 8:
+        props = schema.get("properties", {})
+        return {
+            name: _fill(props.get(name, {}), text, defs, depth + 1) for name in schema.get("required", [])
+        }
+    if kind == "array" and depth < 8:
+        return [_fill(schema.get("items", {}), text, defs, depth + 1)]
+    simple = {"integer": word_count(text), "number": float(word_count(text)), "boolean": True, "null": None}
+    return simple.get(kind, text)
+
+
+def _resolved(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
+    for _ in range(8):
+        rest = {k: v for k, v in schema.items() if k not in ("$ref", "anyOf", "oneOf", "allOf")}
+        if isinstance(ref := schema.get("$ref"), str):
+            schema = {**defs.get(ref.rsplit("/", 1)[-1], {}), **rest}
+        elif choices := schema.get("anyOf") or schema.get("oneOf"):
+            schema = {**rest, **([c for c in choices if c.get("type") != "null"] or choices)[0]}
+        elif parts := schema.get("allOf"):
+            schema = {**rest, **parts[0]}
+        else:
+            break
+    return schema
+
+
+def _kind(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    return kind if isinstance(kind, str) else "object" if "properties" in schema else "string"
+
+
+def first_json_object(text: str) -> dict[str, Any]:
+    """The first JSON object written in `text` (`{}` when there is none): what JSON mode answers."""
+    decoder = json.JSONDecoder()
+    for start in (i for i, c in enumerate(text) if c == "{"):
+        try:
+            found, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(found, dict):
+            return found
+    return {}
+
+
+def media_marker(mime: str, data: str | None = None, url: str | None = None) -> str:
+    """How an answer names a media part: `[image/png, 67 bytes]`, or `[image/png at <url>]`."""
+    if url is not None:
+        return f"[{mime} at {url}]"
+    try:
+        size = len(base64.b64decode(data or "", validate=True))
+    except (binascii.Error, ValueError):
+        return f"[{mime}, not base64]"
+    return f"[{mime}, {size} bytes]"
+
+
+def data_url(url: str) -> tuple[str, str] | None:
+    """The media type and base64 data of a `data:<type>;base64,<data>` URL, None for another URL."""
+    found = re.fullmatch(r"data:([\w.+-]+/[\w.+-]+);base64,(.*)", url, re.S)
+    return (found[1], found[2]) if found else None
 
 
 @dataclass(frozen=True)

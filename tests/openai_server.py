@@ -10,11 +10,29 @@ and the stop string itself is NOT returned. A request whose bearer token is not 
 gets the API's 401 `invalid_api_key` error, which, like the real API's, shows only the key's first
 8 and last 4 characters (a server made with `show_key_in_errors=True` shows all of it: a leaky
 server, for proving that the error path is watched).
+
+Tools, structured output and media are answered by the rules in loopback.py, as the reference chat
+model answers (docs/real-models.md): with `tools` sent, the tools `tool_choice` forces or the last
+user message names are called (`parallel_tool_calls: false` -> only the first), their arguments
+filled from their JSON schemas, as `message.tool_calls` with `finish_reason: "tool_calls"` or, in a
+stream, as `delta.tool_calls` (id and name on a call's first delta, the arguments in pieces; Mistral
+and Groq send each call whole in one delta). A last message of role `tool` is answered with the text
+`<tool name> returned: <its content>`. `response_format` json_schema answers the JSON its schema
+fills, json_object the first JSON object of the last user message. Media parts (`image_url`,
+`input_audio`, `file`, Mistral's `document_url`) are echoed as markers such as `[image/png, 67
+bytes]`. What the real API refuses, the stub refuses with its 400: a tool_choice spelling the
+provider does not take, a tool message answering no tool call, a tool call left unanswered,
+arguments that are not a JSON string, an unknown content part, JSON mode without the word "json"
+(OpenAI), a Mistral tool call id that is not 9 letters and digits.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from loopback import (
@@ -22,8 +40,13 @@ from loopback import (
     Reply,
     answer_for,
     bearer_token,
+    called_tools,
     cut_at_stop,
     cut_tokens,
+    data_url,
+    fill,
+    first_json_object,
+    media_marker,
     pieces,
     word_count,
 )
@@ -35,14 +58,6 @@ def masked_key(key: str) -> str:
     return key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "*" * len(key)
 
 
-def _message_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
-
-
 def _usage(prompt: str, completion: str) -> dict[str, int]:
     p, c = word_count(prompt), word_count(completion)
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
@@ -50,6 +65,240 @@ def _usage(prompt: str, completion: str) -> dict[str, int]:
 
 def _error(status: int, message: str, kind: str, code: str | None) -> Reply:
     return Reply(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
+
+
+class Refused(Exception):
+    """A request the real API answers with 400 invalid_request_error: the message and the param."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.reply = Reply(
+            400,
+            {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}},
+        )
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What one provider's chat API does its own way; the model name's prefix says which one."""
+
+    choices: tuple[str, ...] = ("none", "auto", "required")
+    """The tool_choice strings it takes (its SDK's type); "any" means "required" where taken."""
+    whole_calls: bool = False
+    """It streams each tool call whole, in one delta (Mistral, Groq), not its arguments in pieces."""
+    mistral_ids: bool = False
+    """Its tool call ids are 9 letters and digits, and it refuses other ids in a history."""
+    json_word: bool = False
+    """JSON mode needs the word "json" in the messages, and a json_schema needs a name (OpenAI)."""
+    call_content: str | None = None
+    """The `content` of a message that calls tools: null (OpenAI), "" (Mistral's documented answer)."""
+
+
+OPENAI = Dialect(json_word=True)
+DIALECTS = {
+    "mc-mistral": Dialect(
+        ("none", "auto", "any", "required"), whole_calls=True, mistral_ids=True, call_content=""
+    ),
+    "mc-groq": Dialect(whole_calls=True),
+    "mc-fireworks": Dialect(("none", "auto", "any", "required")),
+    "mc-deepseek": Dialect(),
+    "mc-together": Dialect(),
+    "mc-deepinfra": Dialect(),
+}
+PART_TYPES = "'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'"
+ARGUMENT_PIECE = 8
+
+
+def dialect_of(model: str) -> Dialect:
+    return next((d for prefix, d in DIALECTS.items() if model.startswith(prefix)), OPENAI)
+
+
+def content_text(content: Any, where: str) -> str:
+    """A message's content as text: its text parts, then a marker for each media part."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise Refused(f"Invalid type for '{where}': expected a string or an array of content parts.", where)
+    parts = [_part(p, f"{where}[{i}]") for i, p in enumerate(content)]
+    text = "".join(p for p in parts if not p.startswith("["))
+    return " ".join(p for p in [text, *(p for p in parts if p.startswith("["))] if p)
+
+
+def _part(part: Any, where: str) -> str:
+    kind = part.get("type") if isinstance(part, dict) else None
+    if kind == "text":
+        return str(part.get("text", ""))
+    if kind == "refusal":
+        return ""
+    if kind in ("image_url", "document_url"):  # Mistral sends the URL itself, OpenAI {"url": ...}
+        given = part.get(kind)
+        return _url_marker(given.get("url") if isinstance(given, dict) else given, kind[:-4], where)
+    if kind == "input_audio":
+        audio = part.get("input_audio") or {}
+        if audio.get("format") not in ("wav", "mp3"):
+            raise Refused(
+                f"Invalid value: '{audio.get('format')}'. Supported values are: 'wav' and 'mp3'.", where
+            )
+        return media_marker(f"audio/{audio['format']}", str(audio.get("data", "")))
+    if kind == "file":
+        return _file_marker(part.get("file") or {}, where)
+    raise Refused(f"Invalid value: '{kind}'. Supported values are: {PART_TYPES}.", f"{where}.type")
+
+
+def _url_marker(url: Any, kind: str, where: str) -> str:
+    if isinstance(url, str) and (found := data_url(url)):
+        return media_marker(*found)
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return media_marker(kind, url=url)
+    raise Refused(
+        f"Invalid {kind} URL: '{where}'. Expected a base64-encoded data URL or an http(s) URL.", where
+    )
+
+
+def _file_marker(file: dict[str, Any], where: str) -> str:
+    if isinstance(file.get("file_id"), str):
+        return media_marker("file", url=file["file_id"])
+    found = data_url(str(file.get("file_data", "")))
+    if found is None:
+        raise Refused(
+            f"Invalid file data: '{where}.file.file_data'. Expected a base64-encoded data URL with an "
+            "application/pdf MIME type (e.g. 'data:application/pdf;base64,SGVsbG8sIFdvcmxkIQ==').",
+            where,
+        )
+    return media_marker(*found)
+
+
+def answered_calls(messages: list[dict[str, Any]], dialect: Dialect) -> dict[str, str]:
+    """{tool call id: tool name} of a history in which each tool call is answered by a tool message
+    that follows it, as the APIs require (anything else is refused)."""
+    names: dict[str, str] = {}
+    pending: list[str] = []
+    for i, message in enumerate(messages):
+        if message.get("role") == "tool":
+            if message.get("tool_call_id") not in pending:
+                raise Refused(
+                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                    "message with 'tool_calls'.",
+                    f"messages.[{i}].role",
+                )
+            pending.remove(message["tool_call_id"])
+            continue
+        _unanswered(pending)
+        for j, call in enumerate(
+            message.get("tool_calls") or [] if message.get("role") == "assistant" else []
+        ):
+            names[str(call.get("id"))] = _called(call, dialect, f"messages.[{i}].tool_calls.[{j}]")
+            pending.append(str(call.get("id")))
+    _unanswered(pending)
+    return names
+
+
+def _unanswered(pending: list[str]) -> None:
+    if pending:
+        raise Refused(
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+            "'tool_call_id'. The following tool_call_ids did not have response messages: "
+            + ", ".join(pending),
+            "messages",
+        )
+
+
+def _called(call: dict[str, Any], dialect: Dialect, where: str) -> str:
+    function = call.get("function") or {}
+    if not isinstance(function.get("arguments"), str):
+        raise Refused(f"Invalid type for '{where}.function.arguments': expected a string.", where)
+    if dialect.mistral_ids and not re.fullmatch(r"[a-zA-Z0-9]{9}", str(call.get("id"))):
+        raise Refused(
+            f"Tool call id was {call.get('id')} but must be a-z, A-Z, 0-9, with a length of 9.", where
+        )
+    return str(function.get("name"))
+
+
+def bound_tools(body: dict[str, Any], dialect: Dialect) -> tuple[dict[str, Any], str | None]:
+    """{name: parameters schema} of the request's tools, and its tool choice ("any" as "required")."""
+    tools, choice = body.get("tools"), body.get("tool_choice")
+    if not tools:
+        for name in ("tool_choice", "parallel_tool_calls"):
+            if body.get(name) is not None:
+                raise Refused(
+                    f"Invalid value for '{name}': '{name}' is only allowed when 'tools' are specified.", name
+                )
+        return {}, None
+    schemas = {}
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise Refused(f"Missing required parameter: 'tools[{i}].function.name'.", f"tools[{i}]")
+        schemas[function["name"]] = function.get("parameters") or {"type": "object", "properties": {}}
+    return schemas, _choice(choice, schemas, dialect)
+
+
+def _choice(choice: Any, names: dict[str, Any], dialect: Dialect) -> str:
+    if choice is None:
+        return "auto"
+    if isinstance(choice, str):
+        if choice not in dialect.choices:
+            taken = ", ".join(f"'{c}'" for c in dialect.choices)
+            raise Refused(f"Invalid value: '{choice}'. Supported values are: {taken}.", "tool_choice")
+        return "required" if choice == "any" else choice
+    name = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
+    if isinstance(choice, dict) and choice.get("type") == "function" and name in names:
+        return str(name)
+    raise Refused(
+        f"Invalid value for 'tool_choice': {json.dumps(choice)} names no tool of 'tools'.", "tool_choice"
+    )
+
+
+def structured_text(body: dict[str, Any], dialect: Dialect, texts: list[str], asked: str) -> str | None:
+    """The answer `response_format` asks for: the JSON its schema fills, or JSON mode's object."""
+    given = body.get("response_format")
+    kind = given.get("type") if isinstance(given, dict) else None
+    if given is None or kind == "text":
+        return None
+    if kind == "json_schema":
+        spec = given.get("json_schema")
+        if not isinstance(spec, dict) or (dialect.json_word and "name" not in spec):
+            raise Refused(
+                "Missing required parameter: 'response_format.json_schema.name'.", "response_format"
+            )
+        return json.dumps(fill(spec.get("schema", spec), asked), ensure_ascii=False)
+    if kind == "json_object" and isinstance(given.get("schema"), dict):  # Fireworks: JSON mode with a schema
+        return json.dumps(fill(given["schema"], asked), ensure_ascii=False)
+    if kind == "json_object":
+        if dialect.json_word and not any("json" in t.lower() for t in texts):
+            raise Refused(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                "'json_object'.",
+                "messages",
+            )
+        return json.dumps(first_json_object(asked), ensure_ascii=False)
+    raise Refused(
+        f"Invalid value: '{kind}'. Supported values are: 'json_object', 'json_schema', and 'text'.",
+        "response_format.type",
+    )
+
+
+def tool_call(n: int, name: str, args: Any, dialect: Dialect) -> dict[str, Any]:
+    arguments = json.dumps(args, ensure_ascii=False)
+    digest = hashlib.sha256(f"{n}:{name}:{arguments}".encode()).hexdigest()
+    call_id = digest[:9] if dialect.mistral_ids else "call_" + digest[:24]
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def call_deltas(calls: list[dict[str, Any]], dialect: Dialect) -> list[dict[str, Any]]:
+    """The `delta.tool_calls` of a stream: each call whole, or its id and name first, then its arguments."""
+    deltas = []
+    for index, call in enumerate(calls):
+        if dialect.whole_calls:
+            deltas.append({"index": index, **call})
+            continue
+        arguments = call["function"]["arguments"]
+        deltas.append(
+            {"index": index, **call, "function": {"name": call["function"]["name"], "arguments": ""}}
+        )
+        for at in range(0, len(arguments), ARGUMENT_PIECE):
+            deltas.append({"index": index, "function": {"arguments": arguments[at : at + ARGUMENT_PIECE]}})
+    return [{"tool_calls": [d]} for d in deltas]
 
 
 class OpenAIServer(LoopbackServer):
@@ -80,7 +329,10 @@ class OpenAIServer(LoopbackServer):
             )
             return _error(401, message, "invalid_request_error", "invalid_api_key")
         if path.endswith("/chat/completions"):
-            whole, chunks = self.chat(body)
+            try:
+                whole, chunks = self.chat(body)
+            except Refused as refused:
+                return refused.reply
         elif path.endswith("/completions"):
             whole, chunks = self.completions(body)
         else:
@@ -92,42 +344,57 @@ class OpenAIServer(LoopbackServer):
     # ---------------------------------------------------------------- answers
 
     def chat(self, body: dict[str, Any]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+        dialect = dialect_of(str(body.get("model", "")))
         messages = body.get("messages") or []
-        users = [m for m in messages if m.get("role") == "user"]
-        asked = _message_text(users[-1].get("content")) if users else ""
-        text, _ = cut_at_stop(answer_for(asked), body.get("stop"))
+        texts = [content_text(m.get("content"), f"messages.[{i}].content") for i, m in enumerate(messages)]
+        names = answered_calls(messages, dialect)
+        schemas, choice = bound_tools(body, dialect)
+        users = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
+        asked = users[-1] if users else ""
+        structured = structured_text(body, dialect, texts, asked)
+        calls: list[dict[str, Any]] = []
+        if messages and messages[-1].get("role") == "tool":
+            text = f"{names[messages[-1]['tool_call_id']]} returned: {texts[-1]}"
+        else:
+            called = called_tools(list(schemas), asked, choice)
+            called = called[:1] if body.get("parallel_tool_calls") is False else called
+            calls = [tool_call(n, name, fill(schemas[name], asked), dialect) for n, name in enumerate(called)]
+            text = answer_for(asked) if structured is None else structured
+        text, _ = cut_at_stop(text, body.get("stop"))
         text = cut_tokens(text, body.get("max_completion_tokens") or body.get("max_tokens"))
-        prompt = " ".join(_message_text(m.get("content")) for m in messages)
+        said = " ".join(c["function"]["arguments"] for c in calls) if calls else text
+        usage = _usage(" ".join(texts), said)
         base = {"id": "chatcmpl-mc0001", "created": CREATED, "model": body.get("model", "mc-echo")}
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if calls:
+            message = {"role": "assistant", "content": dialect.call_content, "tool_calls": calls}
+        finish = "tool_calls" if calls else "stop"
         whole = {
             **base,
             "object": "chat.completion",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": _usage(prompt, text),
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+            "usage": usage,
             "system_fingerprint": "fp_mc",
         }
-        return whole, self._chat_chunks(base, text, _usage(prompt, text), body)
+        deltas = call_deltas(calls, dialect) if calls else [{"content": p} for p in pieces(text)]
+        first = {"role": "assistant", "content": dialect.call_content if calls else ""}
+        return whole, self._chat_chunks(base, [first, *deltas], finish, usage, body)
 
     def _chat_chunks(
-        self, base: dict[str, Any], text: str, usage: dict[str, int], body: dict[str, Any]
+        self,
+        base: dict[str, Any],
+        deltas: list[dict[str, Any]],
+        finish: str,
+        usage: dict[str, int],
+        body: dict[str, Any],
     ) -> Iterator[dict[str, Any]]:
         chunk = {**base, "object": "chat.completion.chunk", "system_fingerprint": "fp_mc"}
-        first = {"role": "assistant", "content": ""}
-        yield {**chunk, "choices": [{"index": 0, "delta": first, "logprobs": None, "finish_reason": None}]}
-        for piece in pieces(text):
-            delta = {"content": piece}
+        for delta in deltas:
             yield {
                 **chunk,
                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
             }
-        last = {**chunk, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]}
+        last = {**chunk, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish}]}
         # Where each API puts a stream's usage: Mistral's on the last chunk always, Groq's in
         # `x_groq`, OpenAI's (and the others') in a chunk of its own when include_usage is asked for.
         model = str(body.get("model", ""))
