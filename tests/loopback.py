@@ -7,9 +7,10 @@ recorded in `requests` with its status. Only the standard library: `ThreadingHTT
 ephemeral port, in a daemon thread; `start()` and `stop()` in a fixture.
 
 The deterministic rules the stubs answer by, like the reference chat model's (docs/real-models.md):
-`called_tools` picks the tools a request calls, `fill` makes a value from a JSON schema (tool
-arguments, structured output), `first_json_object` is what JSON mode answers, and `media_marker`
-is how an answer says which media it got.
+`called_tools` picks the tools a request calls, `fill` (the reference's own, from
+reference_models/_fill.py) makes a value from a JSON schema (tool arguments, structured output),
+`first_json_object` is what JSON mode answers, and `media_marker` is how an answer says which
+media it got.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from reference_models._fill import fill
+
+__all__ = ["fill"]  # the reference chat model's rule, shared: the stubs fill schemas as it does
 
 ECHO_PREFIX = "Echo: "
 
@@ -76,54 +81,6 @@ def called_tools(names: list[str], asked: str, choice: str | None) -> list[str]:
     found = sorted((m.start(), n) for n in names if (m := re.search(rf"(?<!\w){re.escape(n)}(?!\w)", asked)))
     named = [n for _, n in found]
     return (named or names[:1]) if choice == "required" else named
-
-
-def fill(schema: Mapping[str, Any], text: str) -> Any:
-    """The value made from a JSON schema for a prompt `text`: a string is the text, an integer its
-    word count, a number that count as a float, a boolean true, an enum its first value (a const its
-    value), an array one item, an object its required properties filled in turn. `$ref`s are
-    followed into `$defs`; `anyOf`/`oneOf` take their first non-null choice, `allOf` its first part."""
-    defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
-    return _fill(schema, text, defs, 0)
-
-
-def _fill(schema: Mapping[str, Any], text: str, defs: Mapping[str, Any], depth: int) -> Any:
-    schema = _resolved(schema, defs)
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    kind = _kind(schema)
-    if kind == "object" and depth < 8:
-        props = schema.get("properties", {})
-        return {
-            name: _fill(props.get(name, {}), text, defs, depth + 1) for name in schema.get("required", [])
-        }
-    if kind == "array" and depth < 8:
-        return [_fill(schema.get("items", {}), text, defs, depth + 1)]
-    simple = {"integer": word_count(text), "number": float(word_count(text)), "boolean": True, "null": None}
-    return simple.get(kind, text)
-
-
-def _resolved(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
-    for _ in range(8):
-        rest = {k: v for k, v in schema.items() if k not in ("$ref", "anyOf", "oneOf", "allOf")}
-        if isinstance(ref := schema.get("$ref"), str):
-            schema = {**defs.get(ref.rsplit("/", 1)[-1], {}), **rest}
-        elif choices := schema.get("anyOf") or schema.get("oneOf"):
-            schema = {**rest, **([c for c in choices if c.get("type") != "null"] or choices)[0]}
-        elif parts := schema.get("allOf"):
-            schema = {**rest, **parts[0]}
-        else:
-            break
-    return schema
-
-
-def _kind(schema: Mapping[str, Any]) -> str:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    return kind if isinstance(kind, str) else "object" if "properties" in schema else "string"
 
 
 def first_json_object(text: str) -> dict[str, Any]:
