@@ -78,7 +78,7 @@ def called_tools(names: list[str], asked: str, choice: str | None) -> list[str]:
         return [str(choice)]
     if choice == "none" or not names:
         return []
-    found = sorted((m.start(), n) for n in names if (m := re.search(rf"(?<!\w){re.escape(n)}(?!\w)", asked)))
+    found = sorted((m.start(), n) for n in names if (m := re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", asked)))
     named = [n for _, n in found]
     return (named or names[:1]) if choice == "required" else named
 
