@@ -78,7 +78,8 @@ def called_tools(names: list[str], asked: str, choice: str | None) -> list[str]:
         return [str(choice)]
     if choice == "none" or not names:
         return []
-    found = sorted((m.start(), n) for n in names if (m := re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", asked)))
+    whole = (re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", asked) for n in names)
+    found = sorted((m.start(), m[0]) for m in whole if m)
     named = [n for _, n in found]
     return (named or names[:1]) if choice == "required" else named
 
