@@ -7,7 +7,9 @@ usage fields that add up, and the API's streaming format to the last line.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -354,3 +356,214 @@ def test_the_shared_rules() -> None:
     assert called_tools(["a", "b"], "a b", "none") == []
     assert called_tools(["ab"], "abc", "auto") == [], "a tool is named by its whole name"
     assert first_json_object('x {bad} {"k": {"v": 1}} {"z": 2}') == {"k": {"v": 1}}
+
+
+# -------------------------------------------------------------- Anthropic and Ollama: tools, formats, media
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(59)).decode()  # a PNG's signature: 67 bytes
+PDF = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+CLAUDE_WEATHER = {
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}, "unit": {"enum": ["c", "f"]}},
+        "required": ["city", "days", "unit"],
+    },
+}
+CLAUDE_TIME = {"name": "get_time", "input_schema": {"type": "object", "properties": {}}}
+
+
+def sse(body: str) -> list[dict[str, Any]]:
+    return [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+
+
+def test_anthropic_calls_the_tool_tool_choice_forces_as_tool_use_blocks(anthropic: AnthropicServer) -> None:
+    asked = [{"role": "user", "content": "the weather in Paris"}]
+    status, body = ask_anthropic(
+        anthropic,
+        messages=asked,
+        tools=[CLAUDE_WEATHER, CLAUDE_TIME],
+        tool_choice={"type": "tool", "name": "get_weather"},
+    )
+    message = json.loads(body)
+    assert status == 200 and message["stop_reason"] == "tool_use"
+    [call] = message["content"]
+    assert (call["type"], call["name"]) == ("tool_use", "get_weather")
+    assert call["input"] == {"city": "the weather in Paris", "days": 4, "unit": "c"}
+    assert re.fullmatch(r"toolu_[a-zA-Z0-9_-]+", call["id"]), "the API's tool_use id pattern"
+    # "any": the tools the prompt names, in its order; none named: the first; "auto": only named ones
+    named = [{"role": "user", "content": "get_time, then get_weather"}]
+    calls = json.loads(
+        ask_anthropic(
+            anthropic, messages=named, tools=[CLAUDE_WEATHER, CLAUDE_TIME], tool_choice={"type": "any"}
+        )[1]
+    )
+    assert [c["name"] for c in calls["content"]] == ["get_time", "get_weather"]
+    assert calls["content"][0]["input"] == {}, "a tool without arguments gets an empty input"
+    first = json.loads(
+        ask_anthropic(anthropic, tools=[CLAUDE_WEATHER, CLAUDE_TIME], tool_choice={"type": "any"})[1]
+    )
+    assert [c["name"] for c in first["content"]] == ["get_weather"]
+    single = {"type": "auto", "disable_parallel_tool_use": True}
+    one = json.loads(
+        ask_anthropic(anthropic, messages=named, tools=[CLAUDE_WEATHER, CLAUDE_TIME], tool_choice=single)[1]
+    )
+    assert [c["name"] for c in one["content"]] == ["get_time"]
+    text = json.loads(ask_anthropic(anthropic, tools=[CLAUDE_WEATHER])[1])
+    assert (text["stop_reason"], text["content"][0]["type"]) == ("end_turn", "text")
+
+
+def test_anthropic_streams_a_tool_use_block_and_its_input_in_json_pieces(anthropic: AnthropicServer) -> None:
+    asked = [{"role": "user", "content": "get_weather in Zürich"}]
+    status, body = ask_anthropic(anthropic, messages=asked, tools=[CLAUDE_WEATHER], stream=True)
+    events = sse(body)
+    assert status == 200
+    assert [e["type"] for e in events[:3]] == ["message_start", "content_block_start", "ping"]
+    start = events[1]["content_block"]
+    assert (start["type"], start["name"], start["input"]) == ("tool_use", "get_weather", {})
+    deltas = [e["delta"] for e in events if e["type"] == "content_block_delta"]
+    assert {d["type"] for d in deltas} == {"input_json_delta"} and len(deltas) > 2
+    assert json.loads("".join(d["partial_json"] for d in deltas)) == {
+        "city": "get_weather in Zürich",
+        "days": 3,
+        "unit": "c",
+    }
+    assert [e["type"] for e in events[-3:]] == ["content_block_stop", "message_delta", "message_stop"]
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"
+
+
+def test_anthropic_answers_tool_results_and_refuses_a_broken_tool_history(anthropic: AnthropicServer) -> None:
+    call = {"type": "tool_use", "id": "toolu_mc1", "name": "get_weather", "input": {"city": "Oslo"}}
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_mc1",
+        "content": [{"type": "text", "text": "sunny"}],
+    }
+    history = [
+        {"role": "user", "content": "weather?"},
+        {"role": "assistant", "content": [call]},
+        {"role": "user", "content": [result]},
+    ]
+    message = json.loads(ask_anthropic(anthropic, messages=history, tools=[CLAUDE_WEATHER])[1])
+    assert message["content"] == [{"type": "text", "text": "get_weather returned: sunny"}]
+    history[2] = {"role": "user", "content": [{**result, "content": "no such city", "is_error": True}]}
+    message = json.loads(ask_anthropic(anthropic, messages=history)[1])
+    assert message["content"][0]["text"] == "get_weather failed: no such city"
+    status, body = ask_anthropic(anthropic, messages=[*history[:2], {"role": "user", "content": "and?"}])
+    assert status == 400 and "`tool_use` ids were found without `tool_result` blocks" in body
+    stray = [{"role": "user", "content": [{**result, "tool_use_id": "toolu_other"}]}]
+    status, body = ask_anthropic(anthropic, messages=stray)
+    assert status == 400 and "unexpected `tool_use_id` found in `tool_result` blocks" in body
+    assert ask_anthropic(anthropic, tool_choice={"type": "any"})[0] == 400, "tool_choice needs tools"
+    assert (
+        ask_anthropic(anthropic, tools=[CLAUDE_WEATHER], tool_choice={"type": "tool", "name": "x"})[0] == 400
+    )
+
+
+def test_anthropic_answers_the_json_an_output_format_schema_fills(anthropic: AnthropicServer) -> None:
+    output = {"format": {"type": "json_schema", "schema": CLAUDE_WEATHER["input_schema"]}}
+    message = json.loads(ask_anthropic(anthropic, output_config=output)[1])
+    assert json.loads(message["content"][0]["text"]) == {"city": "one two three", "days": 3, "unit": "c"}
+    beta = json.loads(ask_anthropic(anthropic, output_format=output["format"])[1])
+    assert beta["content"] == message["content"], "the older beta parameter answers alike"
+
+
+def test_anthropic_takes_image_and_pdf_blocks_and_refuses_what_the_api_refuses(
+    anthropic: AnthropicServer,
+) -> None:
+    def ask(*blocks: dict[str, Any]) -> tuple[int, str]:
+        return ask_anthropic(
+            anthropic, messages=[{"role": "user", "content": [{"type": "text", "text": "see"}, *blocks]}]
+        )
+
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}
+    pdf = {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF}}
+    url = {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}}
+    status, body = ask(image, pdf, url)
+    assert status == 200
+    assert json.loads(body)["content"][0]["text"] == (
+        "Echo: see [image/png, 67 bytes] [application/pdf, 15 bytes] [image at https://example.com/a.png]"
+    )
+    jpeg = {**image, "source": {**image["source"], "media_type": "image/jpeg"}}
+    assert "Image does not match the provided media type image/jpeg" in ask(jpeg)[1]
+    assert "invalid base64" in ask({**image, "source": {**image["source"], "data": "not base64!"}})[1]
+    assert "Input tag 'audio'" in ask({"type": "audio", "data": PNG})[1]
+    assert (
+        "image.source: Field required" in ask({"type": "image", "base64": PNG, "mime_type": "image/png"})[1]
+    )
+    in_result = [
+        {"role": "user", "content": "x"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_time", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [image]}]},
+    ]
+    message = json.loads(ask_anthropic(anthropic, messages=in_result)[1])
+    assert message["content"][0]["text"] == "get_time returned: [image/png, 67 bytes]"
+
+
+OLLAMA_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            **{k: CLAUDE_WEATHER[k] for k in ("name", "description")},
+            "parameters": CLAUDE_WEATHER["input_schema"],
+        },
+    }
+]
+
+
+def ask_ollama(server: OllamaServer, content: str = "one two three", **body: Any) -> tuple[int, str]:
+    request = {"model": "mc-echo", "stream": False, "messages": [{"role": "user", "content": content}]}
+    return post(server.root_url + "/api/chat", {**request, **body})
+
+
+def test_ollama_calls_the_tools_the_prompt_names_with_object_arguments(ollama: OllamaServer) -> None:
+    status, body = ask_ollama(ollama, "get_weather in Paris", tools=OLLAMA_TOOLS)
+    answer = json.loads(body)
+    assert status == 200 and answer["done"] is True
+    assert answer["message"]["content"] == ""
+    assert answer["message"]["tool_calls"] == [
+        {
+            "function": {
+                "name": "get_weather",
+                "arguments": {"city": "get_weather in Paris", "days": 3, "unit": "c"},
+            }
+        }
+    ], "Ollama sends the arguments as an object, and no call id"
+    assert "tool_calls" not in json.loads(ask_ollama(ollama, tools=OLLAMA_TOOLS)[1])["message"], (
+        "not named: text"
+    )
+    _, streamed = ask_ollama(ollama, "get_weather in Paris", tools=OLLAMA_TOOLS, stream=True)
+    lines = [json.loads(line) for line in streamed.splitlines()]
+    assert [line["done"] for line in lines] == [False, True]
+    assert lines[0]["message"]["tool_calls"] == answer["message"]["tool_calls"], "a stream sends a call whole"
+
+
+def test_ollama_answers_tool_messages_format_and_images(ollama: OllamaServer) -> None:
+    call = {"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}
+    history = [
+        {"role": "user", "content": "weather?"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": "sunny"},
+    ]
+    answer = json.loads(
+        post(ollama.root_url + "/api/chat", {"model": "mc-echo", "stream": False, "messages": history})[1]
+    )
+    assert answer["message"]["content"] == "get_weather returned: sunny"
+    mode = json.loads(ask_ollama(ollama, 'say {"a": [1]} twice', format="json")[1])
+    assert json.loads(mode["message"]["content"]) == {"a": [1]}
+    schema = json.loads(ask_ollama(ollama, format=CLAUDE_WEATHER["input_schema"])[1])
+    assert json.loads(schema["message"]["content"]) == {"city": "one two three", "days": 3, "unit": "c"}
+    status, body = ask_ollama(ollama, format="yaml")
+    assert status == 400 and "invalid format" in json.loads(body)["error"]
+    seen = [{"role": "user", "content": "look", "images": [PNG]}]
+    answer = json.loads(
+        post(ollama.root_url + "/api/chat", {"model": "mc-echo", "stream": False, "messages": seen})[1]
+    )
+    assert answer["message"]["content"] == "Echo: look [image/png, 67 bytes]"
+    bad = [{"role": "user", "content": "look", "images": ["not base64!"]}]
+    status, _ = post(ollama.root_url + "/api/chat", {"model": "mc-echo", "stream": False, "messages": bad})
+    assert status == 400
