@@ -72,18 +72,24 @@ The calls are noted in memory: a file write in `_agenerate` would be sync I/O in
 import asyncio
 import atexit
 import os
+import threading
 import time
 
 from reference_models import EchoChatModel
 
 CALLS = []
+START = time.perf_counter()
 
 
-def _count(kind):
+def _count(kind, messages):
     # The test that made the call (pytest sets PYTEST_CURRENT_TEST while a test runs), so the
-    # benchmark can say how many calls each langchain-tests test makes.
+    # benchmark can say how many calls each langchain-tests test makes; and when the call began,
+    # on which thread, with what last message, so it can show the calls' timeline.
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
-    CALLS.append(f"{kind}\t{test}")
+    began = 1000 * (time.perf_counter() - START)
+    last = messages[-1].content if messages else ""
+    text = " ".join(str(last).split())[:48]
+    CALLS.append(f"{kind}\\t{test}\\t{began:.0f}\\t{threading.current_thread().name}\\t{text}")
 
 
 @atexit.register
@@ -101,22 +107,22 @@ class CountingEcho(EchoChatModel):
     """Seconds to wait once at the start of each model call (`latency_s` waits before each chunk)."""
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        _count("_generate")
+        _count("_generate", messages)
         time.sleep(self.call_latency_s)
         return super()._generate(messages, stop, run_manager, **kwargs)
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
-        _count("_agenerate")
+        _count("_agenerate", messages)
         await asyncio.sleep(self.call_latency_s)
         return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        _count("_stream")
+        _count("_stream", messages)
         time.sleep(self.call_latency_s)
         yield from super()._stream(messages, stop, run_manager, **kwargs)
 
     async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
-        _count("_astream")
+        _count("_astream", messages)
         await asyncio.sleep(self.call_latency_s)
         async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
             yield chunk
@@ -421,7 +427,8 @@ def measure(pythons: dict[str, Path], work: Path, runs: int) -> dict[tuple[str, 
 def count_calls(python: Path, work: Path) -> None:
     """One run of each tool without latency: the model calls, and per langchain-tests test its
     calls and whether it passed (a failed test stops at its first failed assertion, so it makes
-    fewer calls than it would on a model that passes it)."""
+    fewer calls than it would on a model that passes it). Then modelcheck once more with 0.1 s per
+    call: when each call began, which shows how its calls overlap (the phases of observation)."""
     for tool in TOOLS:
         update = ["--snapshot-update"] if tool in CHECKERS else []
         run_once(python, work, [*pytest_args(tool, {}), *update], {})  # snapshots, bytecode
@@ -433,13 +440,20 @@ def count_calls(python: Path, work: Path) -> None:
             continue
         per_test: dict[str, int] = {}
         for line in calls:
-            test = line.partition("\t")[2].rpartition("::")[2] or "(outside a test)"
+            test = line.split("\t")[1].rpartition("::")[2] or "(outside a test)"
             per_test[test] = per_test.get(test, 0) + 1
         bare = {f.rpartition("::")[2] for f in failed}
         for test, made in per_test.items():
             print(f"  {made:3d}  {test}{'  FAILED' if test in bare else ''}")
         for test in sorted(bare - set(per_test)):
             print(f"    0  {test}  FAILED")
+    slow = CONFIGS["0.1 s per call"]
+    wall, _, session, _, calls, _ = run_once(python, work, pytest_args("modelcheck", slow), slow)
+    print(f"\nmodelcheck, 0.1 s per call: wall {wall:.2f} s, session {session:.2f} s; each call's start:")
+    rows = sorted((float(f[2]), f[0], f[3], f[4]) for f in (line.split("\t") for line in calls))
+    first = rows[0][0] if rows else 0.0
+    for began, kind, thread, text in rows:
+        print(f"  {began - first:6.0f} ms  {kind:<11} {thread:<28} {text}")
 
 
 def startup_cost(python: Path, work: Path, runs: int) -> dict[str, float | str]:
