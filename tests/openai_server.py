@@ -22,7 +22,9 @@ fills, json_object the first JSON object of the last user message. Media parts (
 `input_audio`, `file`, Mistral's `document_url`) are echoed as markers such as `[image/png, 67
 bytes]`. What the real API refuses, the stub refuses with its 400: a tool_choice spelling the
 provider does not take, a tool message answering no tool call, a tool call left unanswered,
-arguments that are not a JSON string, an unknown content part, JSON mode without the word "json"
+arguments that are not a JSON string, a content part type or shape the API does not take (each
+API's own: DeepSeek takes text only, Groq, Together and DeepInfra images, Mistral its own audio,
+document and file parts; media only in user messages), JSON mode without the word "json"
 (OpenAI), a Mistral tool call id that is not 9 letters and digits.
 """
 
@@ -86,26 +88,31 @@ class Dialect:
     """The tool_choice strings it takes (its SDK's type); "any" means "required" where taken."""
     whole_calls: bool = False
     """It streams each tool call whole, in one delta (Mistral, Groq), not its arguments in pieces."""
-    mistral_ids: bool = False
-    """Its tool call ids are 9 letters and digits, and it refuses other ids in a history."""
+    mistral: bool = False
+    """Mistral's own shapes: tool call ids of 9 letters and digits (other ids in a history are
+    refused), `content: ""` beside tool calls, `input_audio` as the base64 data itself,
+    `document_url` parts, files only by `file_id` (its SDK's AudioChunk, DocumentURLChunk, FileChunk)."""
+    parts: tuple[str, ...] = ("text", "image_url", "input_audio", "refusal", "file")
+    """The content part types a user message may hold (its SDK's content part union)."""
     json_word: bool = False
     """JSON mode needs the word "json" in the messages, and a json_schema needs a name (OpenAI)."""
-    call_content: str | None = None
-    """The `content` of a message that calls tools: null (OpenAI), "" (Mistral's documented answer)."""
 
 
 OPENAI = Dialect(json_word=True)
 DIALECTS = {
     "mc-mistral": Dialect(
-        ("none", "auto", "any", "required"), whole_calls=True, mistral_ids=True, call_content=""
+        ("none", "auto", "any", "required"),
+        whole_calls=True,
+        mistral=True,
+        parts=("text", "image_url", "document_url", "input_audio", "file"),
     ),
-    "mc-groq": Dialect(whole_calls=True),
-    "mc-fireworks": Dialect(("none", "auto", "any", "required")),
-    "mc-deepseek": Dialect(),
-    "mc-together": Dialect(),
-    "mc-deepinfra": Dialect(),
+    "mc-groq": Dialect(whole_calls=True, parts=("text", "image_url", "document")),
+    "mc-fireworks": Dialect(("none", "auto", "any", "required"), parts=("text", "image_url", "video_url")),
+    "mc-deepseek": Dialect(parts=("text",)),
+    "mc-together": Dialect(parts=("text", "image_url")),
+    "mc-deepinfra": Dialect(parts=("text", "image_url")),
 }
-PART_TYPES = "'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'"
+TEXT_PARTS = ("text", "refusal")
 ARGUMENT_PIECE = 8
 
 
@@ -113,36 +120,38 @@ def dialect_of(model: str) -> Dialect:
     return next((d for prefix, d in DIALECTS.items() if model.startswith(prefix)), OPENAI)
 
 
-def content_text(content: Any, where: str) -> str:
-    """A message's content as text: its text parts, then a marker for each media part."""
+def content_text(content: Any, where: str, taken: tuple[str, ...], dialect: Dialect) -> str:
+    """A message's content as text: its text parts, then a marker for each media part; a part of a
+    type not `taken` (for the message's role, by this API) is refused, as the API refuses it."""
     if content is None or isinstance(content, str):
         return content or ""
     if not isinstance(content, list):
         raise Refused(f"Invalid type for '{where}': expected a string or an array of content parts.", where)
-    parts = [_part(p, f"{where}[{i}]") for i, p in enumerate(content)]
+    parts = [_part(p, f"{where}[{i}]", taken, dialect) for i, p in enumerate(content)]
     text = "".join(p for p in parts if not p.startswith("["))
     return " ".join(p for p in [text, *(p for p in parts if p.startswith("["))] if p)
 
 
-def _part(part: Any, where: str) -> str:
+def _part(part: Any, where: str, taken: tuple[str, ...], dialect: Dialect) -> str:
     kind = part.get("type") if isinstance(part, dict) else None
+    if kind not in taken:
+        supported = ", ".join(f"'{t}'" for t in taken)
+        raise Refused(f"Invalid value: '{kind}'. Supported values are: {supported}.", f"{where}.type")
+    given = part.get(kind)
     if kind == "text":
         return str(part.get("text", ""))
     if kind == "refusal":
         return ""
-    if kind in ("image_url", "document_url"):  # Mistral sends the URL itself, OpenAI {"url": ...}
-        given = part.get(kind)
-        return _url_marker(given.get("url") if isinstance(given, dict) else given, kind[:-4], where)
+    if kind == "image_url":  # Mistral takes the URL itself too, the others only {"url": ...}
+        url = given.get("url") if isinstance(given, dict) else given if dialect.mistral else None
+        return _url_marker(url, "image", where)
+    if kind == "document_url":  # Mistral's: a URL (or a data URL) as a string
+        return _url_marker(given if isinstance(given, str) else None, "document", where)
     if kind == "input_audio":
-        audio = part.get("input_audio") or {}
-        if audio.get("format") not in ("wav", "mp3"):
-            raise Refused(
-                f"Invalid value: '{audio.get('format')}'. Supported values are: 'wav' and 'mp3'.", where
-            )
-        return media_marker(f"audio/{audio['format']}", str(audio.get("data", "")))
+        return _audio_marker(given, where, dialect)
     if kind == "file":
-        return _file_marker(part.get("file") or {}, where)
-    raise Refused(f"Invalid value: '{kind}'. Supported values are: {PART_TYPES}.", f"{where}.type")
+        return _file_marker(given if isinstance(given, dict) else {}, where, dialect)
+    return f"[{kind}]"  # a part this API takes that no check sends (Groq's document, Fireworks' video)
 
 
 def _url_marker(url: Any, kind: str, where: str) -> str:
@@ -155,17 +164,36 @@ def _url_marker(url: Any, kind: str, where: str) -> str:
     )
 
 
-def _file_marker(file: dict[str, Any], where: str) -> str:
+def _audio_marker(audio: Any, where: str, dialect: Dialect) -> str:
+    if dialect.mistral:  # Mistral's AudioChunk: `input_audio` is the base64 data itself
+        if not isinstance(audio, str):
+            raise Refused(f"'{where}.input_audio': Input should be a valid string.", where)
+        return media_marker("audio", audio)
+    audio = audio if isinstance(audio, dict) else {}
+    if audio.get("format") not in ("wav", "mp3"):
+        raise Refused(
+            f"Invalid value: '{audio.get('format')}'. Supported values are: 'wav' and 'mp3'.", where
+        )
+    return media_marker(f"audio/{audio['format']}", str(audio.get("data", "")))
+
+
+def _file_marker(file: dict[str, Any], where: str, dialect: Dialect) -> str:
     if isinstance(file.get("file_id"), str):
         return media_marker("file", url=file["file_id"])
     found = data_url(str(file.get("file_data", "")))
-    if found is None:
+    if dialect.mistral or found is None:  # Mistral's FileChunk is {"file_id": ...} only
         raise Refused(
             f"Invalid file data: '{where}.file.file_data'. Expected a base64-encoded data URL with an "
             "application/pdf MIME type (e.g. 'data:application/pdf;base64,SGVsbG8sIFdvcmxkIQ==').",
             where,
         )
     return media_marker(*found)
+
+
+def _taken(message: dict[str, Any], dialect: Dialect) -> tuple[str, ...]:
+    """User messages hold media; the others text (Mistral's tool messages take its parts too)."""
+    media = message.get("role") == "user" or (dialect.mistral and message.get("role") == "tool")
+    return dialect.parts if media else TEXT_PARTS
 
 
 def answered_calls(messages: list[dict[str, Any]], dialect: Dialect) -> dict[str, str]:
@@ -207,7 +235,7 @@ def _called(call: dict[str, Any], dialect: Dialect, where: str) -> str:
     function = call.get("function") or {}
     if not isinstance(function.get("arguments"), str):
         raise Refused(f"Invalid type for '{where}.function.arguments': expected a string.", where)
-    if dialect.mistral_ids and not re.fullmatch(r"[a-zA-Z0-9]{9}", str(call.get("id"))):
+    if dialect.mistral and not re.fullmatch(r"[a-zA-Z0-9]{9}", str(call.get("id"))):
         raise Refused(
             f"Tool call id was {call.get('id')} but must be a-z, A-Z, 0-9, with a length of 9.", where
         )
@@ -281,7 +309,7 @@ def structured_text(body: dict[str, Any], dialect: Dialect, texts: list[str], as
 def tool_call(n: int, name: str, args: Any, dialect: Dialect) -> dict[str, Any]:
     arguments = json.dumps(args, ensure_ascii=False)
     digest = hashlib.sha256(f"{n}:{name}:{arguments}".encode()).hexdigest()
-    call_id = digest[:9] if dialect.mistral_ids else "call_" + digest[:24]
+    call_id = digest[:9] if dialect.mistral else "call_" + digest[:24]
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -346,7 +374,10 @@ class OpenAIServer(LoopbackServer):
     def chat(self, body: dict[str, Any]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         dialect = dialect_of(str(body.get("model", "")))
         messages = body.get("messages") or []
-        texts = [content_text(m.get("content"), f"messages.[{i}].content") for i, m in enumerate(messages)]
+        texts = [
+            content_text(m.get("content"), f"messages.[{i}].content", _taken(m, dialect), dialect)
+            for i, m in enumerate(messages)
+        ]
         names = answered_calls(messages, dialect)
         schemas, choice = bound_tools(body, dialect)
         users = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
@@ -367,7 +398,7 @@ class OpenAIServer(LoopbackServer):
         base = {"id": "chatcmpl-mc0001", "created": CREATED, "model": body.get("model", "mc-echo")}
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if calls:
-            message = {"role": "assistant", "content": dialect.call_content, "tool_calls": calls}
+            message = {"role": "assistant", "content": ("" if dialect.mistral else None), "tool_calls": calls}
         finish = "tool_calls" if calls else "stop"
         whole = {
             **base,
@@ -377,7 +408,7 @@ class OpenAIServer(LoopbackServer):
             "system_fingerprint": "fp_mc",
         }
         deltas = call_deltas(calls, dialect) if calls else [{"content": p} for p in pieces(text)]
-        first = {"role": "assistant", "content": dialect.call_content if calls else ""}
+        first = {"role": "assistant", "content": ("" if dialect.mistral else None) if calls else ""}
         return whole, self._chat_chunks(base, [first, *deltas], finish, usage, body)
 
     def _chat_chunks(

@@ -566,4 +566,47 @@ def test_ollama_answers_tool_messages_format_and_images(ollama: OllamaServer) ->
     assert answer["message"]["content"] == "Echo: look [image/png, 67 bytes]"
     bad = [{"role": "user", "content": "look", "images": ["not base64!"]}]
     status, _ = post(ollama.root_url + "/api/chat", {"model": "mc-echo", "stream": False, "messages": bad})
+
+
+@pytest.mark.parametrize(
+    ("model", "part", "answer"),
+    [
+        ("mc-mistral", {"type": "image_url", "image_url": "https://example.com/a.png"}, "[image at https"),
+        (
+            "mc-mistral",
+            {"type": "document_url", "document_url": "data:application/pdf;base64,JVBERg=="},
+            "4 bytes",
+        ),
+        ("mc-mistral", {"type": "input_audio", "input_audio": "UklGRg=="}, "[audio, 4 bytes]"),
+        ("mc-mistral", {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}, 400),
+        ("mc-mistral", {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERg=="}}, 400),
+        ("mc-mistral", {"type": "file", "file": {"file_id": "f-1"}}, "[file at f-1]"),
+        ("mc-echo", {"type": "image_url", "image_url": "https://example.com/a.png"}, 400),
+        ("mc-echo", {"type": "document_url", "document_url": "https://example.com/a.pdf"}, 400),
+        ("mc-deepseek", {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}, 400),
+        ("mc-groq", {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}, "[image at"),
+        ("mc-groq", {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}, 400),
+    ],
+)
+def test_each_api_takes_its_own_content_parts(
+    openai: OpenAIServer, model: str, part: Any, answer: Any
+) -> None:
+    """The part types and shapes of each API's SDK: Mistral's AudioChunk holds the base64 data itself,
+    its FileChunk only a file_id; DeepSeek takes text only; Groq no audio."""
+    status, got = ask_openai(openai, [{"type": "text", "text": "see"}, part], model=model)  # type: ignore[arg-type]
+    if answer == 400:
+        assert status == 400, got
+        assert got["error"]["type"] == "invalid_request_error"
+    else:
+        assert status == 200, got
+        assert answer in got["choices"][0]["message"]["content"]
+
+
+def test_only_user_messages_hold_media(openai: OpenAIServer) -> None:
+    """OpenAI's tool, system and assistant messages take text parts only."""
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    messages = history([{"type": "text", "text": "noon"}, image])
+    status, got = ask_openai(openai, messages=messages, tools=[CLOCK])
+    assert (status, got["error"]["param"]) == (400, "messages.[2].content[1].type")
+    status, _ = ask_openai(openai, messages=[{"role": "system", "content": [image]}])
     assert status == 400
