@@ -15,8 +15,8 @@ Tools, structured output and media are answered by the rules in loopback.py, as 
 model answers (docs/real-models.md): with `tools` sent, the tools `tool_choice` forces or the last
 user message names are called (`parallel_tool_calls: false` -> only the first), their arguments
 filled from their JSON schemas, as `message.tool_calls` with `finish_reason: "tool_calls"` or, in a
-stream, as `delta.tool_calls` (id and name on a call's first delta, the arguments in pieces; Mistral
-and Groq send each call whole in one delta). A last message of role `tool` is answered with the text
+stream, as `delta.tool_calls` (id and name on a call's first delta, the arguments in pieces; Mistral,
+Groq and DeepInfra send each call whole in one delta). A last message of role `tool` is answered with the text
 `<tool name> returned: <its content>`. `response_format` json_schema answers the JSON its schema
 fills, json_object the first JSON object of the last user message. Media parts (`image_url`,
 `input_audio`, `file`, Mistral's `document_url`) are echoed as markers such as `[image/png, 67
@@ -110,7 +110,9 @@ DIALECTS = {
     "mc-fireworks": Dialect(("none", "auto", "any", "required"), parts=("text", "image_url", "video_url")),
     "mc-deepseek": Dialect(parts=("text",)),
     "mc-together": Dialect(parts=("text", "image_url")),
-    "mc-deepinfra": Dialect(parts=("text", "image_url")),
+    # ChatDeepInfra reads each delta's tool_calls as whole calls, the form its streaming fix
+    # (langchain PR #26813) was tested against on the real API.
+    "mc-deepinfra": Dialect(whole_calls=True, parts=("text", "image_url")),
 }
 TEXT_PARTS = ("text", "refusal")
 ARGUMENT_PIECE = 8
