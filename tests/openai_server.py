@@ -16,8 +16,8 @@ model answers (docs/real-models.md): with `tools` sent, the tools `tool_choice` 
 user message names are called (`parallel_tool_calls: false` -> only the first), their arguments
 filled from their JSON schemas, as `message.tool_calls` with `finish_reason: "tool_calls"` or, in a
 stream, as `delta.tool_calls` (id and name on a call's first delta, the arguments in pieces; Mistral,
-Groq and DeepInfra send each call whole in one delta). A last message of role `tool` is answered with the text
-`<tool name> returned: <its content>`. `response_format` json_schema answers the JSON its schema
+Groq and DeepInfra send each call whole in one delta). A last message of role `tool` is answered
+with the text `<tool name> returned: <its content>`. `response_format` json_schema answers the JSON its schema
 fills, json_object the first JSON object of the last user message. Media parts (`image_url`,
 `input_audio`, `file`, Mistral's `document_url`) are echoed as markers such as `[image/png, 67
 bytes]`. What the real API refuses, the stub refuses with its 400: a tool_choice spelling the
