@@ -130,6 +130,18 @@ PARTNERS = {
     ),
 }
 INSTALLED = {name for name, p in PARTNERS.items() if find_spec(p.module.split(".")[0]) is not None}
+# What each real API takes and the class cannot show, declared as a user would (the rest is
+# detected): parallel tool calls (Mistral, Groq, Fireworks take `parallel_tool_calls`, their classes
+# pass it through **kwargs), images (the vision models each serves), PDFs and audio (Mistral's
+# document_url and Voxtral's input_audio). DeepSeek's chat API takes text only; DeepInfra's
+# parallel calls are not documented.
+DECLARED = {
+    "chat_mistral": "parallel_tool_calls = true, image_inputs = true, pdf_inputs = true, audio_inputs = true",
+    "chat_groq": "parallel_tool_calls = true, image_inputs = true",
+    "chat_fireworks": "parallel_tool_calls = true, image_inputs = true",
+    "chat_together": "image_inputs = true",
+    "community_deepinfra": "image_inputs = true",
+}
 
 NOT_STREAMING = "implements neither `_stream` nor `_astream`"
 NO_CREDENTIAL = "declares no field whose name looks like a credential"
@@ -145,6 +157,12 @@ STOP_EXCLUDED = failed(
 NO_LINK = "is service-backed (it has {}) but its class docstring has no http(s) link"
 STOP_UNJUDGED = skipped("stop is not respected (see stop-respected)")
 NO_CHUNK_KWARG = "on_llm_new_token for chunk 0 was called without `chunk=`"
+
+
+def declared(target: str) -> Pin:
+    """`capabilities` holds each declared capability to the class (the media ones it cannot show)."""
+    names = [part.split(" = ")[0] for part in DECLARED[target].split(", ")]
+    return passed("checked " + ", ".join(names))
 
 
 def masked(field: str) -> Pin:
@@ -254,6 +272,7 @@ PINS: dict[str, dict[str, Pin]] = {
         identifying_params=no_model_name("none", "llms.py: no _identifying_params"),
     ),
     "chat_mistral": pins(
+        capabilities=declared("chat_mistral"),
         stream_callbacks=chat_callbacks(),
         **(
             {"stop_included": STOP_EXCLUDED}
@@ -281,6 +300,7 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_groq": pins(
+        capabilities=declared("chat_groq"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked groq_api_key"),
@@ -314,6 +334,7 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_fireworks": pins(
+        capabilities=declared("chat_fireworks"),
         init_from_env=reads_env("fireworks_api_key", "FIREWORKS_API_KEY"),
         # 0.3.0 never asks for stream usage (no stream_options): invoke reports usage, stream does not.
         **(
@@ -345,6 +366,7 @@ PINS: dict[str, dict[str, Pin]] = {
         secret_masking=masked("fireworks_api_key"),
     ),
     "chat_together": pins(
+        capabilities=declared("chat_together"),
         usage_metadata=STREAM_USAGE,
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),
@@ -391,6 +413,7 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "community_deepinfra": pins(
+        capabilities=declared("community_deepinfra"),
         usage_metadata=NO_USAGE,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
@@ -514,8 +537,12 @@ def stubs() -> Iterator[Stubs]:
 
 
 def run_partners(stubs: Stubs, workdir: Path, config: str, *args: str) -> PartnerRun:
+    declared = "".join(
+        f'\n[tool.modelcheck."partners:{name}"]\ncapabilities = {{{caps}}}\n'
+        for name, caps in DECLARED.items()
+    )
     (workdir / "partners.py").write_text(stubs.targets_module(), encoding="utf-8")
-    (workdir / "pyproject.toml").write_text(textwrap.dedent(config), encoding="utf-8")
+    (workdir / "pyproject.toml").write_text(textwrap.dedent(config) + declared, encoding="utf-8")
     targets = (f"--modelcheck=partners:{name}" for name in PARTNERS if name in INSTALLED)
     report, output = run_report(workdir, *targets, *args)
     return PartnerRun({t.removeprefix("partners:"): c for t, c in report.items()}, output, workdir)
