@@ -25,7 +25,8 @@ provider does not take, a tool message answering no tool call, a tool call left 
 arguments that are not a JSON string, a content part type or shape the API does not take (each
 API's own: DeepSeek takes text only, Groq, Together and DeepInfra images, Mistral its own audio,
 document and file parts; media only in user messages), JSON mode without the word "json"
-(OpenAI), a Mistral tool call id that is not 9 letters and digits.
+(OpenAI), a json_schema response format (DeepSeek), a Mistral tool call id that is not 9 letters
+and digits.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class Dialect:
     `document_url` parts, files only by `file_id` (its SDK's AudioChunk, DocumentURLChunk, FileChunk)."""
     parts: tuple[str, ...] = ("text", "image_url", "input_audio", "refusal", "file")
     """The content part types a user message may hold (its SDK's content part union)."""
+    formats: tuple[str, ...] = ("text", "json_object", "json_schema")
+    """The `response_format` types it takes (DeepSeek: no json_schema)."""
     json_word: bool = False
     """JSON mode needs the word "json" in the messages, and a json_schema needs a name (OpenAI)."""
 
@@ -108,7 +111,7 @@ DIALECTS = {
     ),
     "mc-groq": Dialect(whole_calls=True, parts=("text", "image_url", "document")),
     "mc-fireworks": Dialect(("none", "auto", "any", "required"), parts=("text", "image_url", "video_url")),
-    "mc-deepseek": Dialect(parts=("text",)),
+    "mc-deepseek": Dialect(parts=("text",), formats=("text", "json_object")),
     "mc-together": Dialect(parts=("text", "image_url")),
     # ChatDeepInfra reads each delta's tool_calls as whole calls, the form its streaming fix
     # (langchain PR #26813) was tested against on the real API.
@@ -285,6 +288,8 @@ def structured_text(body: dict[str, Any], dialect: Dialect, texts: list[str], as
     kind = given.get("type") if isinstance(given, dict) else None
     if given is None or kind == "text":
         return None
+    if kind not in dialect.formats:
+        raise Refused("This response_format type is unavailable now", "response_format")
     if kind == "json_schema":
         spec = given.get("json_schema")
         if not isinstance(spec, dict) or (dialect.json_word and "name" not in spec):

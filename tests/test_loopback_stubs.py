@@ -312,6 +312,9 @@ def test_response_formats_answer_json(openai: OpenAIServer) -> None:
         openai, response_format={"type": "json_schema", "json_schema": {"schema": {}}}
     )
     assert status == 400 and "json_schema.name" in answer["error"]["message"]
+    deepseek = {"type": "json_schema", "json_schema": schema}
+    status, answer = ask_openai(openai, model="mc-deepseek", response_format=deepseek)
+    assert (status, answer["error"]["param"]) == (400, "response_format"), "DeepSeek has JSON mode only"
 
 
 def test_media_parts_are_accepted_and_named_in_the_answer(openai: OpenAIServer) -> None:
