@@ -133,9 +133,12 @@ INSTALLED = {name for name, p in PARTNERS.items() if find_spec(p.module.split(".
 # What each real API takes and the class cannot show, declared as a user would (the rest is
 # detected): parallel tool calls (Mistral, Groq, Fireworks take `parallel_tool_calls`, their classes
 # pass it through **kwargs), images (the vision models each serves), PDFs and audio (Mistral's
-# document_url and Voxtral's input_audio). DeepSeek's chat API takes text only; DeepInfra's
-# parallel calls are not documented.
+# document_url and Voxtral's input_audio, Anthropic's image and document blocks). DeepSeek's chat
+# API takes text only; DeepInfra's parallel calls are not documented. Ollama's vision models take
+# images; its API has no parallel_tool_calls (ChatOllama would pass it on to the ollama client).
 DECLARED = {
+    "chat_anthropic": "image_inputs = true, pdf_inputs = true",
+    "chat_ollama": "image_inputs = true",
     "chat_mistral": "parallel_tool_calls = true, image_inputs = true, pdf_inputs = true, audio_inputs = true",
     "chat_groq": "parallel_tool_calls = true, image_inputs = true",
     "chat_fireworks": "parallel_tool_calls = true, image_inputs = true",
@@ -195,6 +198,7 @@ def reads_env(field: str, env: str) -> Pin:
 
 PINS: dict[str, dict[str, Pin]] = {
     "chat_anthropic": pins(
+        capabilities=declared("chat_anthropic"),
         init_from_env=reads_env("anthropic_api_key", "ANTHROPIC_API_KEY"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
@@ -234,6 +238,7 @@ PINS: dict[str, dict[str, Pin]] = {
         ),
     ),
     "chat_ollama": pins(
+        capabilities=declared("chat_ollama"),
         standard_params=failed(
             "max_tokens=7 is not taken: the model keeps it in `num_predict`",
             "Ollama's name for max tokens, without a max_tokens alias",
