@@ -23,10 +23,11 @@ from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._echo import apply_stop, cut_words, pieces, usage, words
+from ._media import MediaInputs, media_profile
 from ._tools import ToolCallingEcho
 
 
-class EchoChatModel(ToolCallingEcho):
+class EchoChatModel(MediaInputs, ToolCallingEcho):
     """A chat model that answers with the text of the last message, cut after a stop string.
 
     It stands in for a service-backed model whose API is described at
@@ -46,6 +47,11 @@ class EchoChatModel(ToolCallingEcho):
     8-character pieces, `index` per call). When the last message is a `ToolMessage`, it answers the
     text `"<tool name> returned: <content as text>"` (`"<tool name> failed: ..."` for
     `status="error"`).
+
+    Media (`_media.py`): a content list is answered block by block, text as it is and each image,
+    PDF or audio block (every standard form: v1, the 0.3 `source_type` one, the OpenAI-style one)
+    as a marker of its MIME type and size, `[image/png, 82 bytes]`; an unknown block type raises
+    ValueError. Its `profile` says it takes images (also by URL and in tool messages), PDFs and audio.
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -77,6 +83,9 @@ class EchoChatModel(ToolCallingEcho):
     latency_s: float = 0.0
     """Seconds to wait before each answer and each chunk, to imitate a remote service."""
 
+    profile: dict[str, Any] | None = Field(default_factory=media_profile, exclude=True)  # type: ignore[assignment]
+    """What the model can do, as langchain-core 1.x's model profiles describe it (media inputs)."""
+
     @property
     def _llm_type(self) -> str:
         return "echo-chat"
@@ -98,7 +107,7 @@ class EchoChatModel(ToolCallingEcho):
         if answer is not None:
             return apply_stop(answer, stop)
         last = messages[-1].content if messages else ""
-        return apply_stop(last if isinstance(last, str) else str(last), stop)
+        return apply_stop(self._content_text(last), stop)
 
     def _reply(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
         """The answer under the model's settings: the constructor's stop when the call gives none,

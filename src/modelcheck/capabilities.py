@@ -31,6 +31,8 @@ class Capability:
     what: str
     kinds: frozenset[Kind] = BOTH
     verified_by: tuple[str, ...] = ()
+    by_call: bool = False
+    """Only a model call shows it (usage): until one has, the checks that need it get their calls."""
 
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -38,15 +40,18 @@ CAPABILITIES: tuple[Capability, ...] = (
         "streaming", "streams its answer from its own `_stream`", BOTH, ("stream", "stream-callbacks")
     ),
     Capability("native_async", "has its own async calls", BOTH, ("native-async", "native-async-stream")),
-    Capability("usage_metadata", "reports token usage on its messages", CHAT, ("usage-metadata",)),
+    Capability("usage_metadata", "reports token usage on its messages", CHAT, ("usage-metadata",), True),
     Capability("tool_calling", "binds tools (`bind_tools`)", CHAT),
     Capability("tool_choice", "takes `tool_choice` in `bind_tools`", CHAT),
     Capability("parallel_tool_calls", "can call several tools in one answer", CHAT),
     Capability("structured_output", "answers in a schema (`with_structured_output`)", CHAT),
     Capability("json_mode", "has a JSON mode in `with_structured_output`", CHAT),
-    Capability("image_inputs", "takes images in messages", CHAT),
-    Capability("pdf_inputs", "takes PDF files in messages", CHAT),
-    Capability("audio_inputs", "takes audio in messages", CHAT),
+    Capability("image_inputs", "takes images in messages", CHAT, ("image-input",)),
+    Capability("image_urls", "takes images given by URL", CHAT, ("image-input",)),
+    Capability("image_tool_message", "takes images in a `ToolMessage`", CHAT, ("image-input",)),
+    Capability("pdf_inputs", "takes PDF files in messages", CHAT, ("pdf-input",)),
+    Capability("pdf_tool_message", "takes PDF files in a `ToolMessage`", CHAT, ("pdf-input",)),
+    Capability("audio_inputs", "takes audio in messages", CHAT, ("audio-input",)),
     Capability("model_override", "takes a per-call `model=` override", BOTH, ("ls-params",)),
     Capability("serializable", "serializes with `dumpd`/`load`", BOTH, ("serialization",)),
 )

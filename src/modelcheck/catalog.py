@@ -15,6 +15,7 @@ from modelcheck.checks import (
     docs,
     events,
     identity,
+    media,
     native_async,
     params,
     runnable,
@@ -55,6 +56,7 @@ DOC_PAGES: dict[str, str] = {
     "Usage": "usage",
     "Standard params": "params",
     "Serialization": "serialization",
+    "Multimodal input": "multimodal",
 }
 
 
@@ -238,6 +240,33 @@ CATALOG: tuple[Check, ...] = (
         frozenset({"serialize"}),
         requires="serializable",
     ),
+    Check(
+        "image-input",
+        "a message with an image, in every standard block form, is answered",
+        "Multimodal input",
+        media.judge_image,
+        frozenset({"invoke", "invoke_messages", "media_image"}),
+        CHAT,
+        requires="image_inputs",
+    ),
+    Check(
+        "pdf-input",
+        "a message with a PDF, in every standard block form, is answered",
+        "Multimodal input",
+        media.judge_pdf,
+        frozenset({"invoke", "invoke_messages", "media_pdf"}),
+        CHAT,
+        requires="pdf_inputs",
+    ),
+    Check(
+        "audio-input",
+        "a message with audio, in every standard block form, is answered",
+        "Multimodal input",
+        media.judge_audio,
+        frozenset({"invoke", "invoke_messages", "media_audio"}),
+        CHAT,
+        requires="audio_inputs",
+    ),
 )
 
 IDS: tuple[str, ...] = tuple(c.id for c in CATALOG)
@@ -259,6 +288,12 @@ PROBE_CHECK = {
         ("drive_stream", "drive_astream", "redrive_stream", "redrive_astream"), "stream-callbacks"
     ),
     **dict.fromkeys(("events_v2", "events_v2_chain", "events_v3"), "event-stream"),
+    # A media message, and each of its blocks sent alone (observe/media_probes.py).
+    **{
+        f"media_{media}{part}": f"{media}-input"
+        for media in ("image", "pdf", "audio")
+        for part in ("", "_human_standard", "_human_openai", "_human_url", "_tool_standard", "_tool_openai")
+    },
 }
 
 

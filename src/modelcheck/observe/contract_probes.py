@@ -44,6 +44,8 @@ def conversation(part: str) -> list[Any]:
 
 
 def _history(ctx: ProbeContext, call: Call) -> None:
+    if call.probe == "history":
+        call.extra["parts"] = HISTORY_PARTS  # sent only when the whole raises
     ctx.returned(call, ctx.model.invoke(conversation(call.probe), ctx.config(call)))
 
 

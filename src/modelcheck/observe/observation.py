@@ -6,13 +6,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.capabilities import gate
 from modelcheck.consensus import repeats_wanted
 from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.loading import LoadedTarget
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
-from modelcheck.observe.contract_probes import CONTRACT_PROBES, HISTORY_PARTS, STATIC
+from modelcheck.observe.contract_probes import CONTRACT_PROBES, STATIC
+from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
 
 SYNC_PROBES.update(CONTRACT_PROBES)  # the wider contract's calls (message-history, standard-params)
+SYNC_PROBES.update(MEDIA_PROBES)  # multimodal input (image-input, pdf-input, audio-input)
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
@@ -104,9 +107,10 @@ def _observe(
     loop.loop.call_soon_threadsafe(watch.install)
 
     whole = frozenset(path for path, own in facts.streams.items() if not own)
+    has = frozenset(name for name in obs.capabilities if gate(obs, name) is None)
 
     def runner(instance: Any) -> ProbeRunner:
-        ctx = ProbeContext(instance, target.kind, Sequencer(), [], whole=whole)
+        ctx = ProbeContext(instance, target.kind, Sequencer(), [], whole=whole, has=has)
         return ProbeRunner(ctx, target.settings.timeout, loop, watch)
 
     with _through_cassette(replay, obs) as tape:
@@ -124,11 +128,12 @@ def _observe(
 
 def _has(obs: Observation, capability: str) -> bool:
     """Whether the checks gated on `capability` will judge (so their calls are worth making)."""
-    from modelcheck.capabilities import gate
+    from modelcheck.capabilities import spec
 
     state = obs.capabilities.get(capability)
-    # Usage and the like show only on a call: a capability not yet known is given its calls.
-    return state is not None and (state.detected is None or gate(obs, capability) is None)
+    # Usage shows only on a call: a capability a call can show, not yet known, is given its calls.
+    unknown = state is not None and state.detected is None and spec(capability).by_call
+    return state is not None and (unknown or gate(obs, capability) is None)
 
 
 class _Live:
@@ -174,9 +179,9 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
         for n in wanted
         if (n in SECOND_PHASE or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
     ]
-    history = obs.calls.get("history")
-    if history is not None and history.failure is not None:
-        later += HISTORY_PARTS  # only now: which part of the conversation the model cannot take
+    # Only now, for a whole that raised (a conversation, a message with media): which part of it
+    # the model cannot take, each sent alone.
+    later += [part for call in obs.calls.values() if call.failure is not None for part in call.extra.get("parts", ())]
     obs.calls.update(runner.run(later))
     obs.calls.update(runner.run(_redrives(obs)))
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless

@@ -30,6 +30,9 @@ class ProbeContext:
     # The public streaming methods ("stream", "astream") through which core yields the whole answer
     # as one value, because the model does not stream there (see facts.streaming_paths).
     whole: frozenset[str] = frozenset()
+    # The capabilities the checks will judge the model on (declared, or detected): a probe that
+    # serves a capability's sub-features (image URLs, media in tool messages) adds them by these.
+    has: frozenset[str] = frozenset()
 
     def config(self, call: Call) -> dict[str, Any]:
         recorder = Recorder(self.seq, call.probe, self.surfaces)

@@ -1,0 +1,207 @@
+"""Multimodal input: a chat model answers a message holding the media it says it takes.
+
+One call per media type (observe/media_probes.py) holds the shipped file as LangChain's standard
+block and as the OpenAI-style block, plus a URL block and a `ToolMessage` with the same blocks where
+the model has those sub-features (`image_urls`, `image_tool_message`, `pdf_tool_message`). It must
+give an AIMessage with an answer (text or a tool call). When it raises, each block was sent alone,
+and the message names the forms that raised alone, with what to change for each.
+"""
+
+from __future__ import annotations
+
+from modelcheck.capabilities import gate
+from modelcheck.checks.common import answers
+from modelcheck.records import Call, Failure, Observation
+from modelcheck.verdict import Verdict, failed, passed, skipped
+
+Piece = tuple[str, str]
+NAMES = {"image": "image", "pdf": "PDF", "audio": "audio"}
+BLOCKS = {
+    ("image", "standard"): "LangChain's standard `image` block (base64 data, image/png)",
+    ("image", "openai"): "the OpenAI-style `image_url` block (a data URL)",
+    ("image", "url"): "LangChain's standard `image` block with a `url`",
+    ("pdf", "standard"): "LangChain's standard `file` block (base64 data, application/pdf)",
+    ("pdf", "openai"): "the OpenAI-style `file` block (`file_data`, a data URL)",
+    ("audio", "standard"): "LangChain's standard `audio` block (base64 data, audio/wav)",
+    ("audio", "openai"): "the OpenAI-style `input_audio` block (base64 data, format wav)",
+}
+STANDARD = (
+    "Turn LangChain's standard blocks into the API's format: on langchain-core 1.x "
+    '`{{"type": "{kind}", "base64": ..., "mime_type": ...}}` (core turns the 0.3 `source_type` form '
+    "into it before the model sees it), on 0.3 "
+    '`{{"type": "{kind}", "source_type": "base64", "data": ..., "mime_type": ...}}`; for an '
+    "OpenAI-style API, `langchain_core.messages.convert_to_openai_data_block(block)` does it."
+)
+OPENAI = {
+    "image": "Take the OpenAI-style `image_url` block (LangChain passes it to every chat model as it "
+    "is; most APIs take it, or turn its data URL into their own image form).",
+    "pdf": "(langchain-core turns the OpenAI-style `file` block into the standard `file` block before "
+    "the model sees it, so taking the standard block fixes both.)",
+    "audio": "(langchain-core turns the OpenAI-style `input_audio` block into the standard `audio` "
+    "block before the model sees it, so taking the standard block fixes both.)",
+}
+URL = (
+    "Pass the URL on to the API (`convert_to_openai_data_block` makes an `image_url` of it), or "
+    "download it in the model."
+)
+KIND = {"image": "image", "pdf": "file", "audio": "audio"}
+SUB = {"image": ("image_urls", "image_tool_message"), "pdf": ("pdf_tool_message",), "audio": ()}
+
+
+def judge_image(obs: Observation) -> Verdict:
+    return judge_media(obs, "image")
+
+
+def judge_pdf(obs: Observation) -> Verdict:
+    return judge_media(obs, "pdf")
+
+
+def judge_audio(obs: Observation) -> Verdict:
+    return judge_media(obs, "audio")
+
+
+def judge_media(obs: Observation, media: str) -> Verdict:
+    call = obs.calls.get(f"media_{media}")
+    if call is None:
+        return skipped(f"the {NAMES[media]} message was not sent.")
+    if not answers(call) and not all(answers(obs.calls.get(p)) for p in ("invoke", "invoke_messages")):
+        return skipped(
+            f"invoke fails on a plain text message too, so {NAMES[media]} input cannot be judged "
+            "(see invoke)."
+        )
+    chosen = pieces_of(call)
+    if call.failure is not None:
+        return _raised_whole(obs, media, call, chosen)
+    wrong = _no_answer(call)
+    if wrong:
+        return failed(
+            f"given {sent(media, chosen)}, invoke {wrong}. Answer a message with {NAMES[media]} "
+            "content as any other: with an AIMessage holding the model's answer."
+        )
+    return passed(f"checked {sent(media, chosen)}{_unchecked(obs, media, chosen)}")
+
+
+def pieces_of(call: Call) -> list[Piece]:
+    return [(str(p[0]), str(p[1])) for p in call.extra.get("pieces", [])]
+
+
+def label(media: str, piece: Piece) -> str:
+    where = " in a ToolMessage" if piece[0] == "tool" else ""
+    return BLOCKS[(media, piece[1])] + where
+
+
+def sent(media: str, chosen: list[Piece]) -> str:
+    human = [BLOCKS[(media, form)] for place, form in chosen if place == "human"]
+    text = f"a HumanMessage holding {_join(human)}"
+    if any(place == "tool" for place, _ in chosen):
+        text += ", then a ToolMessage holding the same base64 blocks"
+    return text
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _no_answer(call: Call) -> str | None:
+    out = call.output
+    if out is None or not out.expected_type:
+        return f"returned {out.type_name if out else 'nothing'}, not an AIMessage"
+    if not (out.text or "").strip() and not call.extra.get("tool_calls"):
+        return "returned an AIMessage with no text and no tool call"
+    return None
+
+
+def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
+    """The sub-features not checked, each with the reason (as the gate gives it)."""
+    notes = []
+    for name in SUB[media]:
+        reason = gate(obs, name)
+        if reason is not None:
+            notes.append(f"{name}: {reason.message}")
+    return f". Not checked: {'; '.join(notes)}" if notes else ""
+
+
+def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece]) -> Verdict:
+    assert call.failure is not None
+    whole = f"given {sent(media, chosen)}, invoke {_raised(call.failure)}"
+    if len(chosen) == 1:
+        return failed(f"{whole}. {_fixes(media, chosen)}")
+    parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}
+    failing = {p: c for p, c in parts.items() if c is not None and c.failure is not None}
+    unreached = {p for p, c in failing.items() if _unfetched(c)}
+    judged = {p: c for p, c in failing.items() if p not in unreached}
+    if not failing:
+        return failed(
+            f"{whole}; each block sent alone was answered. Convert every block of a message's "
+            "content list (and every message), not only one."
+        )
+    if not judged:
+        label_ = label(media, next(iter(unreached)))
+        return passed(
+            f"checked {sent(media, [p for p in chosen if p not in unreached])}. Not checked: "
+            f"{label_}: {_unfetched_note(failing[next(iter(unreached))])}"
+        )
+    groups: dict[str, list[str]] = {}
+    for piece, part in judged.items():
+        groups.setdefault(_raised(part.failure) if part.failure else "", []).append(label(media, piece))
+    alone = "; ".join(f"{_join(labels)} {how}" for how, labels in groups.items())
+    answered = [label(media, p) for p, c in parts.items() if p not in failing and c is not None]
+    also = f"; {_join(answered)} {'was' if len(answered) == 1 else 'were'} answered" if answered else ""
+    return failed(
+        f"given {sent(media, chosen)}, invoke raised. Sent alone, {alone}{also}. "
+        f"{_fixes(media, list(judged))}"
+    )
+
+
+def _part(media: str, piece: Piece) -> str:
+    return f"media_{media}_{piece[0]}_{piece[1]}"
+
+
+def _unfetched(call: Call) -> bool:
+    """A URL block that raised while no one fetched modelcheck's loopback URL: a hosted service
+    cannot reach it, so its failure says nothing of the model."""
+    return "url" in call.extra and call.extra.get("url_fetched") is False
+
+
+def _unfetched_note(call: Call) -> str:
+    failure = call.failure
+    shown = failure.describe() if failure else "it raised"
+    return (
+        f"it raised {shown} with modelcheck's loopback URL of the shipped PNG ({call.extra['url']}), "
+        "which nothing fetched: a hosted service cannot reach a loopback address, so this says "
+        "nothing of the model."
+    )
+
+
+def _fixes(media: str, failing: list[Piece]) -> str:
+    forms = {form for _, form in failing}
+    fixes = []
+    if "standard" in forms:
+        fixes.append(STANDARD.format(kind=KIND[media]))
+    if "openai" in forms:
+        fixes.append(OPENAI[media])
+    if "url" in forms:
+        fixes.append(URL)
+    if any(place == "tool" for place, _ in failing):
+        fixes.append(
+            "A ToolMessage's content may be a list of blocks too: convert it as a HumanMessage's."
+        )
+    return " ".join(fixes) + (
+        f" If the model cannot take {NAMES[media]} content, declare it: capabilities = "
+        f"{{{_capability(media, failing)} = false}} in its [tool.modelcheck] table."
+    )
+
+
+def _capability(media: str, failing: list[Piece]) -> str:
+    if all(place == "tool" for place, _ in failing):
+        return f"{media}_tool_message"
+    if all(form == "url" for _, form in failing):
+        return "image_urls"
+    return f"{media}_inputs"
+
+
+def _raised(failure: Failure) -> str:
+    if failure.kind == "timeout":
+        return failure.message
+    where = f" in {failure.where}" if failure.where else ""
+    return f"raised{where} {failure.describe()}"

@@ -1,0 +1,197 @@
+"""The calls multimodal input needs: one per media type, holding every block form the model takes.
+
+`media_image`, `media_pdf` and `media_audio` each send one message with the shipped file
+(modelcheck.media) as LangChain's standard block and as the OpenAI-style block: the v1 form
+(`{"type": "image", "base64": ..., "mime_type": ...}`) on langchain-core 1.x, the `source_type`
+form on 0.3 (what each core documents; 1.x turns the 0.3 form into the v1 one before the model sees
+it, so sending both would test core). Where the model has `image_urls`, the image message also holds
+a standard URL block; where it has `image_tool_message` / `pdf_tool_message`, the message is
+followed by an `AIMessage` tool call and a `ToolMessage` holding the same blocks. Only when that
+call raises is each piece sent alone (`media_<type>_<place>_<form>`), so that the check can name
+the block form the model cannot take, as `history` does.
+
+The URL is a loopback HTTP server's, serving the shipped PNG during the call: nothing leaves the
+machine, and a model that fetches the URL itself reaches the file. Whether it was fetched is
+recorded, since a hosted service cannot reach a loopback address.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from modelcheck.media import AUDIO, IMAGE, PDF, Media
+from modelcheck.observe.probes import ProbeContext
+from modelcheck.records import Call
+
+MEDIA: dict[str, Media] = {"image": IMAGE, "pdf": PDF, "audio": AUDIO}
+ASK = {
+    "image": "modelcheck media: describe this image in one word.",
+    "pdf": "modelcheck media: give the title of this document.",
+    "audio": "modelcheck media: describe this audio in one word.",
+}
+TOOL = {"image": "modelcheck_image", "pdf": "modelcheck_pdf"}
+TOOL_CALL_ID = "call_modelcheck_media"
+# (place, form): where a block goes (the human message, a tool message) and in which form.
+Piece = tuple[str, str]
+FORMS = ("standard", "openai")
+
+
+def pieces(media: str, has: frozenset[str]) -> list[Piece]:
+    """The blocks one call of `media` holds, given the capabilities the model has."""
+    found = [("human", form) for form in FORMS]
+    if media == "image" and "image_urls" in has:
+        found.append(("human", "url"))
+    if media in TOOL and f"{media}_tool_message" in has:
+        found += [("tool", form) for form in FORMS]
+    return found
+
+
+def part_name(media: str, piece: Piece) -> str:
+    return f"media_{media}_{piece[0]}_{piece[1]}"
+
+
+def v1_blocks() -> bool:
+    """Whether the installed langchain-core documents LangChain's v1 content blocks (core 1.x)."""
+    from langchain_core import messages
+
+    return hasattr(messages, "ImageContentBlock")
+
+
+def block(media: str, form: str, url: str | None = None) -> dict[str, Any]:
+    """One content block holding the shipped file of `media` in `form` ("standard", "openai", "url")."""
+    item = MEDIA[media]
+    data = base64.b64encode(item.data).decode("ascii")
+    if form == "url":
+        if v1_blocks():
+            return {"type": "image", "url": url, "mime_type": item.mime_type}
+        return {"type": "image", "source_type": "url", "url": url, "mime_type": item.mime_type}
+    if form == "openai":
+        return _openai(media, item, data)
+    standard: dict[str, Any] = {"type": item.kind, "mime_type": item.mime_type}
+    if v1_blocks():
+        standard["base64"] = data
+    else:
+        standard.update(source_type="base64", data=data)
+    if item.kind == "file":
+        standard["filename"] = item.filename  # OpenAI wants one; without it core warns
+    return standard
+
+
+def _openai(media: str, item: Media, data: str) -> dict[str, Any]:
+    if media == "image":
+        return {"type": "image_url", "image_url": {"url": f"data:{item.mime_type};base64,{data}"}}
+    if media == "audio":
+        return {"type": "input_audio", "input_audio": {"data": data, "format": "wav"}}
+    return {
+        "type": "file",
+        "file": {"filename": item.filename, "file_data": f"data:{item.mime_type};base64,{data}"},
+    }
+
+
+def conversation(media: str, chosen: list[Piece], url: str | None) -> list[Any]:
+    """The messages of one call: a human message with the human pieces, then (with tool pieces)
+    the model's own tool call and a `ToolMessage` holding the tool pieces."""
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    human = [block(media, form, url) for place, form in chosen if place == "human"]
+    messages: list[Any] = [HumanMessage(content=[{"type": "text", "text": ASK[media]}, *human])]
+    tool = [block(media, form) for place, form in chosen if place == "tool"]
+    if tool:
+        call = {"type": "tool_call", "id": TOOL_CALL_ID, "name": TOOL[media], "args": {}}
+        messages += [
+            AIMessage(content="", tool_calls=[call]),
+            ToolMessage(content=tool, tool_call_id=TOOL_CALL_ID, name=TOOL[media]),
+        ]
+    return messages
+
+
+def _target(ctx: ProbeContext, call: Call, media: str, tools: bool) -> Any:
+    """The model, with the media tool bound when the call holds a tool message and the model binds
+    tools (a service may refuse a tool result for a tool it was not given)."""
+    if not tools:
+        return ctx.model
+    from langchain_core.language_models import BaseChatModel
+
+    if type(ctx.model).bind_tools is BaseChatModel.bind_tools:
+        call.extra["unbound"] = "the model has no `bind_tools` of its own"
+        return ctx.model
+
+    def tool() -> str:
+        return ""
+
+    tool.__name__ = TOOL[media]
+    tool.__doc__ = f"Return a {MEDIA[media].label} file."
+    try:
+        return ctx.model.bind_tools([tool])
+    except Exception as exc:  # the tool-calling checks judge bind_tools; here the call goes on
+        call.extra["unbound"] = f"`bind_tools` raised {type(exc).__name__}: {' '.join(str(exc).split())}"
+        return ctx.model
+
+
+def _media(ctx: ProbeContext, call: Call) -> None:
+    name = call.probe.removeprefix("media_")
+    media, _, rest = name.partition("_")
+    whole = not rest
+    chosen = pieces(media, ctx.has) if whole else [tuple(rest.split("_", 1))]  # type: ignore[list-item]
+    call.extra["pieces"] = [list(p) for p in chosen]
+    if whole and len(chosen) > 1:
+        call.extra["parts"] = [part_name(media, p) for p in chosen]  # sent only when the whole raises
+    with _served(call, any(form == "url" for _, form in chosen)) as url:
+        messages = conversation(media, chosen, url)
+        model = _target(ctx, call, media, any(place == "tool" for place, _ in chosen))
+        value = model.invoke(messages, ctx.config(call))
+    ctx.returned(call, value)
+    call.extra["tool_calls"] = len(getattr(value, "tool_calls", None) or [])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fetched: list[str]
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.fetched.append(self.path)
+        body = IMAGE.data
+        self.send_response(200)
+        self.send_header("Content-Type", IMAGE.mime_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        return
+
+
+@contextmanager
+def _served(call: Call, wanted: bool) -> Iterator[str | None]:
+    """A loopback HTTP server serving the shipped PNG for the duration of the call, when it holds
+    a URL block; whether the model (or anything) fetched it is kept in `url_fetched`."""
+    if not wanted:
+        yield None
+        return
+    fetched: list[str] = []
+    handler = type("Handler", (_Handler,), {"fetched": fetched})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="modelcheck-media-url", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{IMAGE.filename}"
+    call.extra["url"] = url
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+        call.extra["url_fetched"] = bool(fetched)
+
+
+PARTS = [
+    part_name(media, (place, form))
+    for media in MEDIA
+    for place in ("human", "tool")
+    for form in (*FORMS, "url")
+    if (place, form) in pieces(media, frozenset({"image_urls", f"{media}_tool_message"}))
+]
+MEDIA_PROBES = {**{f"media_{media}": _media for media in MEDIA}, **dict.fromkeys(PARTS, _media)}
