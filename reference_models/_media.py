@@ -4,7 +4,8 @@ A message's content list is read block by block: text as it is, and each media b
 of its MIME type and size, `[image/png, 82 bytes]` (or its URL or file id: `[image, http://...]`).
 Every form users send is taken: LangChain's v1 blocks (`image`/`file`/`audio` with `base64`, `url`
 or `file_id`), the 0.3 `source_type` forms, and the OpenAI-style `image_url`, `input_audio` and
-`file` blocks. A block of another type, base64 data that does not decode, or base64 data without a
+`file` blocks. Every message but the model's own is read, as an API reads the whole conversation.
+A block of another type, base64 data that does not decode, or base64 data without a
 MIME type raises ValueError, as an API would reject them.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
 
 MEDIA_TYPES = ("image", "file", "audio")
 # What the reference says it takes, in langchain-core's model profile keys (read on core 0.3 too).
@@ -35,6 +38,13 @@ class MediaInputs:
 
     def _content_text(self, content: str | list[Any]) -> str:
         return content_text(content)
+
+    def _read_media(self, messages: list[BaseMessage]) -> None:
+        """Read the content of every message but the model's own, as an API takes the whole
+        conversation: a block it cannot take raises wherever it is, not only in the last message."""
+        for message in messages:
+            if not isinstance(message, AIMessage):
+                self._content_text(message.content)
 
 
 def content_text(content: str | list[Any]) -> str:

@@ -30,7 +30,7 @@ class ChatClaimsTools(EchoChatModel):
     It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
     """
 
-    profile: dict[str, Any] | None = Field(default_factory=lambda: {"tool_calling": True}, exclude=True)  # type: ignore[assignment]
+    profile: dict[str, Any] | None = Field(default_factory=lambda: {"tool_calling": True}, exclude=True)
     """What the model can do, as langchain-core 1.x's model profiles describe it."""
 
     bind_tools = BaseChatModel.bind_tools  # type: ignore[assignment]

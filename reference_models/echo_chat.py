@@ -103,6 +103,7 @@ class EchoChatModel(MediaInputs, ToolCallingEcho):
         return True
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        self._read_media(messages)
         answer = self._tool_answer(messages)
         if answer is not None:
             return apply_stop(answer, stop)

@@ -41,6 +41,15 @@ class Chat(EchoChatModel):
 # `capabilities` judges what a target declares (or its profile claims); a target that declares
 # nothing has it skipped with the reason (tests/test_capabilities.py).
 UNDECLARED = {"capabilities": "skipped"}
+# The reference chat model's `profile` claims its media inputs, which `capabilities` holds it to.
+CLAIMED = {"capabilities": "passed"}
+# A chat model whose invoke raises cannot have its media judged (its media calls are invokes too).
+MEDIA_UNJUDGED = dict.fromkeys(("image-input", "pdf-input", "audio-input"), "skipped")
+
+
+def undeclared(kind: str) -> dict[str, str]:
+    """What `capabilities` gives a reference model (or a model built on it) declaring nothing."""
+    return CLAIMED if kind == "chat" else UNDECLARED
 
 
 def outcomes(verdicts: dict[str, str]) -> set[str]:

@@ -67,7 +67,14 @@ def pins(kind: str = "chat", **overrides: Pin) -> dict[str, Pin]:
 
 
 # Nothing is declared for these models: `capabilities` judges only claims (declared or a profile's).
-DEFAULT = {"capabilities": skipped("no capability is declared ([tool.modelcheck] capabilities)")}
+# Nor do their profiles (when they have one) say they take media: the media checks are skipped.
+DEFAULT = {
+    "capabilities": skipped("no capability is declared ([tool.modelcheck] capabilities)"),
+    **{
+        f"{media}-input": skipped(f"the model does not show the {media}_inputs capability")
+        for media in ("image", "pdf", "audio")
+    },
+}
 
 
 def run_report(workdir: Path, *args: str) -> tuple[dict[str, dict[str, Any]], str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import UNDECLARED, Modelcheck
+from conftest import MEDIA_UNJUDGED, Modelcheck, undeclared
 
 from modelcheck.catalog import checks_for
 from reference_models.broken_runnable import BROKEN
@@ -24,7 +24,7 @@ def test_reference_models_pass_every_check(mc: Modelcheck) -> None:
 
     assert outcome.result.ret == pytest.ExitCode.OK
     for target, kind in REFERENCE.items():
-        assert outcome.of(target) == dict.fromkeys(all_ids(kind), "passed") | UNDECLARED
+        assert outcome.of(target) == dict.fromkeys(all_ids(kind), "passed") | undeclared(kind)
 
 
 @pytest.mark.parametrize("target", list(REFERENCE))
@@ -32,7 +32,8 @@ def test_reference_model_given_by_name_passes(mc: Modelcheck, target: str) -> No
     outcome = mc.run(f"--modelcheck={target}")
 
     assert {t for t, _ in outcome.verdicts} == {target}
-    assert outcome.of(target) == dict.fromkeys(all_ids(REFERENCE[target]), "passed") | UNDECLARED
+    kind = REFERENCE[target]
+    assert outcome.of(target) == dict.fromkeys(all_ids(kind), "passed") | undeclared(kind)
 
 
 MESSAGES = {
@@ -83,9 +84,9 @@ def test_broken_variant_fails_only_its_check(mc: Modelcheck, check: str, kind: s
 
     outcome = mc.run(f"--modelcheck={target}")
 
-    expected = dict.fromkeys(all_ids(kind), "passed") | UNDECLARED | {check: "failed"}
+    expected = dict.fromkeys(all_ids(kind), "passed") | undeclared(kind) | {check: "failed"}
     if check == "invoke" and kind == "chat":  # a conversation is an invoke too: invoke's failure
-        expected["message-history"] = "skipped"
+        expected |= {"message-history": "skipped"} | MEDIA_UNJUDGED
     assert outcome.of(target) == expected
     wrong, right = TYPES.get((check, kind), ("", ""))
     lines = [line.format(wrong=wrong, right=right) for line in MESSAGES[check]]
@@ -166,9 +167,10 @@ def test_model_that_raises_fails_its_check_and_the_others_run(mc: Modelcheck) ->
 
     outcome = mc.run("--modelcheck=mymodel:Flaky")
 
-    assert outcome.of("mymodel:Flaky") == dict.fromkeys(all_ids("chat"), "passed") | UNDECLARED | {
+    assert outcome.of("mymodel:Flaky") == dict.fromkeys(all_ids("chat"), "passed") | undeclared("chat") | {
         "invoke": "failed",
         "message-history": "skipped",  # a conversation is an invoke too: invoke's failure
+        **MEDIA_UNJUDGED,
     }
     outcome.result.stdout.fnmatch_lines(
         [

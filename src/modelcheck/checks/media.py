@@ -44,6 +44,11 @@ URL = (
     "Pass the URL on to the API (`convert_to_openai_data_block` makes an `image_url` of it), or "
     "download it in the model."
 )
+WHAT = {
+    "image_urls": "images by URL",
+    "image_tool_message": "images in a ToolMessage",
+    "pdf_tool_message": "PDFs in a ToolMessage",
+}
 KIND = {"image": "image", "pdf": "file", "audio": "audio"}
 SUB = {"image": ("image_urls", "image_tool_message"), "pdf": ("pdf_tool_message",), "audio": ()}
 
@@ -73,6 +78,11 @@ def judge_media(obs: Observation, media: str) -> Verdict:
     if call.failure is not None:
         return _raised_whole(obs, media, call, chosen)
     wrong = _no_answer(call)
+    if wrong and _answers_empty(obs):
+        return passed(
+            f"checked {sent(media, chosen)}: taken without raising; the answer is empty, as the "
+            f"answer to a plain text message is{_unchecked(obs, media, chosen)}"
+        )
     if wrong:
         return failed(
             f"given {sent(media, chosen)}, invoke {wrong}. Answer a message with {NAMES[media]} "
@@ -109,6 +119,13 @@ def _no_answer(call: Call) -> str | None:
     if not (out.text or "").strip() and not call.extra.get("tool_calls"):
         return "returned an AIMessage with no text and no tool call"
     return None
+
+
+def _answers_empty(obs: Observation) -> bool:
+    """Whether the model answers a plain text message with no text either (not a media defect)."""
+    plain = obs.calls.get("invoke_messages")
+    out = plain.output if plain is not None else None
+    return out is not None and out.expected_type and not (out.text or "").strip()
 
 
 def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
@@ -183,12 +200,11 @@ def _fixes(media: str, failing: list[Piece]) -> str:
     if "url" in forms:
         fixes.append(URL)
     if any(place == "tool" for place, _ in failing):
-        fixes.append(
-            "A ToolMessage's content may be a list of blocks too: convert it as a HumanMessage's."
-        )
+        fixes.append("A ToolMessage's content may be a list of blocks too: convert it as a HumanMessage's.")
+    capability = _capability(media, failing)
     return " ".join(fixes) + (
-        f" If the model cannot take {NAMES[media]} content, declare it: capabilities = "
-        f"{{{_capability(media, failing)} = false}} in its [tool.modelcheck] table."
+        f" If the model cannot take {WHAT.get(capability, f'{NAMES[media]} content')}, declare it: "
+        f"capabilities = {{{capability} = false}} in its [tool.modelcheck] table."
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,16 +21,9 @@ def png(width: int = 2, height: int = 2) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    rows = b"".join(
-        b"\x00" + (b"\xff\x00\x00" if y == 0 else b"\x00\x00\xff") * width for y in range(height)
-    )
+    rows = b"".join(b"\x00" + (b"\xff\x00\x00" if y == 0 else b"\x00\x00\xff") * width for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", _stored(rows))
-        + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", _stored(rows)) + chunk(b"IEND", b"")
 
 
 def pdf(text: str = "modelcheck") -> bytes:
@@ -59,7 +53,9 @@ def wav(seconds: float = 0.1, rate: int = 8000) -> bytes:
     """A mono 16-bit PCM WAV of silence."""
     data = b"\x00\x00" * int(seconds * rate)
     fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
@@ -70,7 +66,7 @@ def _stored(data: bytes) -> bytes:
     return b"\x78\x01" + block + struct.pack(">I", zlib.adler32(data))
 
 
-FILES = {"image.png": png, "document.pdf": pdf, "audio.wav": wav}
+FILES: dict[str, Callable[[], bytes]] = {"image.png": png, "document.pdf": pdf, "audio.wav": wav}
 
 
 def main(folder: Path = HERE) -> None:

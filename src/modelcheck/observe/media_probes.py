@@ -100,7 +100,7 @@ def conversation(media: str, chosen: list[Piece], url: str | None) -> list[Any]:
 
     human = [block(media, form, url) for place, form in chosen if place == "human"]
     messages: list[Any] = [HumanMessage(content=[{"type": "text", "text": ASK[media]}, *human])]
-    tool = [block(media, form) for place, form in chosen if place == "tool"]
+    tool: list[str | dict[Any, Any]] = [block(media, form) for place, form in chosen if place == "tool"]
     if tool:
         call = {"type": "tool_call", "id": TOOL_CALL_ID, "name": TOOL[media], "args": {}}
         messages += [
@@ -137,7 +137,8 @@ def _media(ctx: ProbeContext, call: Call) -> None:
     name = call.probe.removeprefix("media_")
     media, _, rest = name.partition("_")
     whole = not rest
-    chosen = pieces(media, ctx.has) if whole else [tuple(rest.split("_", 1))]  # type: ignore[list-item]
+    place, _, form = rest.partition("_")
+    chosen = pieces(media, ctx.has) if whole else [(place, form)]
     call.extra["pieces"] = [list(p) for p in chosen]
     if whole and len(chosen) > 1:
         call.extra["parts"] = [part_name(media, p) for p in chosen]  # sent only when the whole raises
@@ -152,7 +153,7 @@ def _media(ctx: ProbeContext, call: Call) -> None:
 class _Handler(BaseHTTPRequestHandler):
     fetched: list[str]
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.fetched.append(self.path)
         body = IMAGE.data
         self.send_response(200)
@@ -161,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 

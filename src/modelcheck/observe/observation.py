@@ -14,10 +14,10 @@ from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
 from modelcheck.observe.contract_probes import CONTRACT_PROBES, STATIC
-from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
+from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.output import model_output
 from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, SYNC_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
@@ -181,7 +181,7 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     ]
     # Only now, for a whole that raised (a conversation, a message with media): which part of it
     # the model cannot take, each sent alone.
-    later += [part for call in obs.calls.values() if call.failure is not None for part in call.extra.get("parts", ())]
+    later += [part for c in obs.calls.values() if c.failure is not None for part in c.extra.get("parts", ())]
     obs.calls.update(runner.run(later))
     obs.calls.update(runner.run(_redrives(obs)))
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
