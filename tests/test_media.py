@@ -386,3 +386,28 @@ def test_the_media_capabilities_are_held_to_the_profile_and_flags() -> None:
         "image_tool_message",
     }
     assert by_id("pdf-input").requires == "pdf_inputs"
+
+
+def test_the_url_is_the_same_on_every_run_when_its_port_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import urllib.request
+
+    from modelcheck.observe import media_probes
+
+    assert media_probes.URL_PORT == 47181
+    first, taken = Call("media_image"), Call("media_image")
+    with socket.socket() as holder:  # a port of our own stands in for 47181 (xdist workers share it)
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+    monkeypatch.setattr(media_probes, "URL_PORT", port)
+    with media_probes._served(first, True) as url:
+        assert url == f"http://127.0.0.1:{port}/image.png"
+        assert urllib.request.urlopen(str(url), timeout=5).read() == IMAGE.data
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        monkeypatch.setattr(media_probes, "URL_PORT", holder.getsockname()[1])
+        with media_probes._served(taken, True) as other:
+            assert other is not None and other.startswith("http://127.0.0.1:")
+            assert f":{holder.getsockname()[1]}/" not in other
+    assert (first.extra["url_fetched"], taken.extra["url_fetched"]) == (True, False)

@@ -68,6 +68,8 @@ def test_the_reference_models_ship_inside_the_package(wheel: Path) -> None:
     for module in ("__init__", "_echo", "echo_chat", "echo_llm"):
         assert f"modelcheck/reference_models/{module}.py" in names
     assert "modelcheck/py.typed" in names
+    for media in ("image.png", "document.pdf", "audio.wav", "make.py"):  # sent to multimodal models
+        assert f"modelcheck/media/{media}" in names
 
 
 def test_pytest_modelcheck_works_after_pip_install(python: Path, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ the block form the model cannot take, as `history` does.
 
 The URL is a loopback HTTP server's, serving the shipped PNG during the call: nothing leaves the
 machine, and a model that fetches the URL itself reaches the file. Whether it was fetched is
-recorded, since a hosted service cannot reach a loopback address.
+recorded, since a hosted service cannot reach a loopback address. The port is fixed (47181) when
+it is free, so that the request a model sends holds the same URL on every run and replays.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ASK = {
 }
 TOOL = {"image": "modelcheck_image", "pdf": "modelcheck_pdf"}
 TOOL_CALL_ID = "call_modelcheck_media"
+URL_PORT = 47181
+"""The loopback port the image URL is served on when it is free."""
 # (place, form): where a block goes (the human message, a tool message) and in which form.
 Piece = tuple[str, str]
 FORMS = ("standard", "openai")
@@ -175,7 +178,10 @@ def _served(call: Call, wanted: bool) -> Iterator[str | None]:
         return
     fetched: list[str] = []
     handler = type("Handler", (_Handler,), {"fetched": fetched})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    try:  # the same URL on every run, so that a recorded request replays (docs/replay.md)
+        server = ThreadingHTTPServer(("127.0.0.1", URL_PORT), handler)
+    except OSError:  # the port is taken (another run): any free one
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="modelcheck-media-url", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{IMAGE.filename}"
