@@ -378,12 +378,26 @@ def test_the_url_is_a_loopback_copy_of_the_shipped_png(mc: Modelcheck, broken: b
         )
 
 
-def test_the_media_capabilities_are_held_to_the_profile_and_flags() -> None:
-    from modelcheck.standard_tests import FLAGS
+def test_langchain_tests_media_flags_become_declarations() -> None:
+    from modelcheck.settings import TargetSettings
+    from modelcheck.standard_tests import read
+    from reference_models import EchoChatModel
 
-    assert {FLAGS[f] for f in ("supports_image_urls", "supports_image_tool_message")} == {
-        "image_urls",
-        "image_tool_message",
+    base = type("ChatModelTests", (), {"__module__": "langchain_tests.unit_tests.chat_models"})
+
+    class TestChat(base):  # type: ignore[valid-type,misc]
+        chat_model_class = EchoChatModel
+        chat_model_params: dict[str, str] = {}  # noqa: RUF012
+        supports_image_urls = False
+        supports_image_tool_message = True
+        supports_pdf_tool_message = True
+
+    _, settings = read(TestChat, TargetSettings("t:TestChat"))
+
+    assert settings.capabilities == {
+        "image_urls": False,
+        "image_tool_message": True,
+        "pdf_tool_message": True,
     }
     assert by_id("pdf-input").requires == "pdf_inputs"
 
