@@ -425,3 +425,29 @@ def test_the_url_is_the_same_on_every_run_when_its_port_is_free(monkeypatch: pyt
             assert other is not None and other.startswith("http://127.0.0.1:")
             assert f":{holder.getsockname()[1]}/" not in other
     assert (first.extra["url_fetched"], taken.extra["url_fetched"]) == (True, False)
+
+
+def test_a_configured_image_url_is_sent_and_judged(mc: Modelcheck) -> None:
+    mc.model(FETCHING.replace("{broken}", ""))
+    mc.config('[tool.modelcheck."mymodel:Refuses"]\nimage_url = "https://example.com/modelcheck.png"\n')
+
+    outcome = mc.run("--modelcheck=mymodel:Refuses", "-k", "image", "-rf")
+
+    assert outcome.of("mymodel:Refuses") == {"image-input": "failed"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "*Sent alone, LangChain's standard `image` block with a `url` raised in _content_text*"
+            "ValueError: no URLs, please; * were answered. Pass the URL on to the API*{image_urls = false}*"
+        ]
+    )
+
+
+@pytest.mark.parametrize("value", ["ftp://example.com/a.png", 3, "example.com/a.png"])
+def test_an_image_url_that_is_not_an_http_url_is_a_usage_error(value: object) -> None:
+    from modelcheck.settings import build_settings
+
+    with pytest.raises(pytest.UsageError, match=r"image_url is .*; it must be an http\(s\) URL of a small"):
+        build_settings("m:Chat", {}, {"image_url": value}, (), None)
+    assert build_settings("m:Chat", {"image_url": "https://x.test/a.png"}, {}, (), None).image_url == (
+        "https://x.test/a.png"
+    )

@@ -33,6 +33,7 @@ SETTING_KEYS = (
     "secret_pattern",
     "snapshot_exclude",
     "capabilities",
+    "image_url",
 )
 README = "modelcheck README.md#configuring-a-target"
 
@@ -50,6 +51,7 @@ class TargetSettings:
     secret_pattern: str = DEFAULT_SECRET_PATTERN
     snapshot_exclude: tuple[str, ...] = ()
     capabilities: dict[str, bool] = field(default_factory=dict)
+    image_url: str | None = None
     params_given: bool = False
 
 
@@ -219,6 +221,15 @@ def _capabilities(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, An
     return {"capabilities": dict(value)}
 
 
+def _image_url(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
+        raise usage_error(
+            f"{where} image_url is {value!r}; it must be an http(s) URL of a small image the model's "
+            'service can fetch, e.g. image_url = "https://example.com/modelcheck.png".'
+        )
+    return {"image_url": value}
+
+
 def _str_list(value: Any, where: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise usage_error(f'{where} {key} must be a list of strings, e.g. {key} = ["..."].')
@@ -234,4 +245,5 @@ _VALIDATORS = {
     "secret_pattern": _secret_pattern,
     "snapshot_exclude": _snapshot_exclude,
     "capabilities": _capabilities,
+    "image_url": _image_url,
 }

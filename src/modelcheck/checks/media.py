@@ -186,7 +186,8 @@ def _unfetched_note(call: Call) -> str:
     return (
         f"it raised {shown} with modelcheck's loopback URL of the shipped PNG ({call.extra['url']}), "
         "which nothing fetched: a hosted service cannot reach a loopback address, so this says "
-        "nothing of the model."
+        "nothing of the model. To judge it, give a URL of a small image the service can fetch: "
+        'image_url = "https://..." in its [tool.modelcheck] table.'
     )
 
 

@@ -10,7 +10,8 @@ followed by an `AIMessage` tool call and a `ToolMessage` holding the same blocks
 call raises is each piece sent alone (`media_<type>_<place>_<form>`), so that the check can name
 the block form the model cannot take, as `history` does.
 
-The URL is a loopback HTTP server's, serving the shipped PNG during the call: nothing leaves the
+The URL is the target's `image_url` setting when it has one (a URL its hosted service can fetch),
+else a loopback HTTP server's, serving the shipped PNG during the call: nothing leaves the
 machine, and a model that fetches the URL itself reaches the file. Whether it was fetched is
 recorded, since a hosted service cannot reach a loopback address. The port is fixed (47181) when
 it is free, so that the request a model sends holds the same URL on every run and replays.
@@ -145,7 +146,7 @@ def _media(ctx: ProbeContext, call: Call) -> None:
     call.extra["pieces"] = [list(p) for p in chosen]
     if whole and len(chosen) > 1:
         call.extra["parts"] = [part_name(media, p) for p in chosen]  # sent only when the whole raises
-    with _served(call, any(form == "url" for _, form in chosen)) as url:
+    with _served(call, any(form == "url" for _, form in chosen), ctx.image_url) as url:
         messages = conversation(media, chosen, url)
         model = _target(ctx, call, media, any(place == "tool" for place, _ in chosen))
         value = model.invoke(messages, ctx.config(call))
@@ -170,11 +171,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _served(call: Call, wanted: bool) -> Iterator[str | None]:
-    """A loopback HTTP server serving the shipped PNG for the duration of the call, when it holds
-    a URL block; whether the model (or anything) fetched it is kept in `url_fetched`."""
+def _served(call: Call, wanted: bool, given: str | None = None) -> Iterator[str | None]:
+    """The URL of the call's URL block: the target's `image_url` when set, else a loopback HTTP
+    server's, serving the shipped PNG for the duration of the call; whether the model (or anything)
+    fetched that one is kept in `url_fetched`."""
     if not wanted:
         yield None
+        return
+    if given is not None:
+        call.extra["url"] = given
+        yield given
         return
     fetched: list[str] = []
     handler = type("Handler", (_Handler,), {"fetched": fetched})

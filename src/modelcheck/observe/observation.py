@@ -110,7 +110,9 @@ def _observe(
     has = frozenset(name for name in obs.capabilities if gate(obs, name) is None)
 
     def runner(instance: Any) -> ProbeRunner:
-        ctx = ProbeContext(instance, target.kind, Sequencer(), [], whole=whole, has=has)
+        ctx = ProbeContext(
+            instance, target.kind, Sequencer(), [], whole=whole, has=has, image_url=target.settings.image_url
+        )
         return ProbeRunner(ctx, target.settings.timeout, loop, watch)
 
     with _through_cassette(replay, obs) as tape:

@@ -33,6 +33,8 @@ class ProbeContext:
     # The capabilities the checks will judge the model on (declared, or detected): a probe that
     # serves a capability's sub-features (image URLs, media in tool messages) adds them by these.
     has: frozenset[str] = frozenset()
+    # The image URL to send (the target's `image_url` setting); None: modelcheck serves its own.
+    image_url: str | None = None
 
     def config(self, call: Call) -> dict[str, Any]:
         recorder = Recorder(self.seq, call.probe, self.surfaces)
