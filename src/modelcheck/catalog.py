@@ -23,6 +23,7 @@ from modelcheck.checks import (
     serialization,
     stop,
     streaming,
+    tools,
     usage,
 )
 from modelcheck.records import Kind, Observation
@@ -41,6 +42,7 @@ STOPS = CONSENSUS | {
     "drive_astream",
 }
 NO_CALL: frozenset[str] = frozenset()
+TOOL_CALLS = frozenset({"tools_invoke", "tools_stream", "tools_ainvoke", "tools_astream", "tools_no_args"})
 # Each section's rules and messages live on one page of docs/; failure messages link there.
 DOC_PAGES: dict[str, str] = {
     "Runnable surface": "runnable",
@@ -57,6 +59,7 @@ DOC_PAGES: dict[str, str] = {
     "Standard params": "params",
     "Serialization": "serialization",
     "Multimodal input": "multimodal",
+    "Tool calling": "tools",
 }
 
 
@@ -70,6 +73,8 @@ class Check:
     kinds: frozenset[Kind] = BOTH
     requires: str | None = None
     """A capability (capabilities.NAMES) without which the check is skipped, and its calls not made."""
+    gated: tuple[tuple[str, frozenset[str]], ...] = ()
+    """Calls that serve only a sub-feature: (capability, probes), made only when the model has it."""
 
     @property
     def page(self) -> str:
@@ -267,6 +272,29 @@ CATALOG: tuple[Check, ...] = (
         CHAT,
         requires="audio_inputs",
     ),
+    Check(
+        "bind-tools",
+        "bind_tools takes every tool form, and tool_choice is honoured",
+        "Tool calling",
+        tools.judge_bind_tools,
+        frozenset({"tools_bind", "tools_invoke"}),
+        CHAT,
+        requires="tool_calling",
+        gated=(("tool_choice", frozenset({"tools_any"})),),
+    ),
+    Check(
+        "tool-calls",
+        "tool calls have a name, dict args matching the schema, an id, on every path",
+        "Tool calling",
+        tools.judge_tool_calls,
+        CONSENSUS | TOOL_CALLS,
+        CHAT,
+        requires="tool_calling",
+        gated=(
+            ("tool_choice", frozenset({"tools_any"})),
+            ("parallel_tool_calls", frozenset({"tools_parallel"})),
+        ),
+    ),
 )
 
 IDS: tuple[str, ...] = tuple(c.id for c in CATALOG)
@@ -288,6 +316,8 @@ PROBE_CHECK = {
         ("drive_stream", "drive_astream", "redrive_stream", "redrive_astream"), "stream-callbacks"
     ),
     **dict.fromkeys(("events_v2", "events_v2_chain", "events_v3"), "event-stream"),
+    **dict.fromkeys(("tools_bind", "tools_any"), "bind-tools"),
+    **dict.fromkeys((*TOOL_CALLS, "tools_parallel"), "tool-calls"),
     # A media message, and each of its blocks sent alone (observe/media_probes.py).
     **{
         f"media_{media}{part}": f"{media}-input"

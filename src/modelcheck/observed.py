@@ -29,11 +29,15 @@ def needs_of(checks: list[Check]) -> set[str]:
 
 
 def gated_of(checks: list[Check]) -> dict[str, set[str]]:
-    """For each capability some of the checks need, the probes only those checks make."""
+    """For each capability some of the checks need, the probes only those checks make; a sub-feature's
+    probes under "<capability>+<sub-feature>" (made when the model has both)."""
     gated: dict[str, set[str]] = {}
     for check in checks:
         if check.requires is not None:
             gated.setdefault(check.requires, set()).update(check.needs)
+        for capability, probes in check.gated:  # a sub-feature: needs the check's capability too
+            key = f"{check.requires}+{capability}" if check.requires else capability
+            gated.setdefault(key, set()).update(probes)
     return gated
 
 

@@ -35,7 +35,9 @@ def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
 def dump(value: Any) -> str:
     """Everything a value carries, as text, for the secret search."""
     if isinstance(value, BaseMessage):
-        return json.dumps(value.model_dump(), default=repr, ensure_ascii=False)
+        # warnings=False: a value of the wrong type (args as a str) is the checks' to report, not
+        # a pydantic warning out of modelcheck's own search.
+        return json.dumps(value.model_dump(warnings=False), default=repr, ensure_ascii=False)
     try:
         return json.dumps(value, default=repr, ensure_ascii=False)
     except (TypeError, ValueError):

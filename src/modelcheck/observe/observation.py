@@ -10,6 +10,7 @@ from modelcheck.capabilities import gate
 from modelcheck.consensus import repeats_wanted
 from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.loading import LoadedTarget
+from modelcheck.observe import tool_probes
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
@@ -19,7 +20,7 @@ from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.output import model_output
-from modelcheck.observe.probes import SECOND_PHASE, STOP_PROBES, SYNC_PROBES, ProbeContext
+from modelcheck.observe.probes import ASYNC_PROBES, SECOND_PHASE, STOP_PROBES, SYNC_PROBES, ProbeContext
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 SYNC_PROBES.update(CONTRACT_PROBES)  # the wider contract's calls (message-history, standard-params)
 SYNC_PROBES.update(MEDIA_PROBES)  # multimodal input (image-input, pdf-input, audio-input)
+SYNC_PROBES.update(tool_probes.SYNC)  # tool calling (bind-tools, tool-calls)
+ASYNC_PROBES.update(tool_probes.ASYNC)
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
@@ -60,7 +63,7 @@ def observe(
     canaries, the real ones) before any model code runs with it. What the model prints and logs
     meanwhile is kept as places a secret can leak to, and passed on to pytest through `mask`.
     `gated` maps a capability to the calls only checks that need it make: they are made when the
-    model has that capability.
+    model has that capability ("a+b": when it has both).
     """
     printed: list[SecretSurface] = []
     with model_output(printed, mask):
@@ -91,7 +94,12 @@ def _observe(
         settings=_settings(target),
     )
     obs.capabilities = detect(target.model, target.kind, target.settings.capabilities)
-    needs = needs | {p for name, probes in (gated or {}).items() if _has(obs, name) for p in probes}
+    needs = needs | {
+        p
+        for names, probes in (gated or {}).items()
+        if all(_has(obs, n) for n in names.split("+"))
+        for p in probes
+    }
     standins = replay.standins.get(target.target, []) if replay is not None else []
     plan = plan_canaries(target, facts.fields, standins, learn)
     obs.canaries, obs.canary_note = plan.canaries, plan.note

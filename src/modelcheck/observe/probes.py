@@ -31,7 +31,8 @@ class ProbeContext:
     # as one value, because the model does not stream there (see facts.streaming_paths).
     whole: frozenset[str] = frozenset()
     # The capabilities the checks will judge the model on (declared, or detected): a probe that
-    # serves a capability's sub-features (image URLs, media in tool messages) adds them by these.
+    # serves a capability's sub-features (image URLs, media in tool messages, tool_choice) adds them
+    # by these, or prompts for them where the model lacks them.
     has: frozenset[str] = frozenset()
     # The image URL to send (the target's `image_url` setting); None: modelcheck serves its own.
     image_url: str | None = None

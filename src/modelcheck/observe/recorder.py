@@ -99,7 +99,7 @@ class Recorder(BaseCallbackHandler):
         self.surfaces.append(
             SecretSurface(
                 "callback on_llm_end response",
-                dump(response.model_dump() if hasattr(response, "model_dump") else response),
+                dump(response.model_dump(warnings=False) if hasattr(response, "model_dump") else response),
                 self.probe,
             )
         )

@@ -20,8 +20,9 @@ from modelcheck.records import Call, Failure, SecretSurface
 
 
 def _attempted(call: Call) -> int:
-    """1 for a call made without callbacks to count it by (or that failed before any), else 0."""
-    return 0 if "unsupported" in call.extra else 1
+    """1 for a call made without callbacks to count it by (or that failed before any), else 0 (a
+    probe that could not run there, or one that makes no model call: `no_call`)."""
+    return 0 if "unsupported" in call.extra or call.extra.get("no_call") else 1
 
 
 def _model_exit(call: Call, exc: BaseException) -> BaseException:

@@ -1,0 +1,406 @@
+"""Tool calling: `bind_tools` takes every tool form and honours `tool_choice` (bind-tools), and the
+tool calls a model gives are well formed on every path (tool-calls).
+
+Judged from the `tools_*` calls (observe/tool_probes.py). One defect, one failure: a model that
+ignores `tool_choice` fails bind-tools, and tool-calls then accepts a call of any bound tool (and
+does not judge a call that only `tool_choice` would have made); a `bind_tools` that raises fails
+bind-tools, and tool-calls does not judge the calls it could not make.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modelcheck import capabilities
+from modelcheck.checks.common import call_failed, show
+from modelcheck.checks.schema_match import mismatches
+from modelcheck.consensus import consensus
+from modelcheck.records import Call, Observation, Output
+from modelcheck.verdict import Verdict, failed, passed, skipped
+
+PATHS = {
+    "tools_invoke": "invoke",
+    "tools_stream": "stream",
+    "tools_ainvoke": "ainvoke",
+    "tools_astream": "astream",
+    "tools_no_args": "stream of a tool without arguments",
+}
+PARALLEL = "tools_parallel"
+STREAMED = frozenset({"tools_stream", "tools_astream", "tools_no_args"})
+PAIRS = (("tools_stream", "tools_invoke"), ("tools_astream", "tools_ainvoke"))
+FORCED_TOOL = "magic_function"
+PROMPTED_TOOL = "get_weather"
+NO_ARGS_TOOL = "magic_function_no_args"
+ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
+BIND_FIX = (
+    "In `bind_tools`, convert each tool with `langchain_core.utils.function_calling.convert_to_openai_tool` "
+    "(it takes BaseTools, functions, pydantic classes and JSON-schema dicts) and return "
+    "`self.bind(tools=formatted, **kwargs)`."
+)
+CHOICE_FIX = (
+    "Send `tool_choice` on to the API: a tool's name forces that tool, 'any' (or 'required') forces "
+    "some tool call, whatever the prompt asks."
+)
+
+
+def judge_bind_tools(obs: Observation) -> Verdict:
+    bind = obs.calls.get("tools_bind")
+    broken = call_failed(bind, "binding tools (no model call)")
+    if broken is not None or bind is None:
+        return broken or failed("binding tools was not observed.")
+    trials: list[dict[str, Any]] = bind.extra.get("bound", [])
+    problems = [_bind_problem(t) for t in trials if t.get("error") or not t.get("runnable")]
+    if problems:
+        choice = any("tool_choice" in t["form"] for t in trials if t.get("error"))
+        fix = CHOICE_FIX.replace("Send", "Accept") if choice else BIND_FIX
+        return failed("; ".join(problems) + f". {fix}")
+    forms = ", ".join(t["form"] for t in trials if "tool_choice" not in t["form"])
+    gate = capabilities.gate(obs, "tool_choice")
+    if gate is not None:
+        return passed(f"bound {forms}; tool_choice not checked: {gate.message}")
+    problems, notes = _choice_problems(obs)
+    if problems:
+        return failed("; ".join(problems) + f". {CHOICE_FIX}")
+    return passed(f"bound {forms}; tool_choice 'any' and a tool's name accepted" + "".join(notes))
+
+
+def _bind_problem(trial: dict[str, Any]) -> str:
+    if trial.get("error"):
+        return f"bind_tools with {trial['form']} raised {trial['error']}"
+    return f"bind_tools with {trial['form']} returned a {trial.get('type')}, not a Runnable"
+
+
+def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
+    """What shows `tool_choice` is not honoured (the calls that forced a tool), and what was not judged."""
+    problems: list[str] = []
+    notes: list[str] = []
+    named = obs.calls.get("tools_invoke")
+    if named is not None and named.extra.get("tool_choice") == FORCED_TOOL and _judgeable(named):
+        names = _names(named)
+        if names != [FORCED_TOOL]:
+            problems.append(
+                f"with tool_choice={FORCED_TOOL!r} and a prompt asking for {PROMPTED_TOOL}, invoke "
+                f"called {_listed(names)}: the tool `tool_choice` names must be the one called"
+            )
+        else:
+            notes.append(f"; tool_choice={FORCED_TOOL!r} won over a prompt asking for {PROMPTED_TOOL}")
+    elif named is not None:
+        notes.append(f"; the named tool_choice was not judged (invoke: {_why_not(named)}, see tool-calls)")
+    forced = obs.calls.get("tools_any")
+    if forced is not None and forced.extra.get("bind_error"):
+        problems.append(f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}")
+    elif forced is not None and not forced.ok:
+        broken = call_failed(forced, "with tool_choice='any', invoke")
+        problems.append(broken.message.rstrip(".") if broken else "")
+    elif forced is not None and forced.output is not None and not _names(forced):
+        problems.append(
+            "with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no tool "
+            f"(it answered {show(forced.output.text)})"
+        )
+    return problems, notes
+
+
+def choice_ignored(obs: Observation) -> bool:
+    """Whether the calls that forced a tool show `tool_choice` ignored (bind-tools fails then)."""
+    if capabilities.gate(obs, "tool_choice") is not None:
+        return False
+    return bool(_choice_problems(obs)[0])
+
+
+def _judgeable(call: Call) -> bool:
+    return call.ok and not call.extra.get("bind_error") and call.output is not None
+
+
+def _why_not(call: Call) -> str:
+    if call.extra.get("bind_error"):
+        return f"bind_tools raised {call.extra['bind_error']}"
+    return call.failure.describe() if call.failure else "no answer"
+
+
+def _names(call: Call) -> list[str]:
+    return [str(c.get("name")) for c in _calls(call) or ()]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names) if names else "no tool"
+
+
+def _message(call: Call) -> Output | None:
+    """What a call gave: the message invoke returned, or the chunks added up."""
+    if call.probe in STREAMED:
+        found = call.extra.get("assembled")
+        return found if isinstance(found, Output) else None
+    return call.output
+
+
+def _calls(call: Call) -> tuple[dict[str, Any], ...] | None:
+    message = _message(call)
+    return message.tool_calls if message is not None else None
+
+
+def judge_tool_calls(obs: Observation) -> Verdict:
+    problems: list[str] = []
+    notes: list[str] = []
+    ignored = choice_ignored(obs)
+    good: dict[str, list[tuple[str, Any]]] = {}
+    for probe, what in PATHS.items():
+        call = obs.calls.get(probe)
+        found = _path(call, what, ignored, notes)
+        if found is None:
+            continue
+        problems += found
+        if not found and call is not None:
+            good[probe] = [(str(c["name"]), c["args"]) for c in _calls(call) or ()]
+    problems += _no_args(obs, good)
+    problems += _parallel(obs, ignored, notes)
+    problems += _unescaped(obs)
+    if obs.calls.get(PARALLEL) is None:
+        notes.append(_parallel_note(obs))
+    problems += _same_as_invoke(obs, good, notes)
+    if problems:
+        return failed("; ".join(merged(problems)) + ".")
+    if not good:
+        return skipped("no tool call could be judged: " + "; ".join(n for n in notes if n) + ".")
+    checked = ", ".join(PATHS[p] for p in good)
+    return passed(f"checked {checked}" + "".join(f"; {n}" for n in notes if n))
+
+
+def _path(call: Call | None, what: str, ignored: bool, notes: list[str]) -> list[str] | None:
+    """The problems of one call that should give exactly one tool call; None: not judged."""
+    if call is None:
+        return None
+    if call.extra.get("bind_error"):
+        notes.append(f"{what} not judged: bind_tools raised (see bind-tools)")
+        return None
+    broken = call_failed(call, f"with a tool bound, {what}")
+    if broken is not None:
+        return [broken.message.rstrip(".")]
+    message = _message(call)
+    if message is None:
+        return [_unassembled(call, what)]
+    calls = message.tool_calls
+    if not calls and ignored and call.extra.get("tool_choice"):
+        notes.append(f"{what} called no tool, and tool_choice is ignored (see bind-tools)")
+        return None
+    if len(calls) != 1:
+        return [_count_problem(what, message, 1, call)]
+    return _shape(what, calls, call.extra.get("tools", {}))
+
+
+def _unassembled(call: Call, what: str) -> str:
+    if call.extra.get("assemble_error"):
+        return (
+            f"adding up {what}'s chunks (`full = full + chunk`, as users do) raised "
+            f"{call.extra['assemble_error']}"
+        )
+    if not call.chunks:
+        return f"{what} yielded no chunk"
+    return f"{what} yielded {call.chunks[0].output.type_name}, not message chunks"
+
+
+def _count_problem(what: str, message: Output, wanted: int, call: Call) -> str:
+    names = [str(c.get("name")) for c in message.tool_calls]
+    asked = "one tool call" if wanted == 1 else f"{wanted} tool calls in one turn"
+    how = "forced by tool_choice" if call.extra.get("tool_choice") else "asked for by the prompt"
+    seen = f"{len(names)} ({', '.join(names)})" if names else "none"
+    text = f"; it answered {show(message.text)}" if not names and message.text else ""
+    invalid = ""
+    if message.invalid_tool_calls:
+        first = message.invalid_tool_calls[0]
+        invalid = (
+            f"; invalid_tool_calls holds {first.get('name')!r} with args {show(str(first.get('args')))} "
+            f"({first.get('error') or 'not valid JSON'}): the arguments must be one JSON object"
+        )
+    fix = (
+        " Put each call the API returns in the AIMessage's `tool_calls` (in a stream, in the chunks' "
+        "`tool_call_chunks`)"
+        if not names
+        else ""
+    )
+    return f"{what} gave {seen} tool calls where {asked} was {how}{text}{invalid}.{fix}".rstrip(".")
+
+
+def _shape(what: str, calls: tuple[dict[str, Any], ...], schemas: dict[str, Any]) -> list[str]:
+    """Each call's name, args, id and type, as langchain-core's `ToolCall` holds them; each problem
+    as "<where>|<what is wrong>", so that the same problem on several paths is told once."""
+    problems = []
+    for c in calls:
+        name, args = c.get("name"), c.get("args")
+        tag = f"{what}'s call of {name!r}"
+        if name not in schemas:
+            problems.append(f"{what}|called {name!r}, which is not a bound tool ({', '.join(schemas)})")
+        if isinstance(args, str):
+            problems.append(
+                f"{tag}|args is a str ({show(args)}), not a dict: parse the API's JSON arguments "
+                "(json.loads) into a dict before putting them in `tool_calls`"
+            )
+        elif not isinstance(args, dict):
+            problems.append(f"{tag}|args is {show(repr(args))}, a {type(args).__name__}, not a dict")
+        elif name in schemas:
+            wrong = mismatches(args, schemas[name])
+            if wrong:
+                problems.append(f"{tag}|args {show(repr(args))} do not match the tool's schema: {wrong[0]}")
+        if not isinstance(c.get("id"), str) or not c.get("id"):
+            problems.append(
+                f"{what}|the tool call has id {c.get('id')!r}: every tool call needs a non-empty id (the "
+                "API's, or one made up, e.g. f'call_{uuid4().hex}'), which the ToolMessage answering it names"
+            )
+        if c.get("type") != "tool_call":
+            problems.append(
+                f"{what}|the tool call has type {c.get('type')!r}, not 'tool_call': build each one with "
+                "`langchain_core.messages.tool.tool_call(name=..., args=..., id=...)`"
+            )
+    return problems
+
+
+def merged(problems: list[str]) -> list[str]:
+    """ "<where>|<what>" problems as sentences, the places that share a problem named together."""
+    places: dict[str, list[str]] = {}
+    for problem in problems:
+        where, _, what = problem.partition("|")
+        if not what:
+            where, what = "", where
+        places.setdefault(what, [])
+        if where and where not in places[what]:
+            places[what].append(where)
+    return [f"{', '.join(where)}: {what}" if where else what for what, where in places.items()]
+
+
+def _no_args(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[str]:
+    found = good.get("tools_no_args")
+    if not found or found[0][0] != NO_ARGS_TOOL or found[0][1] == {}:
+        return []
+    return [
+        f"the call of {NO_ARGS_TOOL}, a tool without arguments, has args {show(repr(found[0][1]))}, "
+        "not {}: a tool without arguments is called with an empty dict (streamed: args '' or '{}')"
+    ]
+
+
+def _parallel(obs: Observation, ignored: bool, notes: list[str]) -> list[str]:
+    call = obs.calls.get(PARALLEL)
+    what = "ainvoke asking for get_weather and magic_function in one turn"
+    if call is None or capabilities.gate(obs, "parallel_tool_calls") is not None:
+        return []
+    if call.extra.get("bind_error"):
+        notes.append("two tools in one turn not judged: bind_tools raised (see bind-tools)")
+        return []
+    broken = call_failed(call, f"with two tools bound, {what}")
+    if broken is not None:
+        return [broken.message.rstrip(".")]
+    message = call.output
+    if message is None:
+        return []
+    if not message.tool_calls and ignored:
+        notes.append("two tools in one turn not judged: tool_choice is ignored (see bind-tools)")
+        return []
+    if len(message.tool_calls) != 2:
+        return [
+            _count_problem(what, message, 2, call)
+            + ". The model takes `parallel_tool_calls`: return every call the API gives"
+        ]
+    problems = _shape(what, message.tool_calls, call.extra.get("tools", {}))
+    ids = [c.get("id") for c in message.tool_calls]
+    if not problems and len(set(ids)) != 2:
+        problems.append(
+            f"{what} gave two tool calls with the same id {ids[0]!r}: each call needs its own id, since "
+            "each ToolMessage answers one call by its id"
+        )
+    if not problems:
+        notes.append("two tools in one turn gave two calls with distinct ids")
+    return problems
+
+
+def _parallel_note(obs: Observation) -> str:
+    gate = capabilities.gate(obs, "parallel_tool_calls")
+    return f"parallel tool calls not checked: {gate.message.rstrip('.')}" if gate is not None else ""
+
+
+def _unescaped(obs: Observation) -> list[str]:
+    """Non-ASCII text in string arguments arrives as itself: no `\\uXXXX` escapes, no mojibake."""
+    problems = []
+    for probe in ("tools_ainvoke", "tools_astream"):
+        call = obs.calls.get(probe)
+        for c in (_calls(call) or ()) if call is not None else ():
+            args = c.get("args")
+            for text in _strings(args) if isinstance(args, dict) else ():
+                if ESCAPE.search(text):
+                    problems.append(
+                        f"{PATHS[probe]}'s call of {c.get('name')!r} has {show(text)} with \\u escapes "
+                        "where the prompt had non-ASCII text: decode the arguments' JSON once "
+                        "(json.loads), and write JSON with ensure_ascii=False"
+                    )
+                elif _mojibake(text):
+                    problems.append(
+                        f"{PATHS[probe]}'s call of {c.get('name')!r} has {show(text)}, UTF-8 read as "
+                        "Latin-1: decode the API's response as UTF-8"
+                    )
+    return problems
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _mojibake(text: str) -> bool:
+    try:
+        fixed = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+    return fixed != text and any(ord(ch) > 0x2FF for ch in fixed)
+
+
+def _same_as_invoke(obs: Observation, good: dict[str, list[tuple[str, Any]]], notes: list[str]) -> list[str]:
+    """For a deterministic model, the streamed calls add up to the calls invoke (ainvoke) gives."""
+    pairs = [(s, r) for s, r in PAIRS if s in good and r in good]
+    if not pairs:
+        return []
+    if not consensus(obs).deterministic:
+        notes.append(
+            "streamed and returned calls compared for validity only (the model is not deterministic)"
+        )
+        return []
+    differ = []
+    for streamed, returned in pairs:
+        if good[streamed] != good[returned]:
+            got, want = _difference(good[streamed], good[returned])
+            differ.append(f"{PATHS[streamed]}'s chunks add up to {got}, but {PATHS[returned]} gave {want}")
+    if not differ:
+        notes.append("the streamed tool calls add up to the returned ones")
+        return []
+    return [
+        "; ".join(differ) + ": the streamed `tool_call_chunks` (name and id on the first chunk of a call, "
+        "the args JSON in pieces, one `index` per call) must add up to the call the same request returns"
+    ]
+
+
+def _difference(streamed: list[tuple[str, Any]], returned: list[tuple[str, Any]]) -> tuple[str, str]:
+    """How the streamed calls differ from the returned ones: the names, else the differing args."""
+    if [n for n, _ in streamed] != [n for n, _ in returned]:
+        return _names_of(streamed), _names_of(returned)
+    for (name, got), (_, want) in zip(streamed, returned, strict=True):
+        if got == want:
+            continue
+        if isinstance(got, dict) and isinstance(want, dict):
+            keys = [k for k in {**want, **got} if got.get(k, ...) != want.get(k, ...)][:3]
+            return (
+                f"{name} with " + ", ".join(f"{k}={_value(got.get(k, '(missing)'))}" for k in keys),
+                ", ".join(f"{k}={_value(want.get(k, '(missing)'))}" for k in keys),
+            )
+        return f"{name} with args {_value(got)}", f"args {_value(want)}"
+    return "other calls", "these"
+
+
+def _names_of(calls: list[tuple[str, Any]]) -> str:
+    return "calls of " + ", ".join(n for n, _ in calls) if calls else "no tool call"
+
+
+def _value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
