@@ -32,6 +32,7 @@ PAIRS = (("tools_stream", "tools_invoke"), ("tools_astream", "tools_ainvoke"))
 FORCED_TOOL = "magic_function"
 PROMPTED_TOOL = "get_weather"
 NO_ARGS_TOOL = "magic_function_no_args"
+SEP = "\x1f"  # between where a problem is and what it is, in `_shape`'s problems
 ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 BIND_FIX = (
     "In `bind_tools`, convert each tool with `langchain_core.utils.function_calling.convert_to_openai_tool` "
@@ -98,6 +99,8 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
             "with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no tool "
             f"(it answered {show(forced.output.text)})"
         )
+    elif forced is not None and forced.output is not None:
+        notes.append("; tool_choice='any' forced a call where the prompt named no tool")
     return problems, notes
 
 
@@ -203,8 +206,8 @@ def _count_problem(what: str, message: Output, wanted: int, call: Call) -> str:
     names = [str(c.get("name")) for c in message.tool_calls]
     asked = "one tool call" if wanted == 1 else f"{wanted} tool calls in one turn"
     how = "forced by tool_choice" if call.extra.get("tool_choice") else "asked for by the prompt"
-    seen = f"{len(names)} ({', '.join(names)})" if names else "none"
-    text = f"; it answered {show(message.text)}" if not names and message.text else ""
+    seen = f"{len(names)} tool calls ({', '.join(names)})" if names else "no tool call"
+    text = f" (it answered {show(message.text)})" if not names and message.text else ""
     invalid = ""
     if message.invalid_tool_calls:
         first = message.invalid_tool_calls[0]
@@ -218,47 +221,47 @@ def _count_problem(what: str, message: Output, wanted: int, call: Call) -> str:
         if not names
         else ""
     )
-    return f"{what} gave {seen} tool calls where {asked} was {how}{text}{invalid}.{fix}".rstrip(".")
+    return f"{what} gave {seen} where {asked} was {how}{text}{invalid}.{fix}".rstrip(".")
 
 
 def _shape(what: str, calls: tuple[dict[str, Any], ...], schemas: dict[str, Any]) -> list[str]:
     """Each call's name, args, id and type, as langchain-core's `ToolCall` holds them; each problem
-    as "<where>|<what is wrong>", so that the same problem on several paths is told once."""
+    as "<where>SEP<what is wrong>", so that the same problem on several paths is told once."""
     problems = []
     for c in calls:
         name, args = c.get("name"), c.get("args")
         tag = f"{what}'s call of {name!r}"
         if name not in schemas:
-            problems.append(f"{what}|called {name!r}, which is not a bound tool ({', '.join(schemas)})")
+            problems.append(f"{what}{SEP}called {name!r}, which is not a bound tool ({', '.join(schemas)})")
         if isinstance(args, str):
             problems.append(
-                f"{tag}|args is a str ({show(args)}), not a dict: parse the API's JSON arguments "
+                f"{tag}{SEP}args is a str ({show(args)}), not a dict: parse the API's JSON arguments "
                 "(json.loads) into a dict before putting them in `tool_calls`"
             )
         elif not isinstance(args, dict):
-            problems.append(f"{tag}|args is {show(repr(args))}, a {type(args).__name__}, not a dict")
+            problems.append(f"{tag}{SEP}args is {_value(args)}, a {type(args).__name__}, not a dict")
         elif name in schemas:
             wrong = mismatches(args, schemas[name])
             if wrong:
-                problems.append(f"{tag}|args {show(repr(args))} do not match the tool's schema: {wrong[0]}")
+                problems.append(f"{tag}{SEP}args {_value(args)} do not match the tool's schema: {wrong[0]}")
         if not isinstance(c.get("id"), str) or not c.get("id"):
             problems.append(
-                f"{what}|the tool call has id {c.get('id')!r}: every tool call needs a non-empty id (the "
+                f"{what}{SEP}the tool call has id {c.get('id')!r}: every tool call needs a non-empty id (the "
                 "API's, or one made up, e.g. f'call_{uuid4().hex}'), which the ToolMessage answering it names"
             )
         if c.get("type") != "tool_call":
             problems.append(
-                f"{what}|the tool call has type {c.get('type')!r}, not 'tool_call': build each one with "
+                f"{what}{SEP}the tool call has type {c.get('type')!r}, not 'tool_call': build each one with "
                 "`langchain_core.messages.tool.tool_call(name=..., args=..., id=...)`"
             )
     return problems
 
 
 def merged(problems: list[str]) -> list[str]:
-    """ "<where>|<what>" problems as sentences, the places that share a problem named together."""
+    """ "<where>SEP<what>" problems as sentences, the places that share a problem named together."""
     places: dict[str, list[str]] = {}
     for problem in problems:
-        where, _, what = problem.partition("|")
+        where, _, what = problem.partition(SEP)
         if not what:
             where, what = "", where
         places.setdefault(what, [])
@@ -272,7 +275,7 @@ def _no_args(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[s
     if not found or found[0][0] != NO_ARGS_TOOL or found[0][1] == {}:
         return []
     return [
-        f"the call of {NO_ARGS_TOOL}, a tool without arguments, has args {show(repr(found[0][1]))}, "
+        f"the call of {NO_ARGS_TOOL}, a tool without arguments, has args {_value(found[0][1])}, "
         "not {}: a tool without arguments is called with an empty dict (streamed: args '' or '{}')"
     ]
 
