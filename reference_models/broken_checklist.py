@@ -7,6 +7,7 @@ class docstring. They are small on purpose: each changes one method of a referen
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -39,7 +40,7 @@ class ChatSilentStream(EchoChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for message in self._chunks(messages, stop):
+        for message in self._streamed(messages, stop, kwargs):
             yield ChatGenerationChunk(message=message)
 
     async def _astream(
@@ -49,7 +50,7 @@ class ChatSilentStream(EchoChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for message in self._chunks(messages, stop):
+        for message in self._streamed(messages, stop, kwargs):
             yield ChatGenerationChunk(message=message)
 
 
@@ -213,7 +214,8 @@ class ChatThreadPoolAsync(EchoChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return await asyncio.get_running_loop().run_in_executor(None, self._generate, messages, stop)
+        call = functools.partial(self._generate, messages, stop, None, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
 class LLMBlockingAsync(EchoLLM):

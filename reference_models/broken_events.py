@@ -43,7 +43,7 @@ class ChatDelegatingStream(EchoChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for message in self._inner().stream(messages, stop=stop):
+        for message in self._inner().stream(messages, stop=stop, **kwargs):
             chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 run_manager.on_llm_new_token(_text(message.content), chunk=chunk)
@@ -56,7 +56,7 @@ class ChatDelegatingStream(EchoChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        async for message in self._inner().astream(messages, stop=stop):
+        async for message in self._inner().astream(messages, stop=stop, **kwargs):
             chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 await run_manager.on_llm_new_token(_text(message.content), chunk=chunk)

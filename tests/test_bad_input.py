@@ -359,6 +359,9 @@ class Megabyte(EchoChatModel):
         return apply_stop(MEGABYTE, stop)
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        if self._tool_calls(messages, kwargs):  # tool calls stream as the echo's do
+            yield from super()._stream(messages, stop, run_manager, **kwargs)
+            return
         text = self._answer(messages, stop)
         for start in range(0, len(text), 65536):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=text[start : start + 65536]))

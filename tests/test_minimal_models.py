@@ -28,6 +28,8 @@ SKIPPED = {
     "image-input",
     "pdf-input",
     "audio-input",
+    "bind-tools",
+    "tool-calls",
 }
 
 

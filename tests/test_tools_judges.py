@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_checklist_judges import agreeing, observation
+from test_checklist_judges import agreeing, answered, observation
 
 from modelcheck.catalog import by_id, judge
 from modelcheck.checks import tools
@@ -83,7 +83,9 @@ def obs_with(
 ) -> Observation:
     calls = {probe: tool_call(probe, made) for probe, made in GOOD.items()}
     calls.update(changes or {})
-    consensus_calls = agreeing("the answer") if deterministic else []
+    consensus_calls = (
+        [*agreeing("the answer"), answered("invoke_messages", "the answer")] if deterministic else []
+    )
     obs = observation(bind or bound(), *calls.values(), *consensus_calls)
     obs.capabilities = {
         "tool_calling": capability("tool_calling"),

@@ -14,13 +14,13 @@ from modelcheck.catalog import checks_for
 from reference_models import broken_tools
 
 MESSAGES = {
-    "ChatToolArgsAsString": "invoke's call of 'magic_function': args is a str ('{\"input\": *}'), not a dict: "
-    "parse the API's JSON arguments (json.loads) into a dict before putting them in `tool_calls`;*",
-    "ChatToolCallNoId": "invoke, stream, ainvoke, astream, stream of a tool without arguments, ainvoke asking "
-    "for get_weather and magic_function in one turn: the tool call has id None: every tool call needs a "
-    "non-empty id*",
-    "ChatStreamedArgsDiffer": "stream's chunks add up to magic_function with input=*, but invoke gave input=*; "
-    "astream's chunks add up to create_customer with employees=*, but ainvoke gave employees=*: the "
+    "ChatToolArgsAsString": "invoke's call of 'magic_function': args is a str ('{\"input\": *}'), not a "
+    "dict: parse the API's JSON arguments (json.loads) into a dict before putting them in `tool_calls`;*",
+    "ChatToolCallNoId": "invoke, stream, ainvoke, astream, stream of a tool without arguments, ainvoke "
+    "asking for get_weather and magic_function in one turn: the tool call has id None: every tool call "
+    "needs a non-empty id*",
+    "ChatStreamedArgsDiffer": "stream's chunks add up to magic_function with input=*, but invoke gave "
+    "input=*; astream's chunks add up to create_customer with employees=*, but ainvoke gave employees=*: the "
     "streamed `tool_call_chunks`*",
     "ChatIgnoresToolChoice": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
     "called get_weather: the tool `tool_choice` names must be the one called; with tool_choice='any' and a "
@@ -110,7 +110,8 @@ def test_a_model_without_tools_skips_both_with_the_reason(mc: Modelcheck) -> Non
     assert outcome.of(target)["tool-calls"] == "skipped"
     outcome.result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]2[]] *: the model does not show the tool_calling capability (no own bind_tools); if it "
-            "has it, declare it: capabilities = {tool_calling = true} in its [[]tool.modelcheck[]] table."
+            "SKIPPED [[]2[]] *: the model does not show the tool_calling capability (no own bind_tools); "
+            "if it has it, declare it: capabilities = {tool_calling = true} in its [[]tool.modelcheck[]] "
+            "table."
         ]
     )

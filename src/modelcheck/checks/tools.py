@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from modelcheck import capabilities
+from modelcheck.checks import runnable
 from modelcheck.checks.common import call_failed, show
 from modelcheck.checks.schema_match import mismatches
 from modelcheck.consensus import consensus
@@ -62,8 +63,22 @@ def judge_bind_tools(obs: Observation) -> Verdict:
         return passed(f"bound {forms}; tool_choice not checked: {gate.message}")
     problems, notes = _choice_problems(obs)
     if problems:
-        return failed("; ".join(problems) + f". {CHOICE_FIX}")
+        return failed(_with_fixes(problems))
     return passed(f"bound {forms}; tool_choice 'any' and a tool's name accepted" + "".join(notes))
+
+
+def _with_fixes(problems: list[str]) -> str:
+    """ "<what>SEP<fix>" problems as one paragraph: the problems in order, each fix once, after the
+    last problem it fixes."""
+    parts = [p.partition(SEP) for p in problems]
+    sentences: list[str] = []
+    pending: list[str] = []
+    for i, (what, _, fix) in enumerate(parts):
+        pending.append(what)
+        if not fix or fix not in {f for _, _, f in parts[i + 1 :]}:
+            sentences.append("; ".join(pending) + "." + (f" {fix}" if fix else ""))
+            pending = []
+    return " ".join(sentences)
 
 
 def _bind_problem(trial: dict[str, Any]) -> str:
@@ -73,9 +88,11 @@ def _bind_problem(trial: dict[str, Any]) -> str:
 
 
 def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
-    """What shows `tool_choice` is not honoured (the calls that forced a tool), and what was not judged."""
+    """What shows `tool_choice` not honoured (the calls that forced a tool), each with what to change,
+    and notes on what was not judged."""
     problems: list[str] = []
     notes: list[str] = []
+    invoke_fails = plain_failure(obs, "tools_invoke")
     named = obs.calls.get("tools_invoke")
     if named is not None and named.extra.get("tool_choice") == FORCED_TOOL and _judgeable(named):
         names = _names(named)
@@ -83,25 +100,61 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
             problems.append(
                 f"with tool_choice={FORCED_TOOL!r} and a prompt asking for {PROMPTED_TOOL}, invoke "
                 f"called {_listed(names)}: the tool `tool_choice` names must be the one called"
+                f"{SEP}{CHOICE_FIX}"
             )
         else:
             notes.append(f"; tool_choice={FORCED_TOOL!r} won over a prompt asking for {PROMPTED_TOOL}")
     elif named is not None:
-        notes.append(f"; the named tool_choice was not judged (invoke: {_why_not(named)}, see tool-calls)")
+        why = invoke_fails or f"invoke: {_why_not(named)}, see tool-calls"
+        notes.append(f"; the named tool_choice was not judged ({why})")
     forced = obs.calls.get("tools_any")
-    if forced is not None and forced.extra.get("bind_error"):
-        problems.append(f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}")
-    elif forced is not None and not forced.ok:
+    if forced is None:
+        return problems, notes
+    if forced.extra.get("bind_error"):
+        problems.append(
+            f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}{SEP}"
+            + CHOICE_FIX.replace("Send", "Accept")
+        )
+    elif invoke_fails:
+        notes.append(f"; tool_choice='any' was not judged ({invoke_fails})")
+    elif not forced.ok:
         broken = call_failed(forced, "with tool_choice='any', invoke")
-        problems.append(broken.message.rstrip(".") if broken else "")
-    elif forced is not None and forced.output is not None and not _names(forced):
+        problems.append(f"{broken.message.rstrip('.')}{SEP}" if broken else "")
+    elif forced.output is not None and not _names(forced):
         problems.append(
             "with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no tool "
-            f"(it answered {show(forced.output.text)})"
+            f"(it answered {show(forced.output.text)}){SEP}{CHOICE_FIX}"
         )
-    elif forced is not None and forced.output is not None:
+    elif forced.output is not None:
         notes.append("; tool_choice='any' forced a call where the prompt named no tool")
     return problems, notes
+
+
+# The plain path (and its check) each tool call goes through: a tool call on a path whose own check
+# fails is left to that check (one defect, one failure).
+PLAIN = {
+    "tools_invoke": "invoke",
+    "tools_any": "invoke",
+    "tools_stream": "stream",
+    "tools_no_args": "stream",
+    "tools_ainvoke": "ainvoke",
+    "tools_parallel": "ainvoke",
+    "tools_astream": "astream",
+}
+PLAIN_JUDGES = {
+    "invoke": runnable.judge_invoke,
+    "ainvoke": runnable.judge_ainvoke,
+    "stream": runnable.judge_stream,
+    "astream": runnable.judge_astream,
+}
+
+
+def plain_failure(obs: Observation, probe: str) -> str | None:
+    """'it fails without tools too; see stream' when the plain path of `probe` fails its own check."""
+    path = PLAIN[probe]
+    if path not in obs.calls or PLAIN_JUDGES[path](obs).outcome != "failed":
+        return None
+    return f"{path} fails without tools too; see the {path} check"
 
 
 def choice_ignored(obs: Observation) -> bool:
@@ -149,6 +202,10 @@ def judge_tool_calls(obs: Observation) -> Verdict:
     good: dict[str, list[tuple[str, Any]]] = {}
     for probe, what in PATHS.items():
         call = obs.calls.get(probe)
+        deferred = plain_failure(obs, probe) if call is not None else None
+        if deferred:
+            notes.append(f"{what} not judged ({deferred})")
+            continue
         found = _path(call, what, ignored, notes)
         if found is None:
             continue
@@ -157,7 +214,7 @@ def judge_tool_calls(obs: Observation) -> Verdict:
             good[probe] = [(str(c["name"]), c["args"]) for c in _calls(call) or ()]
     problems += _no_args(obs, good)
     problems += _parallel(obs, ignored, notes)
-    problems += _unescaped(obs)
+    problems += _unescaped(obs, good)
     if obs.calls.get(PARALLEL) is None:
         notes.append(_parallel_note(obs))
     problems += _same_as_invoke(obs, good, notes)
@@ -285,6 +342,10 @@ def _parallel(obs: Observation, ignored: bool, notes: list[str]) -> list[str]:
     what = "ainvoke asking for get_weather and magic_function in one turn"
     if call is None or capabilities.gate(obs, "parallel_tool_calls") is not None:
         return []
+    deferred = plain_failure(obs, PARALLEL)
+    if deferred:
+        notes.append(f"two tools in one turn not judged ({deferred})")
+        return []
     if call.extra.get("bind_error"):
         notes.append("two tools in one turn not judged: bind_tools raised (see bind-tools)")
         return []
@@ -319,10 +380,12 @@ def _parallel_note(obs: Observation) -> str:
     return f"parallel tool calls not checked: {gate.message.rstrip('.')}" if gate is not None else ""
 
 
-def _unescaped(obs: Observation) -> list[str]:
+def _unescaped(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[str]:
     """Non-ASCII text in string arguments arrives as itself: no `\\uXXXX` escapes, no mojibake."""
     problems = []
     for probe in ("tools_ainvoke", "tools_astream"):
+        if probe not in good:
+            continue
         call = obs.calls.get(probe)
         for c in (_calls(call) or ()) if call is not None else ():
             args = c.get("args")
