@@ -33,6 +33,10 @@ PAIRS = (("tools_stream", "tools_invoke"), ("tools_astream", "tools_ainvoke"))
 FORCED_TOOL = "magic_function"
 PROMPTED_TOOL = "get_weather"
 NO_ARGS_TOOL = "magic_function_no_args"
+ACCEPT_FIX = (
+    "Accept `tool_choice` as a bound tool's name (force that tool) and as 'any' (force some tool call), "
+    "or, if the API cannot force a tool, do not take `tool_choice` in `bind_tools`."
+)
 SEP = "\x1f"  # between where a problem is and what it is, in `_shape`'s problems
 ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 BIND_FIX = (
@@ -42,7 +46,8 @@ BIND_FIX = (
 )
 CHOICE_FIX = (
     "Send `tool_choice` on to the API: a tool's name forces that tool, 'any' (or 'required') forces "
-    "some tool call, whatever the prompt asks."
+    "some tool call, whatever the prompt asks. If the API cannot force a tool, do not take "
+    "`tool_choice` in `bind_tools` (or raise on it) and declare tool_choice = false in [tool.modelcheck]."
 )
 
 
@@ -55,7 +60,7 @@ def judge_bind_tools(obs: Observation) -> Verdict:
     problems = [_bind_problem(t) for t in trials if t.get("error") or not t.get("runnable")]
     if problems:
         choice = any("tool_choice" in t["form"] for t in trials if t.get("error"))
-        fix = CHOICE_FIX.replace("Send", "Accept") if choice else BIND_FIX
+        fix = ACCEPT_FIX if choice else BIND_FIX
         return failed("; ".join(problems) + f". {fix}")
     forms = ", ".join(t["form"] for t in trials if "tool_choice" not in t["form"])
     gate = capabilities.gate(obs, "tool_choice")
@@ -113,7 +118,7 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
     if forced.extra.get("bind_error"):
         problems.append(
             f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}{SEP}"
-            + CHOICE_FIX.replace("Send", "Accept")
+            + ACCEPT_FIX
         )
     elif invoke_fails:
         notes.append(f"; tool_choice='any' was not judged ({invoke_fails})")
