@@ -75,6 +75,7 @@ def test_every_setting_key_is_accepted() -> None:
             "secret_pattern": "^token$",
             "snapshot_exclude": ["id"],
             "capabilities": {"tool_calling": False, "serializable": True},
+            "image_url": "https://example.com/modelcheck.png",
         }
     )
 
@@ -87,8 +88,10 @@ def test_every_setting_key_is_accepted() -> None:
         "secret_pattern",
         "snapshot_exclude",
         "capabilities",
+        "image_url",
     }
     assert settings.capabilities == {"tool_calling": False, "serializable": True}
+    assert settings.image_url == "https://example.com/modelcheck.png"
     assert (
         settings.stop_policy,
         settings.secret_env,
