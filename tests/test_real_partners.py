@@ -137,7 +137,8 @@ INSTALLED = {name for name, p in PARTNERS.items() if find_spec(p.module.split(".
 # API takes text only; DeepInfra's parallel calls are not documented. Ollama's vision models take
 # images; its API has no parallel_tool_calls (ChatOllama would pass it on to the ollama client).
 DECLARED = {
-    "chat_anthropic": "image_inputs = true, pdf_inputs = true",
+    "chat_anthropic": "image_inputs = true, image_urls = true, image_tool_message = true, pdf_inputs = true, "
+    "pdf_tool_message = true",
     "chat_ollama": "image_inputs = true",
     "chat_mistral": "parallel_tool_calls = true, image_inputs = true, pdf_inputs = true, audio_inputs = true",
     "chat_groq": "parallel_tool_calls = true, image_inputs = true",
@@ -199,6 +200,11 @@ def reads_env(field: str, env: str) -> Pin:
 PINS: dict[str, dict[str, Pin]] = {
     "chat_anthropic": pins(
         capabilities=declared("chat_anthropic"),
+        # The stub refuses what the API refuses (a LangChain block left unconverted): these checks
+        # passing means every block form reached it as an `image` / `document` block, in the
+        # tool_result too. Anthropic takes no audio: not declared, skipped.
+        image_input=passed("standard `image` block with a `url`, then a ToolMessage holding the same"),
+        pdf_input=passed("then a ToolMessage holding the same base64 blocks"),
         init_from_env=reads_env("anthropic_api_key", "ANTHROPIC_API_KEY"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
@@ -239,6 +245,8 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_ollama": pins(
         capabilities=declared("chat_ollama"),
+        # Ollama takes base64 `images` only: no URLs, PDFs or audio (not declared).
+        image_input=passed("the OpenAI-style `image_url` block (a data URL). Not checked: image_urls"),
         standard_params=failed(
             "max_tokens=7 is not taken: the model keeps it in `num_predict`",
             "Ollama's name for max tokens, without a max_tokens alias",
