@@ -23,10 +23,12 @@ from modelcheck.checks import (
     serialization,
     stop,
     streaming,
+    structured,
     tools,
     usage,
 )
 from modelcheck.records import Kind, Observation
+from modelcheck.structured_plan import slot_probes
 from modelcheck.verdict import Verdict
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
@@ -60,6 +62,7 @@ DOC_PAGES: dict[str, str] = {
     "Serialization": "serialization",
     "Multimodal input": "multimodal",
     "Tool calling": "tools",
+    "Structured output": "structured-output",
 }
 
 
@@ -294,6 +297,16 @@ CATALOG: tuple[Check, ...] = (
             ("tool_choice", frozenset({"tools_any"})),
             ("parallel_tool_calls", frozenset({"tools_parallel"})),
         ),
+    ),
+    Check(
+        "structured-output",
+        "with_structured_output gives the schema's type and shape, on every method and path",
+        "Structured output",
+        structured.judge_structured,
+        slot_probes("fc"),
+        CHAT,
+        requires="structured_output",
+        gated=(("json_schema", slot_probes("js")), ("json_mode", slot_probes("jm"))),
     ),
 )
 

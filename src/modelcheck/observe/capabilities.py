@@ -140,16 +140,37 @@ def _structured_output(cls: type[Any], kind: Kind, profile: Mapping[str, Any]) -
     )
 
 
-def _json_mode(cls: type[Any], kind: Kind, profile: Mapping[str, Any]) -> Detection:
-    if not _own(cls, "with_structured_output"):
-        return False, "no own with_structured_output", False, "its `with_structured_output` is core's"
-    try:
-        method = inspect.signature(cls.with_structured_output).parameters.get("method")
-    except (TypeError, ValueError):
-        method = None
-    if method is not None and "json_mode" in str(method.annotation):
-        return True, "with_structured_output takes method='json_mode'", True, ""
-    return False, "with_structured_output names no json_mode method", None, ""
+def _structured_method(name: str) -> Callable[[type[Any], Kind, Mapping[str, Any]], Detection]:
+    """Whether the model's own `with_structured_output` names `method=name` in its annotation."""
+
+    def detect_method(cls: type[Any], kind: Kind, profile: Mapping[str, Any]) -> Detection:
+        if not _own(cls, "with_structured_output"):
+            return False, "no own with_structured_output", False, "its `with_structured_output` is core's"
+        if name in structured_methods(cls):
+            return True, f"with_structured_output takes method='{name}'", True, ""
+        return False, f"with_structured_output names no {name} method", None, ""
+
+    return detect_method
+
+
+def structured_methods(cls: type[Any]) -> set[str]:
+    """The methods the annotation of `with_structured_output`'s `method` parameter names."""
+    method = _parameter(cls.with_structured_output, "method")
+    if method is None:
+        return set()
+    text = str(method.annotation)
+    return {m for m in ("function_calling", "json_schema", "json_mode") if m in text}
+
+
+def _parameter(fn: Any, name: str) -> inspect.Parameter | None:
+    """A parameter of `fn`, its annotation resolved where it can be (a string under
+    `from __future__ import annotations` names a Literal alias, say)."""
+    for resolve in (True, False):
+        try:
+            return inspect.signature(fn, eval_str=resolve).parameters.get(name)
+        except Exception:
+            continue
+    return None
 
 
 def _input(key: str) -> Callable[[type[Any], Kind, Mapping[str, Any]], Detection]:
@@ -192,7 +213,8 @@ DETECTORS: dict[str, Callable[[type[Any], Kind, Mapping[str, Any]], Detection]] 
     "tool_choice": _tool_param("tool_choice", "tool_choice"),
     "parallel_tool_calls": _tool_param("parallel_tool_calls", None),
     "structured_output": _structured_output,
-    "json_mode": _json_mode,
+    "json_mode": _structured_method("json_mode"),
+    "json_schema": _structured_method("json_schema"),
     "image_inputs": _input("image_inputs"),
     "image_urls": _input("image_url_inputs"),
     "image_tool_message": _input("image_tool_message"),

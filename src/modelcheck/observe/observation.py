@@ -20,10 +20,18 @@ from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.output import model_output
-from modelcheck.observe.probes import ASYNC_PROBES, SECOND_PHASE, STOP_PROBES, SYNC_PROBES, ProbeContext
+from modelcheck.observe.probes import (
+    ASYNC_PROBES,
+    SECOND_PHASE,
+    STOP_PROBES,
+    SYNC_PROBES,
+    ProbeContext,
+    register,
+)
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
+from modelcheck.observe.structured_probes import STRUCTURED_PROBES
 from modelcheck.records import REDRIVES, Contract, Observation, SecretSurface
 
 if TYPE_CHECKING:
@@ -33,13 +41,18 @@ SYNC_PROBES.update(CONTRACT_PROBES)  # the wider contract's calls (message-histo
 SYNC_PROBES.update(MEDIA_PROBES)  # multimodal input (image-input, pdf-input, audio-input)
 SYNC_PROBES.update(tool_probes.SYNC)  # tool calling (bind-tools, tool-calls)
 ASYNC_PROBES.update(tool_probes.ASYNC)
+register(STRUCTURED_PROBES)  # structured-output's calls (so_*)
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
 def core_features() -> dict[str, bool]:
-    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.language_models import chat_models
 
-    return {"chat_stream_run_manager": hasattr(BaseChatModel, "_iter_v2_events")}
+    return {
+        "chat_stream_run_manager": hasattr(chat_models.BaseChatModel, "_iter_v2_events"),
+        # core passes a bound `ls_structured_output_format` on to the start callback's options
+        "ls_structured_output_format": hasattr(chat_models, "_format_ls_structured_output"),
+    }
 
 
 def core_version() -> str:

@@ -206,6 +206,14 @@ for _i in range(1, REPEATS + 1):  # a path asked again, to tell a drifting metho
 SYNC_PROBES["redrive_stream"] = drive_stream
 ASYNC_PROBES["redrive_astream"] = drive_astream
 WATCHED = ("ainvoke", "astream")
+
+
+def register(probes: dict[str, Any]) -> None:
+    """Add a family's probes: coroutine functions run on the loop, the others on threads."""
+    import inspect
+
+    for name, probe in probes.items():
+        (ASYNC_PROBES if inspect.iscoroutinefunction(probe) else SYNC_PROBES)[name] = probe
 STOP_PROBES = ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")
 # Probes that run after the stop string is chosen: the chat drives take it too (one call serves
 # stream-callbacks and stop-respected), which keeps a chat model's catalog within 20 calls.

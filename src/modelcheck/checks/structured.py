@@ -1,0 +1,204 @@
+"""Structured output: `with_structured_output` gives a value of the schema's shape, on every path.
+
+Judged on the `so_*` calls (observe/structured_probes.py): for each method the model has, a
+pydantic class must come back as an instance of it, a TypedDict or JSON-schema dict as a dict with
+the schema's required keys, no key it does not define, and the right JSON type for each; a stream
+ends with such a value (earlier chunks may be partial, but are of the same type); `include_raw=True`
+gives `{"raw": AIMessage, "parsed": ..., "parsing_error": None}`; and the chat model start callback
+carries `ls_structured_output_format` with the schema, as LangChain's tracing reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcheck.capabilities import gate
+from modelcheck.checks.common import show
+from modelcheck.checks.shape import json_type, shape_problems
+from modelcheck.records import Call, Observation, Output
+from modelcheck.structured_plan import KIND_NAMES, PART_CAPABILITY, PATHS, probe_name
+from modelcheck.verdict import Verdict, failed, passed, skipped
+
+RAW_KEYS = ("raw", "parsed", "parsing_error")
+FIXES = {
+    "shape": "Give the provider the whole schema (every property, its type, `required`) and return what "
+    "it answers parsed, without dropping, adding or converting fields.",
+    "type": "Return an instance of the class for a pydantic schema (`PydanticToolsParser(tools=[schema], "
+    "first_tool_only=True)` or `PydanticOutputParser`), and a dict for a TypedDict or a JSON-schema "
+    "dict (`JsonOutputKeyToolsParser(key_name=..., first_tool_only=True)` or `JsonOutputParser`).",
+    "raw": 'With include_raw=True return {"raw": <the AIMessage>, "parsed": <the value, or None>, '
+    '"parsing_error": <the exception, or None>}, as core builds it: `RunnableMap(raw=llm) | '
+    "RunnablePassthrough.assign(parsed=..., parsing_error=lambda _: None).with_fallbacks([...], "
+    'exception_key="parsing_error")`.',
+    "parse": "Answer in the form the method's parser reads: for function_calling a tool call to the "
+    "schema's tool with its arguments as a dict; for json_schema and json_mode the JSON object as "
+    "the message's text.",
+    "format": 'Bind `ls_structured_output_format={"kwargs": {"method": <method>}, "schema": <schema>}` '
+    "in `with_structured_output` (core's passes it to `bind_tools`, whose `**kwargs` must reach "
+    "`self.bind(...)`), so that the start callback and tracing carry the schema.",
+    "raised": "Fix the model so that `with_structured_output(...)` answers without raising.",
+}
+
+
+def judge_structured(obs: Observation) -> Verdict:
+    invoke = obs.calls.get("invoke")
+    if invoke is not None and invoke.failure is not None:
+        return skipped(
+            "the model's plain invoke fails (see the invoke check), so its structured output does too."
+        )
+    problems: list[tuple[str, str, str]] = []
+    judged: list[str] = []
+    notes: list[str] = []
+    for slot, capability in PART_CAPABILITY.items():
+        held = gate(obs, capability) if capability else None
+        if held is not None:
+            notes.append(f"{capability}: {held.message}")
+            continue
+        for path in PATHS:
+            call = obs.calls.get(probe_name(slot, path))
+            if call is None or "structured" not in call.extra:
+                continue
+            if "unsupported" in call.extra:
+                notes.append(str(call.extra["unsupported"]))
+                continue
+            judged.append(label(call.extra["structured"]))
+            problems += call_problems(call, obs.features.get("ls_structured_output_format", True))
+    if problems:
+        return failed(_message(problems))
+    if not judged:
+        return skipped("no structured-output call was made: " + ("; ".join(notes) or "none applies") + ".")
+    note = f" Not checked: {'; '.join(dict.fromkeys(notes))}" if notes else ""
+    return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}")
+
+
+def _message(problems: list[tuple[str, str, str]]) -> str:
+    """The problems, calls with the same problem named together, then each kind's fix once."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for kind, where, text in problems:
+        grouped.setdefault((kind, text), []).append(where)
+    said = "; ".join(f"{_joined(wheres)}: {text.rstrip('.')}" for (_, text), wheres in grouped.items())
+    fixes = " ".join(FIXES[k] for k in dict.fromkeys(kind for kind, _, _ in problems))
+    return f"{said}. {fixes}"
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def label(plan: dict[str, Any]) -> str:
+    """'function_calling with TypedDict PetDict on stream': the method, schema kind and path."""
+    method = plan.get("method") or "the default method"
+    path = "invoke(include_raw=True)" if plan.get("include_raw") else str(plan["path"])
+    return f"{method} with {KIND_NAMES.get(plan['kind'], plan['kind'])} on {path}"
+
+
+def call_problems(call: Call, core_traces: bool = True) -> list[tuple[str, str, str]]:
+    """What is wrong with one structured-output call, each as (fix kind, the call, the problem)."""
+    plan = call.extra["structured"]
+    where = label(plan)
+    if call.failure is not None:
+        return [(kind, where, text) for kind, text in [_raised(call)]]
+    values = plan.get("values") or []
+    found = _raw(values[0], plan) if plan.get("include_raw") and values else _streamed(values, plan)
+    if core_traces:
+        found += _format(plan)
+    return [(kind, where, text) for kind, text in found]
+
+
+def _raised(call: Call) -> tuple[str, str]:
+    failure = call.failure
+    assert failure is not None
+    if failure.type_name == "OutputParserException":
+        return "parse", f"langchain-core's output parser could not read the answer: {failure.message}"
+    if failure.kind != "raised":
+        return "raised", failure.describe()
+    site = f" in {failure.where}" if failure.where else ""
+    return "raised", f"raised{site} {failure.describe()}"
+
+
+def _streamed(
+    values: list[dict[str, Any]], plan: dict[str, Any], name: str = "the value"
+) -> list[tuple[str, str]]:
+    if not values:
+        return [
+            ("type", "it returned no value" if plan["path"] == "invoke" else "the stream yielded nothing")
+        ]
+    wrong = [v for v in values if _type_problem(v, plan)]
+    if wrong:
+        first = _type_problem(wrong[0], plan)
+        count = f" ({len(wrong)} of {len(values)} values)" if len(values) > 1 else ""
+        return [("type", f"{first}{count}")]
+    root = name if len(values) == 1 else "the last value"
+    return [("shape", p) for p in shape_problems(values[-1].get("data"), plan["schema"], root)]
+
+
+def _type_problem(value: dict[str, Any], plan: dict[str, Any]) -> str | None:
+    if plan["kind"] == "pydantic":
+        return None if value.get("pet") else f"gave {_shown(value)}, not a Pet instance"
+    return None if value.get("is_dict") else f"gave {_shown(value)}, not a dict"
+
+
+def _shown(value: dict[str, Any]) -> str:
+    data = value.get("data")
+    text = show(data) if isinstance(data, str) else show(repr(data))
+    return f"a {value.get('type')} {text}"
+
+
+def _raw(value: dict[str, Any], plan: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = value.get("keys")
+    if keys is None:
+        return [
+            ("raw", f"include_raw=True gave {_shown(value)}, not a dict with raw, parsed and parsing_error")
+        ]
+    missing = [k for k in RAW_KEYS if k not in keys]
+    if missing:
+        return [("raw", f"the include_raw dict has {', '.join(keys)} but not {', '.join(missing)}")]
+    raw = value.get("raw")
+    found: list[tuple[str, str]] = []
+    if not isinstance(raw, Output) or not raw.expected_type:
+        kind = raw.type_name if isinstance(raw, Output) else "None"
+        found.append(("raw", f"raw is a {kind}, not the model's AIMessage"))
+    if value.get("parsing_error") is not None:
+        found.append(("parse", f"parsing_error is {show(str(value['parsing_error']))}{_answered(raw)}"))
+        return found
+    parsed = value.get("parsed")
+    if not isinstance(parsed, dict) or parsed.get("type") == "NoneType":
+        return [*found, ("parse", "parsed is None but parsing_error is None too")]
+    return found + _streamed([parsed], plan, "parsed")
+
+
+def _answered(raw: Any) -> str:
+    if not isinstance(raw, Output):
+        return ""
+    calls = getattr(raw, "tool_calls", ())
+    if calls:
+        return f" (the model called {', '.join(str(c.get('name')) for c in calls)})"
+    return f" (the model answered the text {show(raw.text)})"
+
+
+def _format(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    starts = plan.get("starts") or []
+    if len(starts) != 1:
+        return [("format", f"on_chat_model_start fired {len(starts)} times for one call, not once")]
+    start = starts[0]
+    if not start.get("given"):
+        via = (
+            " (core's with_structured_output passed it to the model's bind_tools)"
+            if plan.get("wso_owner") == "core"
+            else ""
+        )
+        return [("format", f"the chat model start callback carried no ls_structured_output_format{via}")]
+    fmt = start.get("format")
+    schema = fmt.get("schema") if isinstance(fmt, dict) else None
+    if schema != plan["schema"]:
+        return [("format", f"ls_structured_output_format's schema is {_schema_diff(schema, plan['schema'])}")]
+    return []
+
+
+def _schema_diff(seen: Any, wanted: dict[str, Any]) -> str:
+    if not isinstance(seen, dict):
+        return f"{json_type(seen)} {show(repr(seen))}, not the schema as convert_to_json_schema gives it"
+    keys = sorted(set(seen) ^ set(wanted))
+    diff = sorted(k for k in set(seen) & set(wanted) if seen[k] != wanted[k])
+    parts = [f"keys {', '.join(keys)} differ" if keys else "", f"{', '.join(diff)} differ" if diff else ""]
+    return f"not the schema as convert_to_json_schema gives it ({'; '.join(p for p in parts if p)})"

@@ -1,0 +1,53 @@
+"""Which structured-output calls are made: per method, the schema kinds rotated over the paths.
+
+Each method the model has gets three calls, and the three schema kinds rotate over its three
+paths, so every kind meets every path across the methods and one call serves several assertions
+(the value's type and shape, include_raw, the start callback's `ls_structured_output_format`):
+
+| method | invoke (include_raw=True) | stream | astream |
+|---|---|---|---|
+| function_calling (or the model's default) | pydantic | TypedDict | JSON schema |
+| json_schema | TypedDict | JSON schema | pydantic |
+| json_mode | JSON schema | pydantic | TypedDict |
+
+Plain data, imported by the observer and the judge alike (nothing here imports LangChain).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+SchemaKind = Literal["pydantic", "typeddict", "json_schema"]
+Path = Literal["invoke", "stream", "astream"]
+SLOTS = {"fc": "function_calling", "js": "json_schema", "jm": "json_mode"}
+"""probe slot -> the method it asks for ("fc" asks for the model's default method when its
+`with_structured_output` does not name function_calling)."""
+PART_CAPABILITY = {"fc": None, "js": "json_schema", "jm": "json_mode"}
+"""probe slot -> the capability its calls need beyond structured_output (None: none)."""
+ROTATION: dict[str, tuple[SchemaKind, SchemaKind, SchemaKind]] = {
+    "fc": ("pydantic", "typeddict", "json_schema"),
+    "js": ("typeddict", "json_schema", "pydantic"),
+    "jm": ("json_schema", "pydantic", "typeddict"),
+}
+PATHS: tuple[Path, Path, Path] = ("invoke", "stream", "astream")
+KIND_NAMES: dict[str, str] = {
+    "pydantic": "pydantic Pet",
+    "typeddict": "TypedDict PetDict",
+    "json_schema": "JSON schema pet_record",
+}
+
+
+def probe_name(slot: str, path: str) -> str:
+    return f"so_{slot}_{path}"
+
+
+PLAN: dict[str, tuple[str, Path, SchemaKind]] = {
+    probe_name(slot, path): (slot, path, kind)
+    for slot, kinds in ROTATION.items()
+    for path, kind in zip(PATHS, kinds, strict=True)
+}
+"""probe -> (slot, path, schema kind)."""
+
+
+def slot_probes(slot: str) -> frozenset[str]:
+    return frozenset(name for name, (s, _, _) in PLAN.items() if s == slot)
