@@ -2,7 +2,8 @@
 
 Beyond the guide it honours the wider contract LangChain's standard tests hold models to: token
 usage (counted in words), the standard init params, a key read from `ECHO_API_KEY`,
-serialization with `dumpd`/`load`, and tool calling (`_tools.py`).
+serialization with `dumpd`/`load`, tool calling (`_tools.py`) and structured output
+(`_structured.py`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from pydantic import ConfigDict, Field, SecretStr
 
 from ._echo import apply_stop, cut_words, pieces, usage, words
 from ._media import MediaInputs, media_profile
+from ._structured import StructuredOutputEcho
 from ._tools import ToolCallingEcho
 
 
-class EchoChatModel(MediaInputs, ToolCallingEcho):
+class EchoChatModel(MediaInputs, StructuredOutputEcho, ToolCallingEcho):
     """A chat model that answers with the text of the last message, cut after a stop string.
 
     It stands in for a service-backed model whose API is described at
@@ -52,6 +54,15 @@ class EchoChatModel(MediaInputs, ToolCallingEcho):
     PDF or audio block (every standard form: v1, the 0.3 `source_type` one, the OpenAI-style one)
     as a marker of its MIME type and size, `[image/png, 82 bytes]`; an unknown block type raises
     ValueError. Its `profile` says it takes images (also by URL and in tool messages), PDFs and audio.
+
+    Structured output: `with_structured_output(schema, method=..., include_raw=...)` takes pydantic
+    classes, TypedDicts and JSON-schema dicts. `method="function_calling"` (the default) is
+    langchain-core's: the schema bound as a forced tool, so the echo calls it with arguments filled
+    by the rule above, and core's tool parsers. `method="json_schema"` answers the text of the JSON
+    object that rule fills from the schema; `method="json_mode"` answers the first JSON object
+    written in the last human message (`{}` when there is none). Both bind an OpenAI-style
+    `response_format` and `ls_structured_output_format`, and parse with `PydanticOutputParser` (a
+    pydantic class) or `JsonOutputParser`.
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -144,7 +155,8 @@ class EchoChatModel(MediaInputs, ToolCallingEcho):
         calls = self._tool_calls(messages, kwargs)
         if calls:
             return self._called(messages, calls)
-        return self._counted(messages, self._reply(messages, stop))
+        structured = self._structured_text(messages, kwargs)
+        return self._counted(messages, self._reply(messages, stop) if structured is None else structured)
 
     def _called(self, messages: list[BaseMessage], calls: list[ToolCall]) -> ChatResult:
         """The answer that calls `calls`, with the usage of this call (the args JSON in words)."""
@@ -161,6 +173,10 @@ class EchoChatModel(MediaInputs, ToolCallingEcho):
     ) -> Iterator[AIMessageChunk]:
         """The chunks of this call: its tool calls' chunks when it calls tools, else the answer's."""
         calls = self._tool_calls(messages, kwargs)
+        structured = None if calls else self._structured_text(messages, kwargs)
+        if structured is not None:
+            yield from self._text_chunks(messages, structured)
+            return
         if not calls:
             yield from self._chunks(messages, stop)
             return
@@ -174,7 +190,9 @@ class EchoChatModel(MediaInputs, ToolCallingEcho):
 
     def _chunks(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[AIMessageChunk]:
         """The answer in pieces: the model name on the first, the usage (once) on the last."""
-        text = self._reply(messages, stop)
+        yield from self._text_chunks(messages, self._reply(messages, stop))
+
+    def _text_chunks(self, messages: list[BaseMessage], text: str) -> Iterator[AIMessageChunk]:
         parts = list(pieces(text))
         for i, piece in enumerate(parts):
             yield AIMessageChunk(

@@ -30,6 +30,7 @@ SKIPPED = {
     "audio-input",
     "bind-tools",
     "tool-calls",
+    "structured-output",
 }
 
 

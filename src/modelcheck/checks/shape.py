@@ -66,11 +66,11 @@ def _object(
     props: dict[str, Any] = schema.get("properties") or {}
     required = [r for r in schema.get("required") or [] if isinstance(r, str)]
     problems = [
-        f"{_name(where)} lacks the required key {_key(where, r)!r}" for r in required if r not in value
+        f"{_name(where)} lacks the required key {r!r}" for r in required if r not in value
     ]
     if props and schema.get("additionalProperties") is not True:
         problems += [
-            f"{_name(where)} has the key {_key(where, str(k))!r}, which the schema does not define"
+            f"{_name(where)} has the key {str(k)!r}, which the schema does not define"
             for k in value
             if k not in props
         ]

@@ -26,6 +26,9 @@ FIXES = {
     "type": "Return an instance of the class for a pydantic schema (`PydanticToolsParser(tools=[schema], "
     "first_tool_only=True)` or `PydanticOutputParser`), and a dict for a TypedDict or a JSON-schema "
     "dict (`JsonOutputKeyToolsParser(key_name=..., first_tool_only=True)` or `JsonOutputParser`).",
+    "empty": "A stream that yields nothing never gave a value that parses into the schema (core's "
+    "pydantic parsers yield only values that validate): make the streamed answer add up to the whole "
+    "value.",
     "raw": 'With include_raw=True return {"raw": <the AIMessage>, "parsed": <the value, or None>, '
     '"parsing_error": <the exception, or None>}, as core builds it: `RunnableMap(raw=llm) | '
     "RunnablePassthrough.assign(parsed=..., parsing_error=lambda _: None).with_fallbacks([...], "
@@ -41,11 +44,6 @@ FIXES = {
 
 
 def judge_structured(obs: Observation) -> Verdict:
-    invoke = obs.calls.get("invoke")
-    if invoke is not None and invoke.failure is not None:
-        return skipped(
-            "the model's plain invoke fails (see the invoke check), so its structured output does too."
-        )
     problems: list[tuple[str, str, str]] = []
     judged: list[str] = []
     notes: list[str] = []
@@ -58,17 +56,39 @@ def judge_structured(obs: Observation) -> Verdict:
             call = obs.calls.get(probe_name(slot, path))
             if call is None or "structured" not in call.extra:
                 continue
-            if "unsupported" in call.extra:
-                notes.append(str(call.extra["unsupported"]))
+            left = call.extra.get("unsupported") or left_to_others(obs, call)
+            if left:
+                notes.append(f"{label(call.extra['structured'])}: {left}")
                 continue
             judged.append(label(call.extra["structured"]))
             problems += call_problems(call, obs.features.get("ls_structured_output_format", True))
     if problems:
         return failed(_message(problems))
     if not judged:
-        return skipped("no structured-output call was made: " + ("; ".join(notes) or "none applies") + ".")
+        return skipped("no structured-output call was judged: " + ("; ".join(notes) or "none applies") + ".")
     note = f" Not checked: {'; '.join(dict.fromkeys(notes))}" if notes else ""
     return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}")
+
+
+def left_to_others(obs: Observation, call: Call) -> str | None:
+    """Why a call's outcome is not this check's to judge: its path already fails the plain call's
+    own check, or langchain-core (not the model) loses what the call gave."""
+    plan = call.extra["structured"]
+    path = plan["path"]
+    plain = obs.calls.get(path)
+    if plain is not None and (not plain.ok or not all(o.expected_type for o in _outputs(plain))):
+        return f"left to the {path} check, which the model's plain {path} fails"
+    whole = obs.facts.streams.get(path) is False
+    if plan["slot"] == "fc" and path != "invoke" and whole and not plan.get("values") and call.ok:
+        return (
+            f"the model does not stream on {path}, and langchain-core's fallback hands the tool parser "
+            "the whole message as a BaseMessageChunk, without its tool calls (checked on invoke)"
+        )
+    return None
+
+
+def _outputs(call: Call) -> list[Output]:
+    return [c.output for c in call.chunks] or list(call.outputs)
 
 
 def _message(problems: list[tuple[str, str, str]]) -> str:
@@ -177,18 +197,18 @@ def _answered(raw: Any) -> str:
 
 
 def _format(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """The start callback's `ls_structured_output_format`: given, with the schema. (More than one
+    start, a run the model starts inside its own, is event-stream's to judge.)"""
     starts = plan.get("starts") or []
-    if len(starts) != 1:
-        return [("format", f"on_chat_model_start fired {len(starts)} times for one call, not once")]
-    start = starts[0]
-    if not start.get("given"):
-        via = (
-            " (core's with_structured_output passed it to the model's bind_tools)"
-            if plan.get("wso_owner") == "core"
-            else ""
-        )
+    if not starts:
+        return [("format", "no chat model run started (on_chat_model_start never fired)")]
+    given = [s for s in starts if s.get("given")]
+    if not given:
+        via = ""
+        if plan.get("wso_owner") == "core":
+            via = " (core's with_structured_output passed it to the model's bind_tools)"
         return [("format", f"the chat model start callback carried no ls_structured_output_format{via}")]
-    fmt = start.get("format")
+    fmt = given[0].get("format")
     schema = fmt.get("schema") if isinstance(fmt, dict) else None
     if schema != plan["schema"]:
         return [("format", f"ls_structured_output_format's schema is {_schema_diff(schema, plan['schema'])}")]

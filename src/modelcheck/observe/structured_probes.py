@@ -53,18 +53,22 @@ class FormatCatcher(BaseCallbackHandler):
         self.starts.append({"options": isinstance(options, dict), "given": given, "format": fmt})
 
 
-def method_kwargs(model: Any, slot: str) -> dict[str, Any] | None:
-    """The `method=` to pass for a slot ({} for the model's default), or None when it has no such
-    method. core's `with_structured_output` calls tools (and ignores `method`)."""
+def method_kwargs(model: Any, slot: str) -> tuple[dict[str, Any] | None, str]:
+    """The `method=` to pass for a slot ({} for the model's default), or None and why the model has
+    no such method. core's `with_structured_output` calls tools (and ignores `method`)."""
     if slot != "fc":
-        return {"method": SLOTS[slot]}
+        return {"method": SLOTS[slot]}, ""
     cls = type(model)
     if owner_of(cls, "with_structured_output") is None:
-        return {"method": "function_calling"}
+        return {"method": "function_calling"}, ""
     named = structured_methods(cls)
-    if "function_calling" in named:
-        return {"method": "function_calling"}
-    return None if named else {}
+    if "function_calling" not in named:
+        if named:
+            return None, "its with_structured_output names its methods and function_calling is not one"
+        return {}, ""
+    if owner_of(cls, "bind_tools") is None:
+        return None, "function_calling needs tools and its bind_tools is langchain-core's"
+    return {"method": "function_calling"}, ""
 
 
 def plan_record(model: Any, probe: str) -> dict[str, Any]:
@@ -72,7 +76,7 @@ def plan_record(model: Any, probe: str) -> dict[str, Any]:
     from langchain_core.utils.function_calling import convert_to_json_schema
 
     slot, path, kind = PLAN[probe]
-    kwargs = method_kwargs(model, slot)
+    kwargs, _ = method_kwargs(model, slot)
     return {
         "slot": slot,
         "method": (kwargs or {}).get("method"),
@@ -113,11 +117,9 @@ def plain_value(value: Any) -> dict[str, Any]:
 def _runnable(ctx: ProbeContext, call: Call) -> tuple[Any, dict[str, Any]] | None:
     plan = plan_record(ctx.model, call.probe)
     call.extra["structured"] = plan
-    kwargs = method_kwargs(ctx.model, plan["slot"])
+    kwargs, why = method_kwargs(ctx.model, plan["slot"])
     if kwargs is None:
-        call.extra["unsupported"] = (
-            "the model's with_structured_output names its methods and function_calling is not one"
-        )
+        call.extra["unsupported"] = f"function_calling: {why}"
         return None
     if plan["include_raw"]:
         kwargs["include_raw"] = True

@@ -1,0 +1,93 @@
+"""structured-output as users run it: the reference passes, each broken variant fails it alone.
+
+The whole catalog runs on each variant, so a variant that breaks two things, or a check that
+blames the wrong model, shows up here; a model without structured output is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from conftest import Modelcheck
+
+from modelcheck.catalog import checks_for
+from reference_models import broken_structured
+
+MESSAGES = {
+    "ChatStructuredMissingKey": (
+        "json_schema with TypedDict PetDict on invoke(include_raw=True): parsed lacks the required key "
+        "'tags'; json_schema with JSON schema pet_record on stream: the last value lacks the required key "
+        "'tags'; json_schema with pydantic Pet on astream: the stream yielded nothing. Give the provider "
+        "the whole schema*"
+    ),
+    "ChatRawWithoutParsingError": (
+        "function_calling with pydantic Pet on invoke(include_raw=True), json_schema with TypedDict PetDict "
+        "on invoke(include_raw=True) and json_mode with JSON schema pet_record on invoke(include_raw=True): "
+        "the include_raw dict has parsed, raw but not parsing_error. With include_raw=True return*"
+    ),
+}
+
+
+def broken_classes() -> dict[str, str]:
+    found = {}
+    for name, cls in inspect.getmembers(broken_structured, inspect.isclass):
+        if cls.__module__ == broken_structured.__name__:
+            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
+            assert match, f"{name}'s docstring does not name the check it fails"
+            found[name] = match[1]
+    return found
+
+
+BROKEN = broken_classes()
+
+
+def test_every_broken_variant_has_an_expected_message() -> None:
+    assert set(BROKEN) == set(MESSAGES)
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_variant_fails_only_its_check(mc: Modelcheck, name: str) -> None:
+    target = f"reference_models.broken_structured:{name}"
+    outcome = mc.run(f"--modelcheck={target}", "-rfE")
+    verdicts = outcome.of(target)
+    assert set(verdicts) == {c.id for c in checks_for("chat")}
+    wrong = {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")}
+    assert wrong == {BROKEN[name]: "failed"}, outcome.text()
+    outcome.result.stdout.fnmatch_lines([f"[[]{BROKEN[name]}[]] {MESSAGES[name]}"])
+
+
+def test_the_reference_passes_with_every_method(mc: Modelcheck) -> None:
+    target = "reference_models:EchoChatModel"
+    outcome = mc.run(f"--modelcheck={target}", "-k", "structured-output", report=True)
+    assert outcome.of(target) == {"structured-output": "passed"}
+    (checked,) = [c for t in outcome.report()["targets"] for c in t["checks"]]
+    assert checked["message"].startswith("checked 9 calls: function_calling with pydantic Pet on invoke")
+    assert outcome.report()["targets"][0]["calls"] == 9
+
+
+def test_a_model_without_structured_output_is_skipped_with_the_reason(mc: Modelcheck) -> None:
+    target = "reference_models.minimal:MinimalChatModel"
+    outcome = mc.run(f"--modelcheck={target}", "-k", "structured-output", "-rs", report=True)
+    assert outcome.of(target) == {"structured-output": "skipped"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "*the model does not show the structured_output capability (no own with_structured_output); "
+            "if it has it, declare it*"
+        ]
+    )
+    assert outcome.report()["targets"][0]["calls"] == 0
+
+
+def test_json_mode_declared_false_is_not_called(mc: Modelcheck) -> None:
+    target = "reference_models:EchoChatModel"
+    mc.config(f"""
+    [tool.modelcheck."{target}"]
+    capabilities = {{json_mode = false}}
+    """)
+    outcome = mc.run(f"--modelcheck={target}", "-k", "structured-output", report=True)
+    (checked,) = [c for t in outcome.report()["targets"] for c in t["checks"]]
+    assert checked["outcome"] == "passed"
+    assert "Not checked: json_mode: this target declares json_mode = false" in checked["message"]
+    assert outcome.report()["targets"][0]["calls"] == 6
