@@ -266,3 +266,39 @@ def test_shape_follows_refs() -> None:
         "required": ["leg"],
     }
     assert shape_problems({"leg": {}}, schema, "parsed") == ["'leg' lacks the required key 'n'"]
+
+
+def test_a_tool_call_defect_under_function_calling_is_left_to_the_tool_checks() -> None:
+    text_only = call("so_fc_invoke", [raw_dict(value(None))])
+    text_only.extra["structured"]["answers"] = [Output("AIMessage", "a pet", True)]
+    as_string = call("so_fc_stream", [])
+    as_string.extra["structured"]["answers"] = [
+        Output(
+            "AIMessage", "", True, tool_calls=({"name": "PetDict", "args": '{"name": "Rex"}', "id": "c1"},)
+        )
+    ]
+    tools = {"tool_calling": True, "tool_choice": True}
+    verdict = judged(text_only, as_string, capabilities=tools)
+    assert verdict.outcome == "skipped", verdict.message
+    assert "the model called no tool although the tool is forced" in verdict.message
+    assert "carries its arguments as a non-dict" in verdict.message
+    # Without tool_choice the forced call is this check's own (core's with_structured_output needs it).
+    without = judged(text_only, as_string, capabilities={"tool_calling": True, "tool_choice": False})
+    assert without.outcome == "failed"
+    assert "parsed is None but parsing_error is None too" in without.message
+
+
+def test_core_structured_output_raising_on_forced_tools_is_left_to_the_tool_checks() -> None:
+    failing = call("so_fc_invoke", [])
+    failing.extra["structured"]["wso_owner"] = "core"
+    failing.failure = Failure(
+        "raised", "ValueError", "Invalid value: 'any'", "_handle_status (m.py:4)", "model"
+    )
+    tools = {"tool_calling": True, "tool_choice": True}
+    verdict = judged(failing, good("so_fc_stream"), capabilities=tools)
+    assert verdict.outcome == "passed", verdict.message
+    assert (
+        "left to the tool checks: core's with_structured_output is the model's bind_tools" in verdict.message
+    )
+    failing.extra["structured"]["wso_owner"] = "model"  # its own with_structured_output: its own failure
+    assert judged(failing, capabilities=tools).outcome == "failed"

@@ -15,6 +15,7 @@ from typing import Any
 from modelcheck.capabilities import gate
 from modelcheck.checks.common import show
 from modelcheck.checks.shape import json_type, shape_problems
+from modelcheck.consensus import consensus, probe_text
 from modelcheck.records import Call, Observation, Output
 from modelcheck.structured_plan import KIND_NAMES, PART_CAPABILITY, PATHS, probe_name
 from modelcheck.verdict import Verdict, failed, passed, skipped
@@ -76,8 +77,14 @@ def left_to_others(obs: Observation, call: Call) -> str | None:
     plan = call.extra["structured"]
     path = plan["path"]
     plain = obs.calls.get(path)
-    if plain is not None and (not plain.ok or not all(o.expected_type for o in _outputs(plain))):
-        return f"left to the {path} check, which the model's plain {path} fails"
+    if plain is not None:
+        agreed = consensus(obs)
+        text = probe_text(plain)
+        if text is None or (agreed.deterministic and text != agreed.text_for(path)):
+            return f"left to the {path} check, which the model's plain {path} fails"
+    tools = _tool_defect(obs, call)
+    if tools:
+        return tools
     whole = obs.facts.streams.get(path) is False
     if plan["slot"] == "fc" and path != "invoke" and whole and not plan.get("values") and call.ok:
         return (
@@ -87,8 +94,28 @@ def left_to_others(obs: Observation, call: Call) -> str | None:
     return None
 
 
-def _outputs(call: Call) -> list[Output]:
-    return [c.output for c in call.chunks] or list(call.outputs)
+def _tool_defect(obs: Observation, call: Call) -> str | None:
+    """For function_calling, a defect of the model's tool calls, which the tool checks judge: core's
+    with_structured_output (bind_tools with tool_choice='any') raising, no tool call although one is
+    forced, or arguments that are not a dict."""
+    plan = call.extra["structured"]
+    if plan["slot"] != "fc" or gate(obs, "tool_calling") is not None:
+        return None
+    forced = gate(obs, "tool_choice") is None
+    if call.failure is not None and plan.get("wso_owner") == "core" and forced:
+        return (
+            "left to the tool checks: core's with_structured_output is the model's bind_tools with "
+            "tool_choice='any' and core's tool parsers, and that call raised"
+        )
+    answers = [a for a in plan.get("answers") or [] if isinstance(a, Output)]
+    if not answers:
+        return None
+    calls = [c for a in answers for c in getattr(a, "tool_calls", ())]
+    if not calls and forced:
+        return "left to the tool checks: the model called no tool although the tool is forced"
+    if any(not isinstance(c.get("args"), dict) for c in calls):
+        return "left to the tool checks: the model's tool call carries its arguments as a non-dict"
+    return None
 
 
 def _message(problems: list[tuple[str, str, str]]) -> str:
@@ -161,7 +188,8 @@ def _type_problem(value: dict[str, Any], plan: dict[str, Any]) -> str | None:
 def _shown(value: dict[str, Any]) -> str:
     data = value.get("data")
     text = show(data) if isinstance(data, str) else show(repr(data))
-    return f"a {value.get('type')} {text}"
+    kind = str(value.get("type"))
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind} {text}"
 
 
 def _raw(value: dict[str, Any], plan: dict[str, Any]) -> list[tuple[str, str]]:

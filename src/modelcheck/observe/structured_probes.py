@@ -31,12 +31,20 @@ PROMPT = (
 
 
 class FormatCatcher(BaseCallbackHandler):
-    """Keeps what each chat model start callback carried as `ls_structured_output_format`."""
+    """Keeps what each chat model start callback carried as `ls_structured_output_format`, and the
+    message each model run ended with (a stream's chunks added up), as plain `Output` records."""
 
     run_inline = True
 
     def __init__(self) -> None:
         self.starts: list[dict[str, Any]] = []
+        self.answers: list[Any] = []
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        generations = getattr(response, "generations", None) or [[]]
+        message = getattr(generations[0][0], "message", None) if generations[0] else None
+        if message is not None:
+            self.answers.append(to_output(message, "chat", streamed=False))
 
     def on_chat_model_start(
         self,
@@ -124,7 +132,7 @@ def _runnable(ctx: ProbeContext, call: Call) -> tuple[Any, dict[str, Any]] | Non
     if plan["include_raw"]:
         kwargs["include_raw"] = True
     catcher = FormatCatcher()
-    plan["starts"] = catcher.starts
+    plan["starts"], plan["answers"] = catcher.starts, catcher.answers
     config = ctx.config(call)
     config["callbacks"] = [*config["callbacks"], catcher]
     return ctx.model.with_structured_output(SCHEMAS[plan["kind"]], **kwargs), config

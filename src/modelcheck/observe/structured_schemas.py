@@ -42,7 +42,7 @@ PET_JSON_SCHEMA: dict[str, Any] = {
         "legs": {"type": "integer", "description": "how many legs it has"},
         "vaccinated": {"type": "boolean", "description": "whether it is vaccinated"},
         "tags": {"type": "array", "items": {"type": "string"}, "description": "words that describe it"},
-        "nickname": {"type": ["string", "null"], "description": "a nickname, if it has one"},
+        "nickname": {"type": "string", "description": "a nickname, if it has one"},
     },
     "required": ["name", "legs", "vaccinated", "tags"],
 }
