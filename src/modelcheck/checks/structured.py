@@ -41,6 +41,9 @@ FIXES = {
     "in `with_structured_output` (core's passes it to `bind_tools`, whose `**kwargs` must reach "
     "`self.bind(...)`), so that the start callback and tracing carry the schema.",
     "raised": "Fix the model so that `with_structured_output(...)` answers without raising.",
+    "core": "langchain-core's `with_structured_output`, which this model uses, is `bind_tools([schema], "
+    'tool_choice="any")` and core\'s tool parsers: make `bind_tools` take tool_choice="any" (map it to '
+    'the provider\'s forced tool call, such as "required"), or override `with_structured_output`.',
 }
 
 
@@ -144,7 +147,10 @@ def call_problems(call: Call, core_traces: bool = True) -> list[tuple[str, str, 
     plan = call.extra["structured"]
     where = label(plan)
     if call.failure is not None:
-        return [(kind, where, text) for kind, text in [_raised(call)]]
+        kind, text = _raised(call)
+        if kind == "raised" and plan.get("wso_owner") == "core":
+            kind = "core"
+        return [(kind, where, text)]
     values = plan.get("values") or []
     found = _raw(values[0], plan) if plan.get("include_raw") and values else _streamed(values, plan)
     if core_traces:
