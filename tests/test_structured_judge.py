@@ -239,9 +239,9 @@ def test_json_parts_are_gated_on_their_capabilities() -> None:
     check = by_id("structured-output")
     assert "so_jm_invoke" not in needs_of([check])
     gated = gated_of([check])
-    assert gated[("structured_output",)] == set(slot_probes("fc"))
-    assert gated[("structured_output", "json_mode")] == set(slot_probes("jm"))
-    assert gated[("structured_output", "json_schema")] == set(slot_probes("js"))
+    assert gated["structured_output"] == set(slot_probes("fc"))
+    assert gated["structured_output+json_mode"] == set(slot_probes("jm"))
+    assert gated["structured_output+json_schema"] == set(slot_probes("js"))
 
 
 @pytest.mark.parametrize(
