@@ -63,8 +63,8 @@ def test_the_reference_passes_with_every_method(mc: Modelcheck) -> None:
     outcome = mc.run(f"--modelcheck={target}", "-k", "structured-output", report=True)
     assert outcome.of(target) == {"structured-output": "passed"}
     (checked,) = [c for t in outcome.report()["targets"] for c in t["checks"]]
-    assert checked["message"].startswith("checked 9 calls: function_calling with pydantic Pet on invoke")
-    assert outcome.report()["targets"][0]["calls"] == 9
+    assert checked["message"].startswith("checked 8 calls: function_calling with pydantic Pet on invoke")
+    assert outcome.report()["targets"][0]["calls"] == 8
 
 
 def test_a_model_without_structured_output_is_skipped_with_the_reason(mc: Modelcheck) -> None:

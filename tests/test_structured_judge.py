@@ -93,7 +93,7 @@ def test_a_model_that_answers_every_call_in_shape_passes() -> None:
     verdict = judged(*(good(p) for p in PLAN))
     assert verdict.outcome == "passed", verdict.message
     assert verdict.message.startswith(
-        "checked 9 calls: function_calling with pydantic Pet on invoke(include_raw=True)"
+        "checked 8 calls: function_calling with pydantic Pet on invoke(include_raw=True)"
     )
 
 

@@ -1,7 +1,7 @@
 """The calls `structured-output` needs: `with_structured_output` per method, schema kind and path.
 
-Which calls (modelcheck/structured_plan.py): three per method, the schema kinds rotated over
-invoke (include_raw=True), stream and astream. Each call records plain data in
+Which calls (modelcheck/structured_plan.py): three per method (two for json_mode), the schema kinds
+rotated over invoke (include_raw=True), stream and astream. Each call records plain data in
 `call.extra["structured"]`: what was asked (method, kind, path, the schema as
 `convert_to_json_schema` gives it), each value returned or yielded (its type, whether it is the
 pydantic class asked for, its data as JSON-ready values), and the `ls_structured_output_format`
