@@ -378,3 +378,26 @@ def test_nothing_judged_is_a_skip() -> None:
 )
 def test_mismatches(value: Any, schema: dict[str, Any], expected: list[str]) -> None:
     assert mismatches(value, schema) == expected
+
+
+def test_calls_left_in_additional_kwargs_are_named() -> None:
+    call = tool_call("tools_invoke", [], raw_tool_calls=["tool_calls"])
+    verdict = tools.judge_tool_calls(obs_with({"tools_invoke": call}))
+    assert verdict.message.startswith(
+        "invoke gave no tool call where one tool call was forced by tool_choice; its additional_kwargs "
+        "holds 'tool_calls', the API's raw form. Put each call the API returns in the AIMessage's "
+        "`tool_calls` (in a stream, in the chunks' `tool_call_chunks`), parsed: name, args as a dict, id"
+    )
+
+
+def test_a_model_that_never_calls_a_tool_fails_tool_calls_not_bind_tools() -> None:
+    obs = obs_with({p: tool_call(p, [], text="an answer") for p in GOOD})
+    bind = tools.judge_bind_tools(obs)
+    assert bind.outcome == "passed", bind.message
+    assert "the named tool_choice was not judged (invoke called no tool; see tool-calls)" in bind.message
+    assert "tool_choice='any' was not judged (no call gave a tool call; see tool-calls)" in bind.message
+    calls = tools.judge_tool_calls(obs)
+    assert calls.outcome == "failed"
+    assert calls.message.startswith(
+        "invoke gave no tool call where one tool call was forced by tool_choice (it answered 'an answer')"
+    )

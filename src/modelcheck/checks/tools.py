@@ -101,7 +101,9 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
     named = obs.calls.get("tools_invoke")
     if named is not None and named.extra.get("tool_choice") == FORCED_TOOL and _judgeable(named):
         names = _names(named)
-        if names != [FORCED_TOOL]:
+        if not names:  # no call at all is not the choice ignored (the prompt asked for a tool too)
+            notes.append("; the named tool_choice was not judged (invoke called no tool; see tool-calls)")
+        elif FORCED_TOOL not in names:
             problems.append(
                 f"with tool_choice={FORCED_TOOL!r} and a prompt asking for {PROMPTED_TOOL}, invoke "
                 f"called {_listed(names)}: the tool `tool_choice` names must be the one called"
@@ -117,14 +119,15 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
         return problems, notes
     if forced.extra.get("bind_error"):
         problems.append(
-            f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}{SEP}"
-            + ACCEPT_FIX
+            f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}{SEP}" + ACCEPT_FIX
         )
     elif invoke_fails:
         notes.append(f"; tool_choice='any' was not judged ({invoke_fails})")
     elif not forced.ok:
         broken = call_failed(forced, "with tool_choice='any', invoke")
         problems.append(f"{broken.message.rstrip('.')}{SEP}" if broken else "")
+    elif forced.output is not None and not _names(forced) and not _calls_anywhere(obs):
+        notes.append("; tool_choice='any' was not judged (no call gave a tool call; see tool-calls)")
     elif forced.output is not None and not _names(forced):
         problems.append(
             "with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no tool "
@@ -160,6 +163,11 @@ def plain_failure(obs: Observation, probe: str) -> str | None:
     if path not in obs.calls or PLAIN_JUDGES[path](obs).outcome != "failed":
         return None
     return f"{path} fails without tools too; see the {path} check"
+
+
+def _calls_anywhere(obs: Observation) -> bool:
+    """Whether any call that asked for a tool by name got a tool call (tool calling works at all)."""
+    return any(_calls(c) for p in PATHS if (c := obs.calls.get(p)) is not None and c.ok)
 
 
 def choice_ignored(obs: Observation) -> bool:
@@ -277,13 +285,19 @@ def _count_problem(what: str, message: Output, wanted: int, call: Call) -> str:
             f"; invalid_tool_calls holds {first.get('name')!r} with args {show(str(first.get('args')))} "
             f"({first.get('error') or 'not valid JSON'}): the arguments must be one JSON object"
         )
+    raw = call.extra.get("raw_tool_calls") or []
+    found = (
+        f"; its additional_kwargs holds {' and '.join(repr(k) for k in raw)}, the API's raw form"
+        if not names and raw
+        else ""
+    )
     fix = (
         " Put each call the API returns in the AIMessage's `tool_calls` (in a stream, in the chunks' "
-        "`tool_call_chunks`)"
+        "`tool_call_chunks`), parsed: name, args as a dict, id"
         if not names
         else ""
     )
-    return f"{what} gave {seen} where {asked} was {how}{text}{invalid}.{fix}".rstrip(".")
+    return f"{what} gave {seen} where {asked} was {how}{text}{found}{invalid}.{fix}".rstrip(".")
 
 
 def _shape(what: str, calls: tuple[dict[str, Any], ...], schemas: dict[str, Any]) -> list[str]:

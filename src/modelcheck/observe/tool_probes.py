@@ -192,14 +192,27 @@ def _invoked(ctx: ProbeContext, call: Call) -> None:
     bound = _bound(ctx, call)
     if bound is not None:
         model, prompt = bound
-        ctx.returned(call, model.invoke(prompt, ctx.config(call)))
+        _returned(ctx, call, model.invoke(prompt, ctx.config(call)))
 
 
 async def _ainvoked(ctx: ProbeContext, call: Call) -> None:
     bound = _bound(ctx, call)
     if bound is not None:
         model, prompt = bound
-        ctx.returned(call, await model.ainvoke(prompt, ctx.config(call)))
+        _returned(ctx, call, await model.ainvoke(prompt, ctx.config(call)))
+
+
+def _returned(ctx: ProbeContext, call: Call, value: Any) -> None:
+    ctx.returned(call, value)
+    _raw_calls(call, value)
+
+
+def _raw_calls(call: Call, message: Any) -> None:
+    """The keys of `additional_kwargs` that hold an API's raw tool calls (`tool_calls`,
+    `function_call`): a model that leaves them there and fills no `tool_calls` is told so."""
+    extra = getattr(message, "additional_kwargs", None)
+    if isinstance(extra, dict):
+        call.extra["raw_tool_calls"] = [k for k in ("tool_calls", "function_call") if extra.get(k)]
 
 
 def _streamed(ctx: ProbeContext, call: Call) -> None:
@@ -240,6 +253,7 @@ def _assemble(ctx: ProbeContext, call: Call, chunks: list[Any]) -> None:
         call.extra["assemble_error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         return
     call.extra["assembled"] = to_output(full, ctx.kind, streamed=True)
+    _raw_calls(call, full)
     ctx.surfaces.append(SecretSurface("streamed chunks added up", repr(full), call.probe))
 
 
