@@ -59,9 +59,10 @@ def judge_bind_tools(obs: Observation) -> Verdict:
     trials: list[dict[str, Any]] = bind.extra.get("bound", [])
     problems = [_bind_problem(t) for t in trials if t.get("error") or not t.get("runnable")]
     if problems:
-        choice = any("tool_choice" in t["form"] for t in trials if t.get("error"))
-        fix = ACCEPT_FIX if choice else BIND_FIX
-        return failed("; ".join(problems) + f". {fix}")
+        wrong = [t for t in trials if t.get("error") or not t.get("runnable")]
+        fixes = [BIND_FIX] if any("tool_choice" not in t["form"] for t in wrong) else []
+        fixes += [ACCEPT_FIX] if any("tool_choice" in t["form"] for t in wrong) else []
+        return failed("; ".join(problems) + ". " + " ".join(fixes))
     forms = ", ".join(t["form"] for t in trials if "tool_choice" not in t["form"])
     gate = capabilities.gate(obs, "tool_choice")
     if gate is not None:
