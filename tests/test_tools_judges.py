@@ -401,3 +401,54 @@ def test_a_model_that_never_calls_a_tool_fails_tool_calls_not_bind_tools() -> No
     assert calls.message.startswith(
         "invoke gave no tool call where one tool call was forced by tool_choice (it answered 'an answer')"
     )
+
+
+# --- the reference's schema-fill rule gives values that match the schema ---------------------------
+
+
+def _schemas() -> list[dict[str, Any]]:
+    from enum import Enum
+    from typing import Literal, Optional
+
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+    from pydantic import BaseModel
+
+    class Color(str, Enum):
+        RED = "red"
+        BLUE = "blue"
+
+    class Address(BaseModel):
+        """An address."""
+
+        street: str
+        number: int
+
+    class Everything(BaseModel):
+        """Every kind of field."""
+
+        name: str
+        age: int
+        score: float
+        ok: bool
+        color: Color
+        unit: Literal["c", "f"]
+        tags: list[str]
+        home: Address
+        homes: list[Address]
+        nickname: Optional[str]  # noqa: UP045 (the anyOf-with-null form pydantic writes)
+        note: str = "optional"
+
+    def get_weather(city: str, days: int = 1) -> str:
+        """Get the weather."""
+        return city
+
+    return [convert_to_openai_tool(t)["function"]["parameters"] for t in (Everything, get_weather)]
+
+
+@pytest.mark.parametrize("schema", _schemas(), ids=["pydantic", "function"])
+def test_the_fill_rule_matches_the_schema(schema: dict[str, Any]) -> None:
+    from reference_models._fill import fill
+
+    value = fill(schema, "héllo 你好 world")
+    assert mismatches(value, schema) == []
+    assert set(value) == set(schema.get("required", []))
