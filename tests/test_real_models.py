@@ -40,6 +40,8 @@ from realpins import (
     skipped,
 )
 
+from modelcheck.catalog import CATALOG
+
 OPENAI_1 = (major("langchain-openai") or 0) >= 1
 NO_OPENAI = (
     "langchain-openai is not installed; install the integrations extra: pip install -e '.[integrations]'"
@@ -91,6 +93,14 @@ NO_MODEL_NAME = "`_identifying_params` has no 'model_name'"
 STOP_IGNORED = failed("text follows the stop string", "`_call`/`_generate` ignore `stop`")
 STOP_UNJUDGED = skipped("stop is not respected (see stop-respected)")
 NOT_NATIVE = "does not override _agenerate, so ainvoke runs _generate in a thread pool"
+# No fake chat model has a `bind_tools` or `with_structured_output` of its own (core's raise
+# NotImplementedError, and core's with_structured_output needs bind_tools): every check that needs
+# tool calling or structured output skips, naming the capability.
+NO_TOOLS: dict[str, Pin] = {
+    check.id.replace("-", "_"): skipped(f"the model does not show the {check.requires} capability (no own ")
+    for check in CATALOG
+    if check.requires in ("tool_calling", "structured_output")
+}
 
 FAKES: dict[str, dict[str, Pin]] = {
     "fake_list_llm": pins(
@@ -129,6 +139,7 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "fake_list_chat": pins(
+        **NO_TOOLS,
         usage_metadata=NO_USAGE,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
@@ -155,6 +166,7 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "generic_fake_chat": pins(
+        **NO_TOOLS,
         usage_metadata=NO_USAGE,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
@@ -175,6 +187,7 @@ FAKES: dict[str, dict[str, Pin]] = {
         ),
     ),
     "parrot_fake_chat": pins(
+        **NO_TOOLS,
         message_history=skipped("invoke fails on a single message too"),
         usage_metadata=NO_USAGE,
         init_from_env=NO_ENV,

@@ -205,6 +205,15 @@ PINS: dict[str, dict[str, Pin]] = {
         # tool_result too. Anthropic takes no audio: not declared, skipped.
         image_input=passed("standard `image` block with a `url`, then a ToolMessage holding the same"),
         pdf_input=passed("then a ToolMessage holding the same base64 blocks"),
+        bind_tools=passed("tool_choice='magic_function' won over a prompt asking for get_weather"),
+        tool_calls=passed("two tools in one turn gave two calls with distinct ids"),
+        # 0.3.22's with_structured_output has function calling only (no `method`); 1.x adds
+        # json_schema (output_config.format). Neither has a JSON mode.
+        structured_output=passed(
+            "function_calling with pydantic Pet on invoke(include_raw=True)"
+            if CORE_1
+            else "the default method with pydantic Pet on invoke(include_raw=True)",
+        ),
         init_from_env=reads_env("anthropic_api_key", "ANTHROPIC_API_KEY"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
@@ -247,6 +256,21 @@ PINS: dict[str, dict[str, Pin]] = {
         capabilities=declared("chat_ollama"),
         # Ollama takes base64 `images` only: no URLs, PDFs or audio (not declared).
         image_input=passed("the OpenAI-style `image_url` block (a data URL). Not checked: image_urls"),
+        bind_tools=failed(
+            "with tool_choice='magic_function' and a prompt asking for get_weather, invoke called "
+            "get_weather",
+            "chat_models.py: bind_tools takes `tool_choice` and drops it ('currently ignored as it is not "
+            "supported by Ollama'), without a warning; Ollama's API has no tool_choice",
+            also=("with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no",),
+        ),
+        tool_calls=passed("parallel tool calls not checked"),
+        # function_calling binds the schema with tool_choice, which ChatOllama drops: no tool is
+        # called, and that is bind-tools' failure, not this check's.
+        structured_output=passed(
+            "json_mode with pydantic Pet on stream. Not checked: function_calling with pydantic Pet on "
+            "invoke(include_raw=True): left to the tool checks: the model called no tool although the "
+            "tool is forced"
+        ),
         standard_params=failed(
             "max_tokens=7 is not taken: the model keeps it in `num_predict`",
             "Ollama's name for max tokens, without a max_tokens alias",
