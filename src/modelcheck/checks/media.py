@@ -134,8 +134,8 @@ def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
     for name in SUB[media]:
         reason = gate(obs, name)
         if reason is not None:
-            notes.append(f"{name}: {reason.message}")
-    return f". Not checked: {'; '.join(notes)}" if notes else ""
+            notes.append(f"{name}: {reason.message.rstrip('.')}")
+    return f". Not checked: {'; '.join(notes)}." if notes else ""
 
 
 def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece]) -> Verdict:
