@@ -451,3 +451,38 @@ def test_an_image_url_that_is_not_an_http_url_is_a_usage_error(value: object) ->
     assert build_settings("m:Chat", {"image_url": "https://x.test/a.png"}, {}, (), None).image_url == (
         "https://x.test/a.png"
     )
+
+
+def test_a_tool_message_sent_after_bind_tools_raised_is_left_to_the_tool_checks() -> None:
+    tool = ("tool", "standard")
+    unbound = "`bind_tools` raised TypeError: no tools here"
+    calls = {
+        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
+        "media_pdf_human_standard": part("pdf", HUMAN[0]),
+        "media_pdf_human_openai": part("pdf", HUMAN[1]),
+        "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
+    }
+
+    verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
+
+    assert verdict.outcome == "passed"
+    assert "sent without the tool bound, as `bind_tools` raised TypeError" in verdict.message
+
+
+def test_a_tool_message_sent_to_a_model_without_bind_tools_is_judged_and_says_so() -> None:
+    tool = ("tool", "standard")
+    unbound = "the model has no `bind_tools` of its own"
+    calls = {
+        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
+        "media_pdf_human_standard": part("pdf", HUMAN[0]),
+        "media_pdf_human_openai": part("pdf", HUMAN[1]),
+        "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
+    }
+
+    verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
+
+    assert verdict.outcome == "failed"
+    assert "in a ToolMessage (sent without the tool bound: the model has no `bind_tools` of its own)" in (
+        verdict.message
+    )
+    assert "capabilities = {pdf_tool_message = false}" in verdict.message

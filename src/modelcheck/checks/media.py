@@ -145,7 +145,7 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
         return failed(f"{whole}. {_fixes(media, chosen)}")
     parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}
     failing = {p: c for p, c in parts.items() if c is not None and c.failure is not None}
-    unreached = {p for p, c in failing.items() if _unfetched(c)}
+    unreached = {p: note for p, c in failing.items() if (note := _unjudged(c)) is not None}
     judged = {p: c for p, c in failing.items() if p not in unreached}
     if not failing:
         return failed(
@@ -153,14 +153,18 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
             "content list (and every message), not only one."
         )
     if not judged:
-        label_ = label(media, next(iter(unreached)))
+        notes = "; ".join(f"{label(media, p)}: {note}" for p, note in unreached.items())
         return passed(
-            f"checked {sent(media, [p for p in chosen if p not in unreached])}. Not checked: "
-            f"{label_}: {_unfetched_note(failing[next(iter(unreached))])}"
+            f"checked {sent(media, [p for p in chosen if p not in unreached])}. Not checked: {notes}"
         )
     groups: dict[str, list[str]] = {}
     for piece, part in judged.items():
-        groups.setdefault(_raised(part.failure) if part.failure else "", []).append(label(media, piece))
+        unbound = (
+            f" (sent without the tool bound: {part.extra['unbound']})" if "unbound" in part.extra else ""
+        )
+        groups.setdefault(_raised(part.failure) if part.failure else "", []).append(
+            label(media, piece) + unbound
+        )
     alone = "; ".join(f"{_join(labels)} {how}" for how, labels in groups.items())
     answered = [label(media, p) for p, c in parts.items() if p not in failing and c is not None]
     also = f"; {_join(answered)} {'was' if len(answered) == 1 else 'were'} answered" if answered else ""
@@ -174,21 +178,24 @@ def _part(media: str, piece: Piece) -> str:
     return f"media_{media}_{piece[0]}_{piece[1]}"
 
 
-def _unfetched(call: Call) -> bool:
-    """A URL block that raised while no one fetched modelcheck's loopback URL: a hosted service
-    cannot reach it, so its failure says nothing of the model."""
-    return "url" in call.extra and call.extra.get("url_fetched") is False
-
-
-def _unfetched_note(call: Call) -> str:
-    failure = call.failure
-    shown = failure.describe() if failure else "it raised"
-    return (
-        f"it raised {shown} with modelcheck's loopback URL of the shipped PNG ({call.extra['url']}), "
-        "which nothing fetched: a hosted service cannot reach a loopback address, so this says "
-        "nothing of the model. To judge it, give a URL of a small image the service can fetch: "
-        'image_url = "https://..." in its [tool.modelcheck] table.'
-    )
+def _unjudged(call: Call) -> str | None:
+    """Why a block that raised alone says nothing of the model, or None when it does: a URL block
+    whose loopback URL nothing fetched (a hosted service cannot reach it), or a tool message sent
+    after `bind_tools` raised (the tool-calling checks judge that)."""
+    shown = call.failure.describe() if call.failure else "an error"
+    if "url" in call.extra and call.extra.get("url_fetched") is False:
+        return (
+            f"it raised {shown} with modelcheck's loopback URL of the shipped PNG "
+            f"({call.extra['url']}), which nothing fetched: a hosted service cannot reach a loopback "
+            "address, so this says nothing of the model. To judge it, give a URL of a small image "
+            'the service can fetch: image_url = "https://..." in its [tool.modelcheck] table.'
+        )
+    if str(call.extra.get("unbound", "")).startswith("`bind_tools` raised"):
+        return (
+            f"it raised {shown}, sent without the tool bound, as {call.extra['unbound']} (the tool "
+            "calling checks judge that)."
+        )
+    return None
 
 
 def _fixes(media: str, failing: list[Piece]) -> str:
