@@ -486,3 +486,54 @@ def test_a_tool_message_sent_to_a_model_without_bind_tools_is_judged_and_says_so
         verdict.message
     )
     assert "capabilities = {pdf_tool_message = false}" in verdict.message
+
+
+def test_a_media_message_that_times_out_fails_without_blaming_a_block() -> None:
+    call = whole("image", HUMAN)
+    call.failure = Failure("timeout", "TimeoutError", "timed out after 30 s")
+
+    verdict = judge_media(observation({"media_image": call}), "image")
+
+    assert verdict.outcome == "failed"
+    assert "invoke timed out after 30 s. Make sure the model answers a message with image content" in (
+        verdict.message
+    )
+    assert "Sent alone" not in verdict.message and "each block" not in verdict.message
+
+
+def test_a_conversation_that_times_out_fails_without_blaming_a_part() -> None:
+    from modelcheck.checks.conversation import judge_history
+
+    call = Call("history")
+    call.failure = Failure("timeout", "TimeoutError", "timed out after 30 s")
+
+    verdict = judge_history(observation({"history": call}))
+
+    assert verdict.outcome == "failed"
+    assert verdict.message.endswith("invoke timed out after 30 s. Make sure the model answers it.")
+
+
+HANGS = '''
+import time
+
+from reference_models import EchoChatModel
+
+
+class Hangs(EchoChatModel):
+    """Hangs on any content list (https://example.com/api)."""
+
+    def _content_text(self, content):
+        if isinstance(content, list):
+            time.sleep(3)
+        return super()._content_text(content)
+'''
+
+
+def test_a_model_that_hangs_on_media_is_not_sent_each_block(mc: Modelcheck) -> None:
+    mc.model(HANGS)
+    mc.config('[tool.modelcheck."mymodel:Hangs"]\ntimeout = 1\n')
+
+    outcome = mc.run("--modelcheck=mymodel:Hangs", "-k", "audio", report=True)
+
+    assert outcome.of("mymodel:Hangs") == {"audio-input": "failed"}
+    assert outcome.report()["targets"][0]["calls"] == 3  # invoke, invoke_messages, the audio message

@@ -33,6 +33,8 @@ def judge_history(obs: Observation) -> Verdict:
         return skipped(
             "invoke fails on a single message too, so a conversation cannot be judged (see invoke)."
         )
+    if call.failure is not None and call.failure.kind == "timeout":  # its parts are not sent
+        return failed(f"given {WHOLE}, invoke {_raised(call.failure)}. Make sure the model answers it.")
     if call.failure is not None:
         return failed(_which(obs, _raised(call.failure)))
     out = call.output

@@ -141,6 +141,11 @@ def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
 def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece]) -> Verdict:
     assert call.failure is not None
     whole = f"given {sent(media, chosen)}, invoke {_raised(call.failure)}"
+    if call.failure.kind == "timeout":  # its blocks are not sent alone: they would only hang
+        return failed(
+            f"{whole}. Make sure the model answers a message with {NAMES[media]} content, or raise the "
+            "target's `timeout` (a large file may take longer; modelcheck's are a few hundred bytes)."
+        )
     if len(chosen) == 1:
         return failed(f"{whole}. {_fixes(media, chosen)}")
     parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}

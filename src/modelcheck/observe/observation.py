@@ -32,7 +32,7 @@ from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
 from modelcheck.observe.structured_probes import STRUCTURED_PROBES
-from modelcheck.records import REDRIVES, Contract, Observation, SecretSurface
+from modelcheck.records import REDRIVES, Call, Contract, Observation, SecretSurface
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
@@ -203,14 +203,18 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
         if (n in SECOND_PHASE or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
     ]
     # Only now, for a whole that raised (a conversation, a message with media): which part of it
-    # the model cannot take, each sent alone.
-    later += [part for c in obs.calls.values() if c.failure is not None for part in c.extra.get("parts", ())]
+    # the model cannot take, each sent alone. Not for one that timed out: its parts would only hang.
+    later += [part for c in obs.calls.values() if _raised(c) for part in c.extra.get("parts", ())]
     obs.calls.update(runner.run(later))
     obs.calls.update(runner.run(_redrives(obs)))
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
     # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).
     if masked:
         _read_places(obs, runner)
+
+
+def _raised(call: Call) -> bool:
+    return call.failure is not None and call.failure.kind == "raised"
 
 
 def _redrives(obs: Observation) -> list[str]:
