@@ -275,7 +275,7 @@ timeout = 20
 
 # What the real OpenAI API takes, declared as a user would: the class cannot show media inputs.
 [tool.modelcheck."openai_targets:chat"]
-capabilities = {image_inputs = true, pdf_inputs = true, audio_inputs = true}
+capabilities = {image_inputs = true, image_urls = true, pdf_inputs = true, audio_inputs = true}
 
 [tool.modelcheck."openai_targets:chat_exclude"]
 stop_policy = "exclude"
@@ -292,7 +292,11 @@ STOP_EXCLUDED = failed(
 UNDOCUMENTED = "these init fields are undocumented: "
 OPENAI: dict[str, dict[str, Pin]] = {
     "chat": pins(
-        capabilities=passed("checked image_inputs, pdf_inputs, audio_inputs"),
+        capabilities=passed("checked image_inputs, image_urls, pdf_inputs, audio_inputs"),
+        image_input=passed("and LangChain's standard `image` block with a `url`"),
+        pdf_input=passed("and the OpenAI-style `file` block (`file_data`, a data URL)"),
+        audio_input=passed("and the OpenAI-style `input_audio` block (base64 data, format wav)"),
+        tool_calls=passed("two tools in one turn gave two calls with distinct ids"),
         usage_metadata=STREAM_USAGE,
         # 0.3.35 keeps secret_from_env("OPENAI_API_KEY") as the field's default; 1.x reads it in a validator.
         init_from_env=NO_ENV if OPENAI_1 else passed("openai_api_key read OPENAI_API_KEY as a SecretStr"),

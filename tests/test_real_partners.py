@@ -140,11 +140,12 @@ DECLARED = {
     "chat_anthropic": "image_inputs = true, image_urls = true, image_tool_message = true, pdf_inputs = true, "
     "pdf_tool_message = true",
     "chat_ollama": "image_inputs = true",
-    "chat_mistral": "parallel_tool_calls = true, image_inputs = true, pdf_inputs = true, audio_inputs = true",
-    "chat_groq": "parallel_tool_calls = true, image_inputs = true",
-    "chat_fireworks": "parallel_tool_calls = true, image_inputs = true",
-    "chat_together": "image_inputs = true",
-    "community_deepinfra": "image_inputs = true",
+    "chat_mistral": "parallel_tool_calls = true, image_inputs = true, image_urls = true, pdf_inputs = true, "
+    "audio_inputs = true",
+    "chat_groq": "parallel_tool_calls = true, image_inputs = true, image_urls = true",
+    "chat_fireworks": "parallel_tool_calls = true, image_inputs = true, image_urls = true",
+    "chat_together": "image_inputs = true, image_urls = true",
+    "community_deepinfra": "image_inputs = true, image_urls = true",
 }
 
 NOT_STREAMING = "implements neither `_stream` nor `_astream`"
@@ -161,6 +162,19 @@ STOP_EXCLUDED = failed(
 NO_LINK = "is service-backed (it has {}) but its class docstring has no http(s) link"
 STOP_UNJUDGED = skipped("stop is not respected (see stop-respected)")
 NO_CHUNK_KWARG = "on_llm_new_token for chunk 0 was called without `chunk=`"
+
+
+IMAGES = passed("and LangChain's standard `image` block with a `url`")
+"""image-input on a class that turns every image block into the API's format (URLs declared too)."""
+
+
+def untranslated(where: str) -> Pin:
+    """image-input on a class that sends LangChain's standard image block to the API as it is."""
+    return failed(
+        "Sent alone, LangChain's standard `image` block (base64 data, image/png) raised",
+        f"{where} passes a HumanMessage's content through, so the standard block reaches the API "
+        "untranslated and is refused; the OpenAI-style `image_url` block passes",
+    )
 
 
 def declared(target: str) -> Pin:
@@ -197,6 +211,27 @@ def reads_env(field: str, env: str) -> Pin:
     return NO_ENV if CORE_1 else passed(f"{field} read {env} as a SecretStr")
 
 
+# langchain-mistralai 1.x turns LangChain's standard blocks into OpenAI's wire shapes, which the
+# Mistral API does not take for files and audio (its SDK's FileChunk takes a file_id only, PDFs go
+# in document_url, AudioChunk's input_audio is the base64 string itself); 0.2 translates nothing.
+MISTRAL_MEDIA = {
+    "pdf_input": failed(
+        "Sent alone, LangChain's standard `file` block (base64 data, application/pdf) and the "
+        "OpenAI-style `file` block (`file_data`, a data URL) raised",
+        "chat_models.py: _format_message_content makes the standard block OpenAI's "
+        "{'type': 'file', 'file': {'file_data': ...}} (0.2: sends it as it is); the Mistral API takes "
+        "PDFs as document_url and files by file_id only",
+    ),
+    "audio_input": failed(
+        "Sent alone, LangChain's standard `audio` block (base64 data, audio/wav) and the OpenAI-style "
+        "`input_audio` block (base64 data, format wav) raised",
+        "chat_models.py: _format_message_content makes the standard block OpenAI's input_audio "
+        "{data, format} (0.2: sends it as it is); Mistral's input_audio is the base64 string itself",
+    ),
+    "image_input": IMAGES
+    if MISTRAL_1
+    else untranslated("chat_models.py (0.2): _convert_message_to_mistral_chat_message"),
+}
 PINS: dict[str, dict[str, Pin]] = {
     "chat_anthropic": pins(
         capabilities=declared("chat_anthropic"),
@@ -310,6 +345,7 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_mistral": pins(
         capabilities=declared("chat_mistral"),
+        **MISTRAL_MEDIA,
         stream_callbacks=chat_callbacks(),
         **(
             {"stop_included": STOP_EXCLUDED}
@@ -338,6 +374,7 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_groq": pins(
         capabilities=declared("chat_groq"),
+        image_input=IMAGES if CORE_1 else untranslated("chat_models.py (0.3.8): _convert_message_to_dict"),
         stream_callbacks=chat_callbacks(),
         stop_included=STOP_EXCLUDED,
         secret_fields=passed("checked groq_api_key"),
@@ -372,6 +409,7 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_fireworks": pins(
         capabilities=declared("chat_fireworks"),
+        image_input=IMAGES if CORE_1 else untranslated("chat_models.py (0.3.0): _convert_message_to_dict"),
         init_from_env=reads_env("fireworks_api_key", "FIREWORKS_API_KEY"),
         # 0.3.0 never asks for stream usage (no stream_options): invoke reports usage, stream does not.
         **(
@@ -404,6 +442,7 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "chat_together": pins(
         capabilities=declared("chat_together"),
+        image_input=IMAGES,
         usage_metadata=STREAM_USAGE,
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=chat_callbacks(),
@@ -451,6 +490,14 @@ PINS: dict[str, dict[str, Pin]] = {
     ),
     "community_deepinfra": pins(
         capabilities=declared("community_deepinfra"),
+        image_input=untranslated("chat_models/deepinfra.py: _convert_message_to_dict"),
+        structured_output=failed(
+            "langchain-core's `with_structured_output`, which this model uses, is "
+            '`bind_tools([schema], tool_choice="any")`',
+            "it inherits core's with_structured_output, which binds the schema with tool_choice='any'; "
+            "its bind_tools passes tool_choice on untranslated, and OpenAI-compatible APIs take "
+            "none/auto/required or a named function, not 'any' (the stub refuses it as OpenAI's API does)",
+        ),
         usage_metadata=NO_USAGE,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
