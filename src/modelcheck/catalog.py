@@ -28,6 +28,7 @@ from modelcheck.checks import (
     usage,
 )
 from modelcheck.records import Kind, Observation
+from modelcheck.structured_plan import PLAN as STRUCTURED_PLAN
 from modelcheck.structured_plan import slot_probes
 from modelcheck.verdict import Verdict
 
@@ -331,6 +332,7 @@ PROBE_CHECK = {
     **dict.fromkeys(("events_v2", "events_v2_chain", "events_v3"), "event-stream"),
     **dict.fromkeys(("tools_bind", "tools_any"), "bind-tools"),
     **dict.fromkeys((*TOOL_CALLS, "tools_parallel"), "tool-calls"),
+    **dict.fromkeys(STRUCTURED_PLAN, "structured-output"),
     # A media message, and each of its blocks sent alone (observe/media_probes.py).
     **{
         f"media_{media}{part}": f"{media}-input"
