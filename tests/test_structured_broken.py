@@ -91,3 +91,34 @@ def test_json_mode_declared_false_is_not_called(mc: Modelcheck) -> None:
     assert checked["outcome"] == "passed"
     assert "Not checked: json_mode: this target declares json_mode = false" in checked["message"]
     assert outcome.report()["targets"][0]["calls"] == 6
+
+
+TEXT_ANSWER = '''
+from langchain_core.runnables import RunnableLambda
+from reference_models import EchoChatModel
+
+
+class Chat(EchoChatModel):
+    """Its own with_structured_output, with no `method`, answers the message's text (https://example.com/api)."""
+
+    def with_structured_output(self, schema, *, include_raw=False, **kwargs):
+        bound = self.bind(ls_structured_output_format={"kwargs": {}, "schema": schema})
+        return bound | RunnableLambda(lambda message: message.content)
+'''
+
+
+def test_a_text_answer_from_the_models_default_method_is_named(mc: Modelcheck) -> None:
+    mc.model(TEXT_ANSWER)
+    outcome = mc.run("--modelcheck=mymodel:Chat", "-rfE", report=True)
+    assert {c for c, v in outcome.of("mymodel:Chat").items() if v == "failed"} == {"structured-output"}
+    outcome.result.stdout.fnmatch_lines(
+        [
+            "[[]structured-output[]] the default method with pydantic Pet on invoke(include_raw=True): "
+            "include_raw=True gave a str 'modelcheck structured output: * more characters), not a dict "
+            "with raw, parsed and parsing_error; the default method with TypedDict PetDict on stream and "
+            "the default method with JSON schema pet_record on astream: gave a str 'modelcheck structured "
+            "output: * more characters), not a dict. *"
+        ]
+    )
+    # Its with_structured_output names no method: json_schema and json_mode are not called.
+    assert outcome.report()["targets"][0]["calls"] == 37 - 5

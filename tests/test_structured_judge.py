@@ -269,9 +269,10 @@ def test_shape_follows_refs() -> None:
 
 
 def test_a_tool_call_defect_under_function_calling_is_left_to_the_tool_checks() -> None:
-    text_only = call("so_fc_invoke", [raw_dict(value(None))])
+    with_tools = [{**FORMAT, "tools": True}]
+    text_only = call("so_fc_invoke", [raw_dict(value(None))], with_tools)
     text_only.extra["structured"]["answers"] = [Output("AIMessage", "a pet", True)]
-    as_string = call("so_fc_stream", [])
+    as_string = call("so_fc_stream", [], with_tools)
     as_string.extra["structured"]["answers"] = [
         Output(
             "AIMessage", "", True, tool_calls=({"name": "PetDict", "args": '{"name": "Rex"}', "id": "c1"},)
@@ -286,6 +287,9 @@ def test_a_tool_call_defect_under_function_calling_is_left_to_the_tool_checks() 
     without = judged(text_only, as_string, capabilities={"tool_calling": True, "tool_choice": False})
     assert without.outcome == "failed"
     assert "parsed is None but parsing_error is None too" in without.message
+    # No tools reached the model's run: its own method answers without tools, and that is judged here.
+    text_only.extra["structured"]["starts"] = [FORMAT]
+    assert "parsed is None but parsing_error is None too" in judged(text_only, capabilities=tools).message
 
 
 def test_core_structured_output_raising_on_forced_tools_is_left_to_the_tool_checks() -> None:

@@ -99,8 +99,9 @@ def left_to_others(obs: Observation, call: Call) -> str | None:
 
 def _tool_defect(obs: Observation, call: Call) -> str | None:
     """For function_calling, a defect of the model's tool calls, which the tool checks judge: core's
-    with_structured_output (bind_tools with tool_choice='any') raising, no tool call although one is
-    forced, or arguments that are not a dict."""
+    with_structured_output (bind_tools with tool_choice='any') raising, or, with tools given to the
+    model's run, no tool call (the model has tool_choice, so the call is forced) or arguments that
+    are not a dict."""
     plan = call.extra["structured"]
     if plan["slot"] != "fc" or gate(obs, "tool_calling") is not None:
         return None
@@ -111,8 +112,9 @@ def _tool_defect(obs: Observation, call: Call) -> str | None:
             "tool_choice='any' and core's tool parsers, and that call raised"
         )
     answers = [a for a in plan.get("answers") or [] if isinstance(a, Output)]
-    if not answers:
-        return None
+    bound = [s for s in plan.get("starts") or [] if s.get("tools")]
+    if not answers or not bound:
+        return None  # no tools reached the model: not a tool-calling path
     calls = [c for a in answers for c in getattr(a, "tool_calls", ())]
     if not calls and forced:
         return "left to the tool checks: the model called no tool although the tool is forced"

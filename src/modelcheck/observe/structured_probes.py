@@ -58,7 +58,16 @@ class FormatCatcher(BaseCallbackHandler):
     ) -> None:
         given = isinstance(options, dict) and "ls_structured_output_format" in options
         fmt = to_plain(options.get("ls_structured_output_format")) if given and options else None
-        self.starts.append({"options": isinstance(options, dict), "given": given, "format": fmt})
+        params = kwargs.get("invocation_params")
+        params = params if isinstance(params, dict) else {}
+        self.starts.append(
+            {
+                "options": isinstance(options, dict),
+                "given": given,
+                "format": fmt,
+                "tools": bool(params.get("tools")),
+            }
+        )
 
 
 def method_kwargs(model: Any, slot: str) -> tuple[dict[str, Any] | None, str]:
