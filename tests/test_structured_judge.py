@@ -93,14 +93,14 @@ def test_a_model_that_answers_every_call_in_shape_passes() -> None:
     verdict = judged(*(good(p) for p in PLAN))
     assert verdict.outcome == "passed", verdict.message
     assert verdict.message.startswith(
-        "checked 8 calls: function_calling with pydantic Pet on invoke(include_raw=True)"
+        "checked 6 calls: function_calling with pydantic Pet on invoke(include_raw=True)"
     )
 
 
 def test_a_method_the_model_lacks_is_named_not_checked() -> None:
     verdict = judged(*(good(p) for p in PLAN if p.startswith("so_fc")), capabilities={"json_mode": False})
     assert verdict.outcome == "passed"
-    assert "checked 3 calls" in verdict.message
+    assert "checked 2 calls" in verdict.message
     assert "Not checked: json_mode: the model does not show the json_mode capability" in verdict.message
 
 
@@ -122,7 +122,7 @@ def test_a_missing_required_key_names_method_kind_path_and_key() -> None:
 
 def test_wrong_json_types_and_unknown_keys_are_named() -> None:
     data = {**PET, "legs": "4", "tags": ["dog", 3], "color": "brown"}
-    verdict = judged(call("so_fc_astream", [value(data)]))
+    verdict = judged(call("so_js_stream", [value(data)]))
     assert verdict.outcome == "failed"
     for part in (
         "the value has the key 'color', which the schema does not define",
@@ -133,7 +133,7 @@ def test_wrong_json_types_and_unknown_keys_are_named() -> None:
 
 
 def test_an_optional_key_may_be_absent_or_null() -> None:
-    verdict = judged(call("so_fc_astream", [value({**PET, "nickname": None})]))
+    verdict = judged(call("so_js_stream", [value({**PET, "nickname": None})]))
     assert verdict.outcome == "passed", verdict.message
 
 
@@ -175,12 +175,17 @@ def test_the_start_callback_must_carry_the_schema() -> None:
     other = {**FORMAT, "format": {"kwargs": {}, "schema": {**SCHEMA, "title": "other"}}}
     calls = [
         call("so_fc_stream", [value(PET)], [missing]),
-        call("so_fc_astream", [value(PET)], []),
+        call("so_js_stream", [value(PET)], []),
     ]
     verdict = judged(*calls)
-    assert "stream: the chat model start callback carried no ls_structured_output_format" in verdict.message
-    assert "astream: no chat model run started (on_chat_model_start never fired)" in verdict.message
-    one = judged(call("so_fc_astream", [value(PET)], [other]))
+    assert (
+        "TypedDict PetDict on stream: the chat model start callback carried no ls_structured_output_format"
+        in verdict.message
+    )
+    assert "pet_record on stream: no chat model run started (on_chat_model_start never fired)" in (
+        verdict.message
+    )
+    one = judged(call("so_js_stream", [value(PET)], [other]))
     said = "ls_structured_output_format's schema is not the schema as convert_to_json_schema gives it"
     assert f"{said} (title differ)" in one.message
 
@@ -203,18 +208,18 @@ def test_calls_that_raise_alike_are_named_together() -> None:
 
 
 def test_an_output_parser_exception_says_the_parser_could_not_read_the_answer() -> None:
-    broken = call("so_js_astream", [])
+    broken = call("so_js_stream", [])
     broken.failure = Failure("raised", "OutputParserException", "Failed to parse Pet", None, "langchain")
     verdict = judged(broken)
     assert (
-        "astream: langchain-core's output parser could not read the answer: Failed to parse Pet"
+        "on stream: langchain-core's output parser could not read the answer: Failed to parse Pet"
         in verdict.message
     )
 
 
 def test_an_empty_stream_fails() -> None:
-    verdict = judged(call("so_js_astream", []))
-    assert "pydantic Pet on astream: the stream yielded nothing" in verdict.message
+    verdict = judged(call("so_jm_stream", []))
+    assert "pydantic Pet on stream: the stream yielded nothing" in verdict.message
 
 
 def test_a_path_whose_plain_call_fails_is_left_to_its_check() -> None:

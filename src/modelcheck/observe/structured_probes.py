@@ -1,7 +1,7 @@
 """The calls `structured-output` needs: `with_structured_output` per method, schema kind and path.
 
-Which calls (modelcheck/structured_plan.py): three per method (two for json_mode), the schema kinds
-rotated over invoke (include_raw=True), stream and astream. Each call records plain data in
+Which calls (modelcheck/structured_plan.py): two per method, the schema kinds rotated over invoke
+(include_raw=True) and stream. Each call records plain data in
 `call.extra["structured"]`: what was asked (method, kind, path, the schema as
 `convert_to_json_schema` gives it), each value returned or yielded (its type, whether it is the
 pydantic class asked for, its data as JSON-ready values), and the `ls_structured_output_format`
@@ -166,18 +166,7 @@ def structured_stream(ctx: ProbeContext, call: Call) -> None:
             _keep(ctx, call, value)
 
 
-async def structured_astream(ctx: ProbeContext, call: Call) -> None:
-    made = _runnable(ctx, call)
-    if made is not None:
-        call.extra["structured"]["values"] = []
-        async for value in made[0].astream(PROMPT, made[1]):
-            _keep(ctx, call, value)
-
-
 SYNC_STRUCTURED = {
-    name: structured_invoke if path == "invoke" else structured_stream
-    for name, (_, path, _) in PLAN.items()
-    if path != "astream"
+    name: structured_invoke if path == "invoke" else structured_stream for name, (_, path, _) in PLAN.items()
 }
-ASYNC_STRUCTURED = {name: structured_astream for name, (_, path, _) in PLAN.items() if path == "astream"}
-STRUCTURED_PROBES: dict[str, Any] = {**SYNC_STRUCTURED, **ASYNC_STRUCTURED}
+STRUCTURED_PROBES: dict[str, Any] = dict(SYNC_STRUCTURED)
