@@ -537,3 +537,31 @@ def test_a_model_that_hangs_on_media_is_not_sent_each_block(mc: Modelcheck) -> N
 
     assert outcome.of("mymodel:Hangs") == {"audio-input": "failed"}
     assert outcome.report()["targets"][0]["calls"] == 3  # invoke, invoke_messages, the audio message
+
+
+NEEDS_TOOLS = '''
+from langchain_core.messages import ToolMessage
+
+from reference_models import EchoChatModel
+
+
+class NeedsTools(EchoChatModel):
+    """Refuses a tool result for a tool it was not given, as Anthropic's API does (https://example.com/api)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if isinstance(messages[-1], ToolMessage):
+            names = [t["function"]["name"] for t in kwargs.get("tools", [])]
+            if messages[-1].name not in names:
+                raise ValueError(f"tool_result for {messages[-1].name!r}, but the tools are {names}")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_the_tool_message_comes_with_its_tool_bound(mc: Modelcheck) -> None:
+    mc.model(NEEDS_TOOLS)
+
+    outcome = mc.run("--modelcheck=mymodel:NeedsTools", "-k", "image-input or pdf-input", report=True)
+
+    assert outcome.of("mymodel:NeedsTools") == {"image-input": "passed", "pdf-input": "passed"}
+    checks = {c["id"]: c["message"] for c in outcome.report()["targets"][0]["checks"]}
+    assert "then a ToolMessage holding the same base64 blocks" in checks["pdf-input"]
