@@ -565,3 +565,47 @@ def test_the_tool_message_comes_with_its_tool_bound(mc: Modelcheck) -> None:
     assert outcome.of("mymodel:NeedsTools") == {"image-input": "passed", "pdf-input": "passed"}
     checks = {c["id"]: c["message"] for c in outcome.report()["targets"][0]["checks"]}
     assert "then a ToolMessage holding the same base64 blocks" in checks["pdf-input"]
+
+
+UNBOUND = '''
+from langchain_core.messages import ToolMessage
+
+from reference_models import EchoChatModel
+
+
+class BindRaises(EchoChatModel):
+    """Its bind_tools raises, and it refuses a tool result without tools (https://example.com/api)."""
+
+    def bind_tools(self, tools, **kwargs):
+        raise TypeError("no tools today")
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if isinstance(messages[-1], ToolMessage) and not kwargs.get("tools"):
+            raise ValueError("a tool result for a tool that was not given")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_a_tool_message_is_sent_unbound_where_tools_cannot_be_bound(mc: Modelcheck) -> None:
+    mc.model(PLAIN + UNBOUND)
+    mc.config(
+        """
+        [tool.modelcheck."mymodel:Chat"]
+        capabilities = {image_inputs = true, image_tool_message = true}
+        """
+    )
+
+    outcome = mc.run(
+        "--modelcheck=mymodel:Chat", "--modelcheck=mymodel:BindRaises", "-k", "image", report=True
+    )
+
+    # The plain model has no bind_tools: it gets the tool message unbound, and answers it.
+    assert outcome.of("mymodel:Chat") == {"image-input": "passed"}
+    # bind_tools raising is the tool-calling checks' to judge: the tool message part is not judged.
+    assert outcome.of("mymodel:BindRaises") == {"image-input": "passed"}
+    checks = {t["target"]: t["checks"][0]["message"] for t in outcome.report()["targets"]}
+    assert "then a ToolMessage holding the same base64 blocks" in checks["mymodel:Chat"]
+    assert (
+        "sent without the tool bound, as `bind_tools` raised TypeError: no tools today"
+        in (checks["mymodel:BindRaises"])
+    )

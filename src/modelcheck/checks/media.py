@@ -146,8 +146,6 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
             f"{whole}. Make sure the model answers a message with {NAMES[media]} content, or raise the "
             "target's `timeout` (a large file may take longer; modelcheck's are a few hundred bytes)."
         )
-    if len(chosen) == 1:
-        return failed(f"{whole}. {_fixes(media, chosen)}")
     parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}
     failing = {p: c for p, c in parts.items() if c is not None and c.failure is not None}
     unreached = {p: note for p, c in failing.items() if (note := _unjudged(c)) is not None}
