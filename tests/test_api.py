@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CHECK_ARGS
-from test_real_models import OPENAI
+from test_real_models import OPENAI, OPENAI_CAPABILITIES
 
 import modelcheck
 from modelcheck.catalog import IDS, checks_for
@@ -299,13 +299,14 @@ def pytest_sessionfinish(session):
     print(f"\\nEVENTS {EVENTS[:2]} x{EVENTS.count('model')}")
 """
 
-OPENAI_CONFIG = """
+OPENAI_CONFIG = f"""
 [tool.pytest.ini_options]
 modelcheck_targets = ["fixture:chat_model"]
 
 [tool.modelcheck."fixture:chat_model"]
 stop_policy = "exclude"
 secret_env = ["OPENAI_API_KEY"]
+{OPENAI_CAPABILITIES}
 """
 
 

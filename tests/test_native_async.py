@@ -313,3 +313,39 @@ def test_only_a_thread_asleep_in_a_call_other_than_a_lock_counts_as_blocked() ->
         assert in_blocking_call(None) is True
     finally:
         release.set()
+
+
+LOOP_BOUND = '''
+import asyncio
+
+from reference_models import EchoChatModel
+
+FIRST_LOOP = []
+
+
+class LoopBound(EchoChatModel):
+    """Like a client a package caches across instances (langchain-openai's httpx.AsyncClient per
+    base URL): bound to the loop of its first async call, broken once that loop is closed."""
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        FIRST_LOOP.append(FIRST_LOOP[0] if FIRST_LOOP else asyncio.get_running_loop())
+        if FIRST_LOOP[0].is_closed():
+            raise RuntimeError("Event loop is closed")
+        return self._generate(messages, stop=stop, **kwargs)
+
+
+def first():
+    return LoopBound()
+
+
+def second():
+    return LoopBound()
+'''
+
+
+def test_targets_share_one_loop_so_a_client_cached_across_instances_keeps_working(mc) -> None:
+    """A second target of the same class is not failed for modelcheck closing the first one's loop."""
+    mc.model(LOOP_BOUND)
+    outcome = mc.run("--modelcheck=mymodel:first", "--modelcheck=mymodel:second", "-k", "ainvoke")
+    assert outcome.of("mymodel:first") == {"ainvoke": "passed"}
+    assert outcome.of("mymodel:second") == {"ainvoke": "passed"}

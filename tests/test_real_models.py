@@ -269,13 +269,16 @@ def chat_exclude():
 def text_exclude():
     return text()
 '''
-TARGETS_CONFIG = """
+# What the real OpenAI API takes, declared as a user would: the class cannot show media inputs.
+OPENAI_CAPABILITIES = (
+    "capabilities = {image_inputs = true, image_urls = true, pdf_inputs = true, audio_inputs = true}"
+)
+TARGETS_CONFIG = f"""
 [tool.modelcheck]
 timeout = 20
 
-# What the real OpenAI API takes, declared as a user would: the class cannot show media inputs.
 [tool.modelcheck."openai_targets:chat"]
-capabilities = {image_inputs = true, image_urls = true, pdf_inputs = true, audio_inputs = true}
+{OPENAI_CAPABILITIES}
 
 [tool.modelcheck."openai_targets:chat_exclude"]
 stop_policy = "exclude"

@@ -4,6 +4,12 @@ The loop outlives what model code does to it: a `SystemExit` or `KeyboardInterru
 task the model started (asyncio re-raises those out of `run_forever`), or a model that calls
 `loop.stop()`, ends one `run_forever`, and the loop is run again; the task that raised holds the
 exception, so the call that awaited it fails with it. Only `close()` ends the loop.
+
+Every target of a run is observed on the same loop (`shared_loop`): a client a package caches
+across model instances binds to the loop of its first call (langchain-openai keeps one
+`httpx.AsyncClient` per base URL and timeout), so a loop closed after one target would fail the
+next target's async calls with "Event loop is closed", a fault of modelcheck's, not the model's.
+A loop a model blocked is left to its thread and the next target gets a new one.
 """
 
 from __future__ import annotations
@@ -13,6 +19,18 @@ import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any
+
+_shared: LoopThread | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_loop() -> LoopThread:
+    """The run's loop: the one the last target used, unless a model blocked it (then a new one)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.blocked or _shared.loop.is_closed():
+            _shared = LoopThread()
+        return _shared
 
 
 class LoopThread:

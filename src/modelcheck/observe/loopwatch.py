@@ -57,6 +57,7 @@ class LoopWatch:
         self._dog: threading.Thread | None = None
 
     def install(self) -> None:
+        self.uninstall()  # over the loop's own method, not the wrapper of a target observed before
         original = self.loop.run_in_executor
 
         def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
@@ -68,6 +69,10 @@ class LoopWatch:
             return original(executor, self._tracked(handoff, func), *args)
 
         self.loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
+
+    def uninstall(self) -> None:
+        """The loop's own `run_in_executor` back (the loop outlives the observation)."""
+        vars(self.loop).pop("run_in_executor", None)
 
     def _tracked(self, handoff: _HandOff, func: Callable[..., Any]) -> Callable[..., Any]:
         """`func`, noting which pool thread runs it so the watchdog can sample that thread too."""

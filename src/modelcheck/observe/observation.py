@@ -16,7 +16,7 @@ from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
 from modelcheck.observe.contract_probes import CONTRACT_PROBES, STATIC
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
-from modelcheck.observe.loopthread import LoopThread
+from modelcheck.observe.loopthread import shared_loop
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.output import model_output
@@ -122,8 +122,8 @@ def _observe(
     # The main instance's surfaces are searched when it holds the canaries or a traced real secret.
     watched = plan.main_is_canary or bool(plan.given)
     model = plan.model if plan.main_is_canary else target.model
-    # One loop for the whole observation: clients (e.g. a cached httpx.AsyncClient) bind to a loop.
-    loop = LoopThread()
+    # One loop for the whole run: clients (e.g. a cached httpx.AsyncClient) bind to a loop.
+    loop = shared_loop()
     watch = LoopWatch(loop.loop, model_modules(target))
     loop.loop.call_soon_threadsafe(watch.install)
 
@@ -144,7 +144,7 @@ def _observe(
                 with patched_env(plan.env), tape.canary():
                     _observe_canary(obs, runner(plan.model))
         finally:
-            loop.close()
+            watch.uninstall()
     observed(obs)
     return obs
 
