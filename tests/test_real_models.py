@@ -419,6 +419,17 @@ def test_chat_native_async_names_the_per_call_hand_off(openai_run: OpenAIRun) ->
     assert "not the thread-pool fallback" in message
 
 
+def test_a_second_chatopenai_target_keeps_its_cached_async_client(openai_run: OpenAIRun) -> None:
+    """langchain-openai keeps one httpx.AsyncClient per base URL for every instance; `chat_exclude`,
+    observed after `chat`, once failed ainvoke and astream with "Event loop is closed" because each
+    target had its own loop, closed after it (observe/loopthread.py: one loop for the run now)."""
+    second = openai_run.checks["chat_exclude"]
+    assert {name: second[name]["outcome"] for name in ("ainvoke", "astream")} == {
+        "ainvoke": "passed",
+        "astream": "passed",
+    }
+
+
 def test_the_canary_key_met_the_401_path_on_both_endpoints(openai_run: OpenAIRun) -> None:
     """secret-masking observed a canary instance whose calls the server refused with 401."""
     refused = {r["path"] for r in openai_run.server.requests if r["status"] == 401}
