@@ -1,0 +1,212 @@
+"""tool-round-trip and tool-events judged on records built by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from test_checklist_judges import observation
+
+from modelcheck.checks import tool_loop
+from modelcheck.records import Call, Failure, Observation
+
+TOOL = "get_weather"
+ARGS = {"location": "Paris, France"}
+
+
+def piece(args: str, index: Any = 0, name: str | None = None, id: str | None = None) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": id, "index": index, "type": "tool_call_chunk"}
+
+
+def well_formed(args: dict[str, Any] = ARGS, id: str = "call_1") -> list[dict[str, Any]]:
+    text = json.dumps(args)
+    cut = [text[i : i + 8] for i in range(0, len(text), 8)]
+    return [piece(p, 0, TOOL if i == 0 else None, id if i == 0 else None) for i, p in enumerate(cut)]
+
+
+def v2_events(
+    chunks: list[dict[str, Any]], calls: list[dict[str, Any]] | None = None, invalid: Any = ()
+) -> list[dict[str, Any]]:
+    """A chat model run: start, a stream event per tool call chunk, core's closing chunk, the end."""
+    run = {"run_id": "r1", "parent_ids": [], "name": "Model"}
+    events = [{"event": "on_chat_model_start", **run, "data": {"input": "hi"}}]
+    for entry in chunks:
+        events.append(
+            {"event": "on_chat_model_stream", **run, "data": {"chunk": {"tool_call_chunks": [entry]}}}
+        )
+    events.append({"event": "on_chat_model_stream", **run, "data": {"chunk": {"tool_call_chunks": []}}})
+    if calls is None:
+        calls = [{"name": TOOL, "args": ARGS, "id": "call_1", "type": "tool_call"}]
+    output = {"tool_calls": calls, "invalid_tool_calls": list(invalid)}
+    events.append({"event": "on_chat_model_end", **run, "data": {"output": output}})
+    return events
+
+
+def v3_events(
+    start: dict[str, Any] | None = None, deltas: list[str] | None = None, finish: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    text = json.dumps(ARGS)
+    deltas = [text[i : i + 8] for i in range(0, len(text), 8)] if deltas is None else deltas
+    start = {"type": "tool_call_chunk", "id": "call_1", "name": TOOL, "args": "", "index": 0, **(start or {})}
+    finish = {"type": "tool_call", "id": "call_1", "name": TOOL, "args": ARGS, **(finish or {})}
+    return [
+        {"event": "message-start", "role": "ai"},
+        {"event": "content-block-start", "index": 0, "content": start},
+        *(
+            {"event": "content-block-delta", "index": 0, "delta": {"type": "tool-call-delta", "args": d}}
+            for d in deltas
+        ),
+        {"event": "content-block-finish", "index": 0, "content": finish},
+        {"event": "message-finish"},
+    ]
+
+
+def events_obs(
+    v2: list[dict[str, Any]], v3: list[dict[str, Any]] | None = None, streams: bool = True, **v3_extra: Any
+) -> Observation:
+    calls = [Call("tools_events_v2", extra={"events": v2, "tool": TOOL})]
+    if v3 is not None:
+        calls.append(Call("tools_events_v3", extra={"events": v3, "tool": TOOL, **v3_extra}))
+    else:
+        calls.append(Call("tools_events_v3", extra={"unsupported": "langchain-core 0.3.86 has no v3"}))
+    obs = observation(*calls)
+    obs.facts.streams = {"stream": streams, "astream": streams}
+    return obs
+
+
+# --- tool-events ---------------------------------------------------------------------------------
+
+
+def test_well_formed_chunks_and_blocks_pass() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3_events()))
+    assert verdict.outcome == "passed"
+    assert "v3 tool-call block was well formed" in verdict.message
+
+
+def test_one_chunk_with_the_whole_call_and_no_index_passes() -> None:
+    whole = piece(json.dumps(ARGS), None, TOOL, "call_1")
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events([whole])))
+    assert verdict.outcome == "passed"
+    assert "The v3 protocol was not checked: langchain-core 0.3.86 has no v3." in verdict.message
+
+
+def test_a_model_that_does_not_stream_is_skipped() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), streams=False))
+    assert verdict.outcome == "skipped"
+    assert "no `_stream`/`_astream` of its own" in verdict.message
+
+
+def test_an_id_that_comes_late_fails_with_the_event() -> None:
+    chunks = well_formed()
+    chunks[0] = {**chunks[0], "id": None}
+    chunks[-1] = {**chunks[-1], "id": "call_1"}
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(chunks)))
+    assert verdict.outcome == "failed"
+    assert (
+        "event #1: the first chunk of tool call index 0 has no id (it came on chunk 4 of 4)"
+        in verdict.message
+    )
+    assert (
+        "> #1 on_chat_model_stream tool_call_chunks=[{index=0 name='get_weather' id=None" in verdict.message
+    )
+    assert "`name` and `id` on the first chunk of that call only" in verdict.message
+
+
+def test_a_name_that_never_comes_fails() -> None:
+    chunks = [{**c, "name": None} for c in well_formed()]
+    calls = [{"name": TOOL, "args": ARGS, "id": "call_1"}]  # as if core had it from elsewhere
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(chunks, calls)))
+    assert verdict.outcome == "failed"
+    assert "has no name (no chunk has one)" in verdict.message
+
+
+def test_a_stream_that_assembles_to_a_wrong_call_is_left_to_tool_calls_with_the_cause() -> None:
+    chunks = [{**c, "name": TOOL} for c in well_formed()]  # the name on every chunk: core joins them
+    calls = [{"name": TOOL * 4, "args": ARGS, "id": "call_1"}]
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(chunks, calls)))
+    assert verdict.outcome == "skipped"
+    assert f"its tool call is named {TOOL * 4!r}, not {TOOL!r}" in verdict.message
+    assert "tool-calls reports that" in verdict.message
+    assert "chunk 2 of tool call index 0 repeats the name 'get_weather'" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("calls", "invalid", "said"),
+    [
+        ([], [{"name": None, "args": 'on": "Pa', "id": None}], "an invalid tool call"),
+        ([], [], "0 tool calls, not one"),
+        ([{"name": TOOL, "args": "{}", "id": "c"}], [], "args are \"'{}'\", not a dict"),
+        ([{"name": TOOL, "args": ARGS, "id": ""}], [], "has no id"),
+    ],
+)
+def test_other_wrong_assemblies_are_left_to_tool_calls(calls: Any, invalid: Any, said: str) -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed(), calls, invalid)))
+    assert verdict.outcome == "skipped"
+    assert said in verdict.message
+
+
+def test_an_equal_id_repeated_on_every_chunk_is_accepted_where_core_keeps_it() -> None:
+    chunks = [{**c, "id": "call_1"} for c in well_formed()]
+    assert tool_loop.judge_tool_events(events_obs(v2_events(chunks))).outcome == "passed"
+
+
+def test_args_that_are_not_text_fail() -> None:
+    chunks = [piece(ARGS, 0, TOOL, "call_1")]  # type: ignore[arg-type]
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(chunks)))
+    assert verdict.outcome == "failed"
+    assert "not a piece of JSON text" in verdict.message
+
+
+def test_no_tool_call_chunk_at_all_fails() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events([])))
+    assert verdict.outcome == "failed"
+    assert "no on_chat_model_stream event carried a tool call chunk" in verdict.message
+
+
+def test_a_failed_call_fails_with_its_error() -> None:
+    obs = events_obs([])
+    obs.calls["tools_events_v2"] = Call(
+        "tools_events_v2", failure=Failure("raised", "ValueError", "boom"), extra={"tool": TOOL}
+    )
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "failed"
+    assert verdict.message.startswith(
+        f'astream_events(version="v2") with {TOOL} bound and forced raised ValueError: boom'
+    )
+
+
+@pytest.mark.parametrize(
+    ("v3", "said"),
+    [
+        (v3_events(start={"id": None}), "the tool-call block starts without its id"),
+        (
+            v3_events(deltas=['{"loc', '{"location": "Paris, France"}']),
+            "the tool-call-delta events add up to",
+        ),
+        (v3_events(finish={"type": "invalid_tool_call"}), "finishes as 'invalid_tool_call'"),
+        (v3_events(finish={"id": "call_2"}), "started with id 'call_1' but finishes with 'call_2'"),
+        (v3_events()[:-1], "never sent message-finish"),
+    ],
+)
+def test_v3_faults_fail_when_the_model_makes_the_events(v3: list[dict[str, Any]], said: str) -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3, native_events=True))
+    assert verdict.outcome == "failed"
+    assert said in verdict.message
+    assert "Your `_astream_chat_model_events` makes these events" in verdict.message
+
+
+def test_v3_faults_of_cores_bridge_are_not_blamed_on_the_model() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3_events(start={"id": None})))
+    assert verdict.outcome == "passed"
+    assert "langchain-core's bridge built a v3 stream with a fault (event #1)" in verdict.message
+    assert "not the model's" in verdict.message
+
+
+def test_v3_that_core_cannot_make_on_the_binding_is_a_note() -> None:
+    obs = events_obs(v2_events(well_formed()), [])
+    failure = Failure("raised", "NotImplementedError", "Only versions v1 and v2", None, "langchain")
+    obs.calls["tools_events_v3"] = Call("tools_events_v3", failure=failure, extra={"tool": TOOL})
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "passed"
+    assert "The v3 protocol was not checked: langchain-core raised NotImplementedError" in verdict.message
