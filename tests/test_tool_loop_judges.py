@@ -9,7 +9,7 @@ import pytest
 from test_checklist_judges import observation
 
 from modelcheck.checks import tool_loop
-from modelcheck.records import Call, Failure, Observation
+from modelcheck.records import Call, Failure, Observation, Output
 
 TOOL = "get_weather"
 ARGS = {"location": "Paris, France"}
@@ -210,3 +210,108 @@ def test_v3_that_core_cannot_make_on_the_binding_is_a_note() -> None:
     verdict = tool_loop.judge_tool_events(obs)
     assert verdict.outcome == "passed"
     assert "The v3 protocol was not checked: langchain-core raised NotImplementedError" in verdict.message
+
+
+# --- tool-round-trip -----------------------------------------------------------------------------
+
+TRIP = {"tool": "magic_function", "forms": ["error", "list", "string"], "rounds": 3, "reused": False}
+
+
+def trip(out: Output | None = None, failure: Failure | None = None, **extra: Any) -> Call:
+    outputs = [out or Output("AIMessage", "magic_function returned: 42", True)] if failure is None else []
+    return Call("tools_round_trip", outputs=outputs, failure=failure, extra={**TRIP, **extra})
+
+
+BOOM = Failure("raised", "ValueError", "Unsupported message type: ToolMessage", "_convert (m.py:3)")
+
+
+def test_a_text_answer_to_the_tool_results_passes() -> None:
+    verdict = tool_loop.judge_round_trip(observation(trip()))
+    assert verdict.outcome == "passed"
+    assert verdict.message.startswith(
+        'checked 3 tool rounds (status="error", list content (a text block), string content); the last '
+        "tool result was answered in text ('magic_function returned: 42')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        (
+            Output(
+                "AIMessage",
+                "",
+                True,
+                tool_calls=({"name": "magic_function", "args": {"input": 3}, "id": "c"},),
+            ),
+            "the last tool result with another tool call ('magic_function' with args '{\"input\": 3}')",
+        ),
+        (
+            Output(
+                "AIMessage",
+                "",
+                True,
+                invalid_tool_calls=({"name": "magic_function", "args": "{", "id": "c"},),
+            ),
+            "another tool call ('magic_function' with args '{')",
+        ),
+        (Output("AIMessage", " ", True), "an empty AIMessage (no text, no tool call)"),
+        (Output("str", "x", False), "invoke returned str, not an AIMessage"),
+    ],
+)
+def test_an_answer_that_does_not_end_the_loop_fails(out: Output, said: str) -> None:
+    verdict = tool_loop.judge_round_trip(observation(trip(out)))
+    assert verdict.outcome == "failed"
+    assert said in verdict.message
+    assert "3 rounds, calls of magic_function" in verdict.message
+
+
+def test_a_conversation_every_form_of_which_raises_says_so_once() -> None:
+    parts = [Call(p, failure=BOOM) for p in tool_loop.FORMS]
+    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM), *parts))
+    assert verdict.outcome == "failed"
+    assert (
+        "invoke raised in _convert (m.py:3) ValueError: Unsupported message type: ToolMessage."
+        in verdict.message
+    )
+    assert "each form of tool result (one round) raised the same" in verdict.message
+    assert "each ToolMessage into the API's tool-result format" in verdict.message
+
+
+def test_the_form_that_raises_is_named() -> None:
+    other = Failure("raised", "TypeError", "content must be a str")
+    parts = [
+        Call("tools_round_trip_error"),
+        Call("tools_round_trip_list", failure=other),
+        Call("tools_round_trip_string"),
+    ]
+    verdict = tool_loop.judge_round_trip(observation(trip(failure=other), *parts))
+    assert verdict.outcome == "failed"
+    assert (
+        "Sent alone, given a ToolMessage with list content (a text block), invoke raised TypeError"
+        in verdict.message
+    )
+    assert 'given a ToolMessage with status="error"' not in verdict.message
+
+
+def test_a_conversation_that_raises_though_each_round_alone_is_answered_fails() -> None:
+    parts = [Call(p) for p in tool_loop.FORMS]
+    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM), *parts))
+    assert verdict.outcome == "failed"
+    assert "cannot take a conversation with several tool rounds" in verdict.message
+
+
+def test_a_conversation_that_had_to_repeat_an_id_is_not_blamed() -> None:
+    parts = [Call(p) for p in tool_loop.FORMS]
+    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM, reused=True), *parts))
+    assert verdict.outcome == "skipped"
+    assert "use one tool call id more than once" in verdict.message
+
+
+def test_no_own_tool_call_to_send_back_is_a_skip() -> None:
+    call = Call(
+        "tools_round_trip", extra={"unsupported": "none of the forced tool calls gave ... (see tool-calls)."}
+    )
+    verdict = tool_loop.judge_round_trip(observation(call))
+    assert verdict.outcome == "skipped"
+    assert "see tool-calls" in verdict.message

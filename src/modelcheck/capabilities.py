@@ -41,7 +41,12 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability("native_async", "has its own async calls", BOTH, ("native-async", "native-async-stream")),
     Capability("usage_metadata", "reports token usage on its messages", CHAT, ("usage-metadata",), True),
-    Capability("tool_calling", "binds tools (`bind_tools`)", CHAT, ("bind-tools", "tool-calls")),
+    Capability(
+        "tool_calling",
+        "binds tools (`bind_tools`)",
+        CHAT,
+        ("bind-tools", "tool-calls", "tool-round-trip", "tool-events"),
+    ),
     Capability("tool_choice", "takes `tool_choice` in `bind_tools`", CHAT, ("bind-tools",)),
     Capability("parallel_tool_calls", "can call several tools in one answer", CHAT, ("tool-calls",)),
     Capability(

@@ -24,6 +24,7 @@ from modelcheck.checks import (
     stop,
     streaming,
     structured,
+    tool_loop,
     tools,
     usage,
 )
@@ -300,6 +301,24 @@ CATALOG: tuple[Check, ...] = (
         ),
     ),
     Check(
+        "tool-round-trip",
+        "the model's own tool calls, answered by ToolMessages of every form, get a text answer",
+        "Tool calling",
+        tool_loop.judge_round_trip,
+        frozenset({tool_loop.ROUND_TRIP, *tool_loop.OWN}),
+        CHAT,
+        requires="tool_calling",
+    ),
+    Check(
+        "tool-events",
+        "astream_events carries well-formed tool call chunks and v3 tool-call blocks",
+        "Tool calling",
+        tool_loop.judge_tool_events,
+        frozenset(tool_loop.EVENTS),
+        CHAT,
+        requires="tool_calling",
+    ),
+    Check(
         "structured-output",
         "with_structured_output gives the schema's type and shape, on every method and path",
         "Structured output",
@@ -339,6 +358,8 @@ PROBE_CHECK = {
         for media in ("image", "pdf", "audio")
         for part in ("", "_human_standard", "_human_openai", "_human_url", "_tool_standard", "_tool_openai")
     },
+    **dict.fromkeys((tool_loop.ROUND_TRIP, *tool_loop.FORMS), "tool-round-trip"),
+    **dict.fromkeys(tool_loop.EVENTS, "tool-events"),
 }
 
 

@@ -65,9 +65,7 @@ def _object(
 ) -> list[str]:
     props: dict[str, Any] = schema.get("properties") or {}
     required = [r for r in schema.get("required") or [] if isinstance(r, str)]
-    problems = [
-        f"{_name(where)} lacks the required key {r!r}" for r in required if r not in value
-    ]
+    problems = [f"{_name(where)} lacks the required key {r!r}" for r in required if r not in value]
     if props and schema.get("additionalProperties") is not True:
         problems += [
             f"{_name(where)} has the key {str(k)!r}, which the schema does not define"

@@ -10,7 +10,7 @@ from modelcheck.capabilities import gate
 from modelcheck.consensus import repeats_wanted
 from modelcheck.guard import ModelCodeError, run_model_code
 from modelcheck.loading import LoadedTarget
-from modelcheck.observe import tool_probes
+from modelcheck.observe import tool_loop_probes, tool_probes
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
@@ -42,6 +42,10 @@ SYNC_PROBES.update(MEDIA_PROBES)  # multimodal input (image-input, pdf-input, au
 SYNC_PROBES.update(tool_probes.SYNC)  # tool calling (bind-tools, tool-calls)
 ASYNC_PROBES.update(tool_probes.ASYNC)
 register(STRUCTURED_PROBES)  # structured-output's calls (so_*)
+register(tool_loop_probes.PROBES)  # tool results sent back, tool events (tool-round-trip, tool-events)
+# Probes that need what the first phase's calls gave (the stop string chosen from them, the model's
+# own tool calls): they run after it.
+LATER = (*SECOND_PHASE, *tool_loop_probes.LATER)
 CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
@@ -191,26 +195,29 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     except ModelCodeError as exc:
         obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
-    obs.calls.update(runner.run([n for n in wanted if n not in SECOND_PHASE and n != "ctor_stop"]))
+    obs.calls.update(runner.run([n for n in wanted if n not in LATER and n != "ctor_stop"]))
     obs.calls.update(runner.run(repeats_wanted(obs)))
     if any(n in STOP_PROBES or n == "ctor_stop" for n in needs):
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop
     stopped = (*STOP_PROBES, "ctor_stop")
     later = [
-        n
-        for n in wanted
-        if (n in SECOND_PHASE or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
+        n for n in wanted if (n in LATER or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
     ]
     # Only now, for a whole that raised (a conversation, a message with media): which part of it
     # the model cannot take, each sent alone. Not for one that timed out: its parts would only hang.
-    later += [part for c in obs.calls.values() if _raised(c) for part in c.extra.get("parts", ())]
-    obs.calls.update(runner.run(later))
-    obs.calls.update(runner.run(_redrives(obs)))
+    later += _parts(obs.calls)
+    made = runner.run(later)
+    obs.calls.update(made)
+    obs.calls.update(runner.run(_redrives(obs) + _parts(made)))  # a later whole's parts (tool round trip)
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
     # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).
     if masked:
         _read_places(obs, runner)
+
+
+def _parts(calls: dict[str, Call]) -> list[str]:
+    return [part for c in calls.values() if _raised(c) for part in c.extra.get("parts", ())]
 
 
 def _raised(call: Call) -> bool:

@@ -36,6 +36,9 @@ class ProbeContext:
     has: frozenset[str] = frozenset()
     # The image URL to send (the target's `image_url` setting); None: modelcheck serves its own.
     image_url: str | None = None
+    # What each probe's calls returned or yielded, as given: a later probe sends the model's own
+    # messages back (the tool round trip answers the tool calls the forced calls gave).
+    given: dict[str, list[Any]] = field(default_factory=dict)
 
     def config(self, call: Call) -> dict[str, Any]:
         recorder = Recorder(self.seq, call.probe, self.surfaces)
@@ -44,10 +47,12 @@ class ProbeContext:
 
     def returned(self, call: Call, value: Any) -> None:
         call.outputs.append(to_output(value, self.kind, streamed=False))
+        self.given.setdefault(call.probe, []).append(value)
         self.surfaces.append(SecretSurface("output", dump(value), call.probe))
 
     def received(self, call: Call, value: Any) -> None:
         self.keep.append(value)
+        self.given.setdefault(call.probe, []).append(getattr(value, "message", value))
         message = getattr(value, "message", value)
         whole = PUBLIC_STREAM.get(call.probe) in self.whole
         output = to_output(message, self.kind, streamed=not whole)
@@ -214,6 +219,8 @@ def register(probes: dict[str, Any]) -> None:
 
     for name, probe in probes.items():
         (ASYNC_PROBES if inspect.iscoroutinefunction(probe) else SYNC_PROBES)[name] = probe
+
+
 STOP_PROBES = ("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream")
 # Probes that run after the stop string is chosen: the chat drives take it too (one call serves
 # stream-callbacks and stop-respected), which keeps a chat model's catalog within 20 calls.

@@ -1,0 +1,160 @@
+"""The calls `tool-round-trip` and `tool-events` need: a tool's result sent back, and tool events.
+
+`tools_round_trip` runs after the tool calls of observe/tool_probes.py (in the second phase) and
+sends back the messages those calls gave, as the model gave them (so the ids and formats are the
+provider's own): one conversation of three rounds, each a call answered by a ToolMessage, with
+`status="error"`, with list content, then with string content last; the tools of those calls are
+bound, none forced. Only when it raises are the `tools_round_trip_*` parts sent, each one round
+with one form, to name the form the model cannot take.
+
+`tools_events_v2` and `tools_events_v3` bind the tools of the forced invoke of tool_probes.py and
+force the call the same way (or prompt for it, for a model without `tool_choice`), then record
+`astream_events` (v2, and v3 where langchain-core has it) as plain events.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+
+from modelcheck.checks.tool_loop import OWN, ROUND_TRIP
+from modelcheck.observe.probes import ProbeContext, _record_events, _v3_unsupported
+from modelcheck.observe.tool_probes import PLAN_OF, PLANS
+from modelcheck.records import Call
+
+# The forms of a tool result, in the order the rounds send them (a success last: it gets the answer).
+# OWN: the forced calls whose answers are sent back, in order of preference; each round takes one.
+FORMS = ("error", "list", "string")
+PARTS = tuple(f"{ROUND_TRIP}_{form}" for form in FORMS)
+EVENTS_PLAN = "invoke"
+RESULT = "modelcheck round trip: the tool answered 42."
+
+
+def tool_result(form: str, call: ToolCall) -> ToolMessage:
+    """The ToolMessage answering `call` in one form."""
+    ids = {"tool_call_id": call["id"], "name": call["name"]}
+    if form == "error":
+        return ToolMessage(
+            "Error: the service is unavailable (modelcheck round trip).", status="error", **ids
+        )
+    if form == "list":
+        return ToolMessage([{"type": "text", "text": RESULT}], **ids)
+    return ToolMessage(json.dumps({"result": RESULT}), **ids)
+
+
+def own_message(ctx: ProbeContext, probe: str) -> AIMessage | None:
+    """The message a forced call gave (its chunks added up, for a stream) when it holds exactly one
+    well-formed tool call, else None."""
+    values = [v for v in ctx.given.get(probe, []) if isinstance(v, BaseMessage)]
+    if not values:
+        return None
+    message: Any = values[0]
+    try:
+        for chunk in values[1:]:
+            message = message + chunk
+    except Exception:
+        return None
+    if not isinstance(message, AIMessage):
+        return None
+    if type(message) is not AIMessage:
+        from langchain_core.messages import message_chunk_to_message
+
+        message = message_chunk_to_message(message)
+    calls = message.tool_calls
+    ok = len(calls) == 1 and isinstance(calls[0].get("args"), dict) and bool(calls[0].get("id"))
+    return message if ok and not message.invalid_tool_calls and isinstance(message, AIMessage) else None
+
+
+def rounds(ctx: ProbeContext, forms: tuple[str, ...]) -> tuple[list[tuple[str, AIMessage]], bool]:
+    """(probe, own message) for each form, and whether a message had to serve twice."""
+    own = [(p, m) for p in OWN if (m := own_message(ctx, p)) is not None]
+    if not own:
+        return [], False
+    return [own[i % len(own)] for i in range(len(forms))], len(own) < len(forms)
+
+
+def round_trip(ctx: ProbeContext, call: Call) -> None:
+    forms = FORMS if call.probe == ROUND_TRIP else (call.probe.removeprefix(f"{ROUND_TRIP}_"),)
+    chosen, reused = rounds(ctx, forms)
+    if not chosen:
+        call.extra["unsupported"] = (
+            "none of the forced tool calls gave a message with one well-formed tool call to send "
+            "back (see tool-calls)."
+        )
+        return
+    plans = list(dict.fromkeys(PLAN_OF[p] for p, _ in chosen))
+    tools = list({id(t): t for plan in plans for t in PLANS[plan][0]}.values())
+    first_plan = PLANS[plans[0]]
+    prompt = first_plan[1] if "tool_choice" in ctx.has and first_plan[3] else first_plan[2]
+    messages: list[BaseMessage] = [HumanMessage(prompt)]
+    for form, (_, message) in zip(forms, chosen, strict=True):
+        messages += [message, tool_result(form, message.tool_calls[0])]
+    names = list(dict.fromkeys(m.tool_calls[0]["name"] for _, m in chosen))
+    call.extra.update(
+        tool=" and ".join(names), forms=list(forms), rounds=len(forms), reused=reused, parts=PARTS
+    )
+    if call.probe != ROUND_TRIP:
+        call.extra.pop("parts")
+    bound = ctx.model.bind_tools(tools)
+    ctx.returned(call, bound.invoke(messages, ctx.config(call)))
+
+
+def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
+    """The forced invoke's tools bound, its call forced (or prompted for), and the prompt."""
+    tools, forced_prompt, prompted, choice = PLANS[EVENTS_PLAN]
+    if "astream" in ctx.whole:
+        call.extra["unsupported"] = "the model does not stream: core's astream yields its whole answer."
+        return None
+    forced = "tool_choice" in ctx.has and choice is not None
+    call.extra["tool"] = choice if choice not in (None, "any") else None
+    try:
+        bound = ctx.model.bind_tools(tools, tool_choice=choice) if forced else ctx.model.bind_tools(tools)
+    except Exception as exc:
+        call.extra["unsupported"] = (
+            f"bind_tools raised {type(exc).__name__}: {' '.join(str(exc).split())} (see bind-tools)."
+        )
+        return None
+    return bound, forced_prompt if forced else prompted
+
+
+async def events_v2(ctx: ProbeContext, call: Call) -> None:
+    forced = _forced(ctx, call)
+    if forced is not None:
+        bound, prompt = forced
+        await _record_events(ctx, call, bound.astream_events(prompt, version="v2"))
+
+
+async def events_v3(ctx: ProbeContext, call: Call) -> None:
+    from langchain_core._api import LangChainBetaWarning
+
+    reason = _v3_unsupported(ctx)
+    if reason:
+        call.extra["unsupported"] = reason
+        return
+    forced = _forced(ctx, call)
+    if forced is None:
+        return
+    bound, prompt = forced
+    cls = type(ctx.model)
+    call.extra["native_events"] = any(
+        getattr(cls, hook, None) is not None
+        for hook in ("_astream_chat_model_events", "_stream_chat_model_events")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LangChainBetaWarning)
+        stream = await bound.astream_events(prompt, version="v3")
+    await _record_events(ctx, call, stream)
+
+
+PROBES: dict[str, Callable[..., Any]] = {
+    ROUND_TRIP: round_trip,
+    **dict.fromkeys(PARTS, round_trip),
+    "tools_events_v2": events_v2,
+    "tools_events_v3": events_v3,
+}
+LATER = (ROUND_TRIP,)
+"""Probes that send back what earlier calls gave: they run in the second phase."""
