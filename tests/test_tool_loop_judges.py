@@ -212,6 +212,31 @@ def test_v3_that_core_cannot_make_on_the_binding_is_a_note() -> None:
     assert "The v3 protocol was not checked: langchain-core raised NotImplementedError" in verdict.message
 
 
+def not_streamed() -> list[dict[str, Any]]:
+    """What core's astream_events gives when it did not stream (disable_streaming="tool_calling")."""
+    return [e for e in v2_events(well_formed()) if e["event"] != "on_chat_model_stream"]
+
+
+def test_a_call_core_did_not_stream_is_judged_on_v3_alone() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(not_streamed(), v3_events()))
+    assert verdict.outcome == "passed"
+    assert verdict.message.startswith("langchain-core did not stream this call")
+    assert "only the v3 protocol was checked. The v3 tool-call block was well formed." in verdict.message
+
+
+def test_a_call_core_did_not_stream_without_v3_is_skipped() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(not_streamed()))
+    assert verdict.outcome == "skipped"
+    assert "the v3 protocol was not checked either: langchain-core 0.3.86 has no v3." in verdict.message
+
+
+def test_v3_faults_from_chunks_not_judged_in_v2_are_the_models() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(not_streamed(), v3_events(start={"id": None})))
+    assert verdict.outcome == "failed"
+    assert "the tool-call block starts without its id" in verdict.message
+    assert "builds these events from the chunks your `_astream` yields" in verdict.message
+
+
 # --- tool-round-trip -----------------------------------------------------------------------------
 
 TRIP = {"tool": "magic_function", "forms": ["error", "list", "string"], "rounds": 3, "reused": False}

@@ -319,11 +319,13 @@ def v2_problem(events: list[dict[str, Any]], tool: str) -> tuple[Problem | None,
             f"the stream langchain-core assembled from the chunks is itself wrong ({wrong}); tool-calls "
             f"reports that on astream, so its events are not judged here.{why}"
         )
-    if not calls:
+    if streams and not calls:
         return Problem(
             end,
             "the run ends with a tool call, but no on_chat_model_stream event carried a tool call chunk.",
         ), None
+    if not streams:
+        return None, None  # core gave the whole answer: no chunk to judge (see judge_tool_events)
     problem = chunk_problem(calls)
     if problem:
         return problem, None
@@ -403,32 +405,53 @@ def tool_block_problem(events: list[dict[str, Any]], tool: str) -> Problem | Non
     return None
 
 
-def _v3_verdict(obs: Observation, tool: str) -> Verdict | str:
-    """A failed verdict, or what to add to the passed message."""
+NOT_STREAMED = (
+    "langchain-core did not stream this call: with the tool bound, astream gave the whole answer (the "
+    'model turns streaming off when tools are bound, as `disable_streaming="tool_calling"` does)'
+)
+CHUNK_FIX = (
+    "langchain-core's bridge builds these events from the chunks your `_astream` yields (here called "
+    "with a run manager, as core's v3 path calls it): " + TOOL_FIX
+)
+
+
+def _v3_verdict(obs: Observation, tool: str, chunks_judged: bool) -> Verdict | str | None:
+    """A failed verdict, what to add to the passed message, or None when v3 was not judged (the
+    reason is then in `obs`, for `_v3_unjudged`)."""
     call = obs.calls.get("tools_events_v3")
-    reason = call.extra.get("unsupported") if call is not None else "it was not observed"
-    if reason:
-        return f"The v3 protocol was not checked: {reason}."
+    if _v3_unjudged(call):
+        return None
     assert call is not None
-    failure = call.failure
-    # What bind_tools returned is not a chat model binding (a chain, say): core has no v3 stream for it.
-    if failure is not None and failure.type_name == "NotImplementedError" and failure.origin == "langchain":
-        return f"The v3 protocol was not checked: langchain-core raised {failure.describe()}."
-    verdict = call_failed(call, f"{V3} with {tool} bound and forced")
+    where = f"{V3} with {tool} bound and forced"
+    verdict = call_failed(call, where)
     if verdict:
         return verdict
     events = list(call.extra.get("events", []))
     problem = v3_problem(events, None) or tool_block_problem(events, tool)
     if problem is None:
         return "The v3 tool-call block was well formed."
-    where = f"{V3} with {tool} bound and forced"
     if call.extra.get("native_events"):
         return _report(where, events, problem, V3_FIX)
+    if not chunks_judged:
+        return _report(where, events, problem, CHUNK_FIX)
     at = f" (event #{problem.index})" if problem.index is not None else ""
     return (
         f"langchain-core's bridge built a v3 stream with a fault{at} from chunks that are well formed: "
         f"{problem.text} That is langchain-core's doing, not the model's."
     )
+
+
+def _v3_unjudged(call: Call | None) -> str | None:
+    """Why the v3 stream is not judged (core has none, or none for what bind_tools returned)."""
+    if call is None:
+        return "it was not observed"
+    if call.extra.get("unsupported"):
+        return str(call.extra["unsupported"])
+    failure = call.failure
+    # What bind_tools returned is not a chat model binding (a chain, say): core has no v3 stream for it.
+    if failure is not None and failure.type_name == "NotImplementedError" and failure.origin == "langchain":
+        return f"langchain-core raised {failure.describe()}"
+    return None
 
 
 # ---------------------------------------------------------------- tool-events
@@ -456,10 +479,17 @@ def judge_tool_events(obs: Observation) -> Verdict:
         return skipped(why_not)
     if problem:
         return _report(where, events, problem, TOOL_FIX)
-    v3 = _v3_verdict(obs, tool)
+    streamed = bool(model_run(events)[0])
+    v3 = _v3_verdict(obs, tool, chunks_judged=streamed)
     if isinstance(v3, Verdict):
         return v3
-    return passed(f"checked the streamed tool call chunks of {tool}. {v3}")
+    reason = _v3_unjudged(obs.calls.get("tools_events_v3"))
+    if not streamed:
+        if v3 is None:
+            return skipped(f"{NOT_STREAMED}; the v3 protocol was not checked either: {reason}.")
+        return passed(f"{NOT_STREAMED}; only the v3 protocol was checked. {v3}")
+    note = v3 or f"The v3 protocol was not checked: {reason}."
+    return passed(f"checked the streamed tool call chunks of {tool}. {note}")
 
 
 __all__ = ["judge_round_trip", "judge_tool_events"]
