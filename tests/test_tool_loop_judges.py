@@ -94,7 +94,7 @@ def test_one_chunk_with_the_whole_call_and_no_index_passes() -> None:
 def test_a_model_that_does_not_stream_is_skipped() -> None:
     verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), streams=False))
     assert verdict.outcome == "skipped"
-    assert "no `_stream`/`_astream` of its own" in verdict.message
+    assert "astream does not run the model's own streaming code" in verdict.message
 
 
 def test_an_id_that_comes_late_fails_with_the_event() -> None:

@@ -460,8 +460,9 @@ def _v3_unjudged(call: Call | None) -> str | None:
 def judge_tool_events(obs: Observation) -> Verdict:
     if not obs.facts.streams.get("astream", False):
         return skipped(
-            "the model has no `_stream`/`_astream` of its own: langchain-core's astream yields its whole "
-            "answer as one chunk, so there are no streamed tool calls to judge."
+            "langchain-core's astream does not run the model's own streaming code (it has no `_stream`/"
+            "`_astream`, or turns streaming off) and yields the whole answer as one chunk, so there are "
+            "no streamed tool calls to judge."
         )
     call = obs.calls.get("tools_events_v2")
     if call is None:
