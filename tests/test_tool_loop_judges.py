@@ -65,7 +65,7 @@ def v3_events(
 def events_obs(
     v2: list[dict[str, Any]], v3: list[dict[str, Any]] | None = None, streams: bool = True, **v3_extra: Any
 ) -> Observation:
-    calls = [Call("tools_events_v2", extra={"events": v2, "tool": TOOL})]
+    calls = [Call("tools_events_v2", extra={"events": v2, "tool": TOOL, "tools": [TOOL, "lookup"]})]
     if v3 is not None:
         calls.append(Call("tools_events_v3", extra={"events": v3, "tool": TOOL, **v3_extra}))
     else:
@@ -126,8 +126,11 @@ def test_a_stream_that_assembles_to_a_wrong_call_is_left_to_tool_calls_with_the_
     calls = [{"name": TOOL * 4, "args": ARGS, "id": "call_1"}]
     verdict = tool_loop.judge_tool_events(events_obs(v2_events(chunks, calls)))
     assert verdict.outcome == "skipped"
-    assert f"its tool call is named {TOOL * 4!r}, not {TOOL!r}" in verdict.message
-    assert "tool-calls reports that" in verdict.message
+    assert (
+        f"its tool call is named {TOOL * 4!r}, none of the bound tools (get_weather, lookup)"
+        in verdict.message
+    )
+    assert "that is tool-calls' to judge" in verdict.message
     assert "chunk 2 of tool call index 0 repeats the name 'get_weather'" in verdict.message
 
 
@@ -144,6 +147,23 @@ def test_other_wrong_assemblies_are_left_to_tool_calls(calls: Any, invalid: Any,
     verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed(), calls, invalid)))
     assert verdict.outcome == "skipped"
     assert said in verdict.message
+
+
+def test_a_well_formed_call_of_another_bound_tool_is_judged() -> None:
+    chunks = [{**c, "name": "lookup" if c["name"] else None} for c in well_formed()]
+    calls = [{"name": "lookup", "args": ARGS, "id": "call_1"}]
+    v3 = v3_events(start={"name": "lookup"}, finish={"name": "lookup"})
+    assert tool_loop.judge_tool_events(events_obs(v2_events(chunks, calls), v3)).outcome == "passed"
+
+
+def test_a_failure_the_forced_stream_of_tool_calls_shares_is_left_to_it() -> None:
+    obs = events_obs([])
+    failure = Failure("raised", "BadRequestError", "tool_choice must be an object")
+    obs.calls["tools_events_v2"] = Call("tools_events_v2", failure=failure, extra={"tool": TOOL})
+    obs.calls["tools_stream"] = Call("tools_stream", failure=failure)
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "skipped"
+    assert "the forced streamed call of tool-calls (stream) failed too (BadRequestError: " in verdict.message
 
 
 def test_an_equal_id_repeated_on_every_chunk_is_accepted_where_core_keeps_it() -> None:

@@ -70,7 +70,7 @@ def test_the_reference_passes_and_says_what_it_checked(mc: Modelcheck) -> None:
     assert re.search(r"the last tool result was answered in text \('\w+ returned: ", message), message
     outcome, message = found["tool-events"]
     assert outcome == "passed"
-    assert message.startswith("checked the streamed tool call chunks of magic_function.")
+    assert message.startswith("checked the streamed tool call chunks of a call of magic_function.")
 
 
 def test_a_model_without_tools_is_skipped_with_the_reason(mc: Modelcheck) -> None:

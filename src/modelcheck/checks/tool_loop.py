@@ -246,7 +246,7 @@ def joined_args(group: list[Piece]) -> str:
     return "".join(p.args for p in group if isinstance(p.args, str))
 
 
-def assembled_problem(end: dict[str, Any], tool: str) -> str | None:
+def assembled_problem(end: dict[str, Any], names: tuple[str, ...]) -> str | None:
     """What is wrong with the one call the stream should assemble to (None: it is well formed)."""
     calls = [c for c in end.get("tool_calls") or [] if isinstance(c, dict)]
     invalid = [c for c in end.get("invalid_tool_calls") or [] if isinstance(c, dict)]
@@ -255,8 +255,8 @@ def assembled_problem(end: dict[str, Any], tool: str) -> str | None:
     if len(calls) != 1:
         return f"it holds {len(calls)} tool calls, not one"
     call = calls[0]
-    if call.get("name") != tool:
-        return f"its tool call is named {call.get('name')!r}, not {tool!r}"
+    if call.get("name") not in names:
+        return f"its tool call is named {call.get('name')!r}, none of the bound tools ({', '.join(names)})"
     if not isinstance(call.get("args"), dict):
         return f"its tool call's args are {show(repr(call.get('args')))}, not a dict"
     if not call.get("id"):
@@ -305,19 +305,20 @@ def _report(where: str, events: list[dict[str, Any]], problem: Problem, fix: str
     return failed(f"{where}: {at}{problem.text} {fix}\n{neighbourhood(events, problem.index)}\n")
 
 
-def v2_problem(events: list[dict[str, Any]], tool: str) -> tuple[Problem | None, str | None]:
+def v2_problem(events: list[dict[str, Any]], names: tuple[str, ...]) -> tuple[Problem | None, str | None]:
     """(a problem of the chunks' form, or None; why the stream is not judged, or None)."""
     streams, end = model_run(events)
     if end is None:
         return Problem(None, "the chat model's run has no on_chat_model_end event."), None
     calls = by_call(pieces(events, streams))
-    wrong = assembled_problem(_data(events[end], "output"), tool)
+    wrong = assembled_problem(_data(events[end], "output"), names)
     if wrong is not None:
         cause = chunk_problem(calls)
         why = f" The cause shows in the chunks: {cause.text}" if cause else ""
         return None, (
-            f"the stream langchain-core assembled from the chunks is itself wrong ({wrong}); tool-calls "
-            f"reports that on astream, so its events are not judged here.{why}"
+            f"the call langchain-core assembled from the streamed chunks is itself wrong ({wrong}); that "
+            f"is tool-calls' to judge (the same chunks reach stream and astream), so its events are not "
+            f"judged here.{why}"
         )
     if streams and not calls:
         return Problem(
@@ -354,7 +355,7 @@ V3_FIX = (
 )
 
 
-def tool_block_problem(events: list[dict[str, Any]], tool: str) -> Problem | None:
+def tool_block_problem(events: list[dict[str, Any]], names: tuple[str, ...]) -> Problem | None:
     """The v3 tool-call block: started with id and name, args deltas, finished as that tool_call."""
     starts = {
         e.get("index"): (i, e.get("content") or {})
@@ -387,8 +388,11 @@ def tool_block_problem(events: list[dict[str, Any]], tool: str) -> Problem | Non
                 f"the block started with {field} {start.get(field)!r} "
                 f"but finishes with {finish.get(field)!r}.",
             )
-    if finish.get("name") != tool:
-        return Problem(finish_at, f"the tool call is named {finish.get('name')!r}, not {tool!r}.")
+    if finish.get("name") not in names:
+        named = (
+            f"the tool call is named {finish.get('name')!r}, none of the bound tools ({', '.join(names)})."
+        )
+        return Problem(finish_at, named)
     text = "".join(str(d.get("args") or "") for _, d in deltas)
     if deltas or start.get("type") == "tool_call_chunk":
         try:
@@ -415,7 +419,9 @@ CHUNK_FIX = (
 )
 
 
-def _v3_verdict(obs: Observation, tool: str, chunks_judged: bool) -> Verdict | str | None:
+def _v3_verdict(
+    obs: Observation, tool: str, names: tuple[str, ...], chunks_judged: bool
+) -> Verdict | str | None:
     """A failed verdict, what to add to the passed message, or None when v3 was not judged (the
     reason is then in `obs`, for `_v3_unjudged`)."""
     call = obs.calls.get("tools_events_v3")
@@ -425,9 +431,9 @@ def _v3_verdict(obs: Observation, tool: str, chunks_judged: bool) -> Verdict | s
     where = f"{V3} with {tool} bound and forced"
     verdict = call_failed(call, where)
     if verdict:
-        return verdict
+        return _forced_failed(obs) or verdict
     events = list(call.extra.get("events", []))
-    problem = v3_problem(events, None) or tool_block_problem(events, tool)
+    problem = v3_problem(events, None) or tool_block_problem(events, names)
     if problem is None:
         return "The v3 tool-call block was well formed."
     if call.extra.get("native_events"):
@@ -457,6 +463,18 @@ def _v3_unjudged(call: Call | None) -> str | None:
 # ---------------------------------------------------------------- tool-events
 
 
+def _forced_failed(obs: Observation) -> Verdict | None:
+    """A skip when the forced streamed calls of tool-calls failed too: one defect, one failure."""
+    for probe in ("tools_stream", "tools_astream"):
+        other = obs.calls.get(probe)
+        if other is not None and other.failure is not None:
+            return skipped(
+                f"the forced streamed call of tool-calls ({probe.removeprefix('tools_')}) failed too "
+                f"({other.failure.describe()}); tool-calls reports that, so the events are not judged."
+            )
+    return None
+
+
 def judge_tool_events(obs: Observation) -> Verdict:
     if not obs.facts.streams.get("astream", False):
         return skipped(
@@ -473,15 +491,16 @@ def judge_tool_events(obs: Observation) -> Verdict:
     where = f"{V2} with {tool} bound and forced"
     verdict = call_failed(call, where)
     if verdict:
-        return verdict
+        return _forced_failed(obs) or verdict
     events = list(call.extra.get("events", []))
-    problem, why_not = v2_problem(events, tool)
+    names = tuple(str(n) for n in call.extra.get("tools") or [tool])
+    problem, why_not = v2_problem(events, names)
     if why_not:
         return skipped(why_not)
     if problem:
         return _report(where, events, problem, TOOL_FIX)
     streamed = bool(model_run(events)[0])
-    v3 = _v3_verdict(obs, tool, chunks_judged=streamed)
+    v3 = _v3_verdict(obs, tool, names, chunks_judged=streamed)
     if isinstance(v3, Verdict):
         return v3
     reason = _v3_unjudged(obs.calls.get("tools_events_v3"))
@@ -490,7 +509,8 @@ def judge_tool_events(obs: Observation) -> Verdict:
             return skipped(f"{NOT_STREAMED}; the v3 protocol was not checked either: {reason}.")
         return passed(f"{NOT_STREAMED}; only the v3 protocol was checked. {v3}")
     note = v3 or f"The v3 protocol was not checked: {reason}."
-    return passed(f"checked the streamed tool call chunks of {tool}. {note}")
+    (made,) = _data(events[model_run(events)[1] or 0], "output")["tool_calls"]
+    return passed(f"checked the streamed tool call chunks of a call of {made['name']}. {note}")
 
 
 __all__ = ["judge_round_trip", "judge_tool_events"]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from modelcheck.checks.tool_loop import OWN, ROUND_TRIP
 from modelcheck.observe.probes import ProbeContext, _record_events, _v3_unsupported
@@ -110,7 +111,8 @@ def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
         call.extra["unsupported"] = "the model does not stream: core's astream yields its whole answer."
         return None
     forced = "tool_choice" in ctx.has and choice is not None
-    call.extra["tool"] = choice if choice not in (None, "any") else None
+    call.extra["tools"] = [str(convert_to_openai_tool(t)["function"]["name"]) for t in tools]
+    call.extra["tool"] = choice if choice not in (None, "any") else call.extra["tools"][0]
     try:
         bound = ctx.model.bind_tools(tools, tool_choice=choice) if forced else ctx.model.bind_tools(tools)
     except Exception as exc:
