@@ -19,7 +19,14 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    ToolCall,
+    ToolMessage,
+    message_chunk_to_message,
+)
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from modelcheck.checks.tool_loop import OWN, ROUND_TRIP
@@ -51,23 +58,14 @@ def own_message(ctx: ProbeContext, probe: str) -> AIMessage | None:
     """The message a forced call gave (its chunks added up, for a stream) when it holds exactly one
     well-formed tool call, else None."""
     values = [v for v in ctx.given.get(probe, []) if isinstance(v, BaseMessage)]
-    if not values:
-        return None
-    message: Any = values[0]
     try:
-        for chunk in values[1:]:
-            message = message + chunk
-    except Exception:
+        message = message_chunk_to_message(sum(values[1:], values[0])) if values else None
+    except Exception:  # chunks that do not add up: tool-calls' failure
         return None
-    if not isinstance(message, AIMessage):
+    if not isinstance(message, AIMessage) or message.invalid_tool_calls or len(message.tool_calls) != 1:
         return None
-    if type(message) is not AIMessage:
-        from langchain_core.messages import message_chunk_to_message
-
-        message = message_chunk_to_message(message)
-    calls = message.tool_calls
-    ok = len(calls) == 1 and isinstance(calls[0].get("args"), dict) and bool(calls[0].get("id"))
-    return message if ok and not message.invalid_tool_calls and isinstance(message, AIMessage) else None
+    (call,) = message.tool_calls
+    return message if isinstance(call.get("args"), dict) and call.get("id") else None
 
 
 def rounds(ctx: ProbeContext, forms: tuple[str, ...]) -> tuple[list[tuple[str, AIMessage]], bool]:
@@ -95,13 +93,19 @@ def round_trip(ctx: ProbeContext, call: Call) -> None:
     for form, (_, message) in zip(forms, chosen, strict=True):
         messages += [message, tool_result(form, message.tool_calls[0])]
     names = list(dict.fromkeys(m.tool_calls[0]["name"] for _, m in chosen))
-    call.extra.update(
-        tool=" and ".join(names), forms=list(forms), rounds=len(forms), reused=reused, parts=PARTS
-    )
-    if call.probe != ROUND_TRIP:
-        call.extra.pop("parts")
-    bound = ctx.model.bind_tools(tools)
+    call.extra.update(tool=" and ".join(names), forms=list(forms), rounds=len(forms), reused=reused)
+    if call.probe == ROUND_TRIP:
+        call.extra["parts"] = PARTS  # sent only when the whole raises
+    try:
+        bound = ctx.model.bind_tools(tools)
+    except Exception as exc:
+        call.extra["unsupported"] = f"bind_tools raised {_describe(exc)} (see bind-tools)."
+        return
     ctx.returned(call, bound.invoke(messages, ctx.config(call)))
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
@@ -116,9 +120,7 @@ def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
     try:
         bound = ctx.model.bind_tools(tools, tool_choice=choice) if forced else ctx.model.bind_tools(tools)
     except Exception as exc:
-        call.extra["unsupported"] = (
-            f"bind_tools raised {type(exc).__name__}: {' '.join(str(exc).split())} (see bind-tools)."
-        )
+        call.extra["unsupported"] = f"bind_tools raised {_describe(exc)} (see bind-tools)."
         return None
     return bound, forced_prompt if forced else prompted
 
