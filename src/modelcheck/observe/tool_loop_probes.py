@@ -144,10 +144,9 @@ async def events_v3(ctx: ProbeContext, call: Call) -> None:
         return
     bound, prompt = forced
     cls = type(ctx.model)
-    call.extra["native_events"] = any(
-        getattr(cls, hook, None) is not None
-        for hook in ("_astream_chat_model_events", "_stream_chat_model_events")
-    )
+    # The async v3 path runs the model's own event hook when it has one, else core's bridge turns the
+    # chunks of `_astream` into events.
+    call.extra["native_events"] = getattr(cls, "_astream_chat_model_events", None) is not None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LangChainBetaWarning)
         stream = await bound.astream_events(prompt, version="v3")
