@@ -103,14 +103,14 @@ def test_a_model_without_tool_choice_is_prompted_and_its_tool_choice_part_skippe
     )
 
 
-def test_a_model_without_tools_skips_both_with_the_reason(mc: Modelcheck) -> None:
+def test_a_model_without_tools_skips_all_four_with_the_reason(mc: Modelcheck) -> None:
     target = "modelcheck.reference_models.minimal:MinimalChatModel"
     outcome = mc.run(f"--modelcheck={target}", "-rs")
     assert outcome.of(target)["bind-tools"] == "skipped"
     assert outcome.of(target)["tool-calls"] == "skipped"
     outcome.result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]2[]] *: the model does not show the tool_calling capability (no own bind_tools); "
+            "SKIPPED [[]4[]] *: the model does not show the tool_calling capability (no own bind_tools); "
             "if it has it, declare it: capabilities = {tool_calling = true} in its [[]tool.modelcheck[]] "
             "table."
         ]
