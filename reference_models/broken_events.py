@@ -7,11 +7,13 @@ catalog on each of them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
+from langchain_core.messages.tool import ToolCall
 from langchain_core.outputs import ChatGenerationChunk
 
 from ._echo import pieces
@@ -82,6 +84,11 @@ class ChatCumulativeDeltas(EchoChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[dict[str, Any]]:
+        calls = self._tool_calls(messages, kwargs)
+        if calls:  # its tool calls' events are well formed: only the text deltas are wrong
+            for event in tool_call_events(calls):
+                yield event
+            return
         text = self._answer(messages, stop)
         yield {"event": "message-start", "role": "ai", "id": ""}
         yield {"event": "content-block-start", "index": 0, "content": {"type": "text", "text": ""}}
@@ -92,3 +99,21 @@ class ChatCumulativeDeltas(EchoChatModel):
             yield {"event": "content-block-delta", "index": 0, "delta": delta}
         yield {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": text}}
         yield {"event": "message-finish"}
+
+
+def tool_call_events(calls: list[ToolCall]) -> Iterator[dict[str, Any]]:
+    """The v3 events of `calls`, well formed: each call's block starts with its id and name, its args
+    JSON follows in `tool-call-delta` pieces, and it finishes as the `tool_call`."""
+    yield {"event": "message-start", "role": "ai", "id": ""}
+    for index, call in enumerate(calls):
+        start = {"type": "tool_call_chunk", "id": call["id"], "name": call["name"], "args": ""}
+        yield {"event": "content-block-start", "index": index, "content": start}
+        for piece in pieces(json.dumps(call["args"], ensure_ascii=False)):
+            yield {
+                "event": "content-block-delta",
+                "index": index,
+                "delta": {"type": "tool-call-delta", "args": piece},
+            }
+        finish = {"type": "tool_call", "id": call["id"], "name": call["name"], "args": call["args"]}
+        yield {"event": "content-block-finish", "index": index, "content": finish}
+    yield {"event": "message-finish"}

@@ -37,6 +37,10 @@ class Chat(EchoChatModel):
 '''
 
 
+# The event checks, not tool-events (a tool calling check whose id holds "event" too).
+EVENT_CHECKS = "event-stream or event-snapshot"
+
+
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest(*ARGS, *args)
 
@@ -46,7 +50,7 @@ def snapshot_of(pytester: pytest.Pytester, target: str) -> Path:
 
 
 def test_reference_models_pass_once_their_snapshots_are_written(pytester: pytest.Pytester) -> None:
-    first = run(pytester, "--modelcheck", "-k", "event", "--snapshot-update", "--snapshot-details")
+    first = run(pytester, "--modelcheck", "-k", EVENT_CHECKS, "--snapshot-update", "--snapshot-details")
     first.assert_outcomes(passed=4)
     first.stdout.fnmatch_lines(
         [
@@ -56,7 +60,7 @@ def test_reference_models_pass_once_their_snapshots_are_written(pytester: pytest
         ]
     )
     assert snapshot_of(pytester, "modelcheck.reference_models:EchoChatModel").is_file()
-    again = run(pytester, "--modelcheck", "-k", "event")
+    again = run(pytester, "--modelcheck", "-k", EVENT_CHECKS)
     again.assert_outcomes(passed=4)
     again.stdout.fnmatch_lines(["*2 snapshots passed.*"])
     assert again.ret == 0
@@ -78,9 +82,11 @@ def test_a_first_run_without_a_snapshot_fails_and_says_how_to_create_it(pytester
 
 def test_a_one_character_change_fails_with_a_diff_that_shows_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(mymodel=CHAT)
-    run(pytester, "--modelcheck=mymodel:Chat", "-k", "event", "--snapshot-update").assert_outcomes(passed=2)
+    run(pytester, "--modelcheck=mymodel:Chat", "-k", EVENT_CHECKS, "--snapshot-update").assert_outcomes(
+        passed=2
+    )
     pytester.makepyfile(mymodel=CHAT.replace("quick brown", "quick crown"))
-    result = run(pytester, "--modelcheck=mymodel:Chat", "-k", "event")
+    result = run(pytester, "--modelcheck=mymodel:Chat", "-k", EVENT_CHECKS)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -94,7 +100,7 @@ def test_a_one_character_change_fails_with_a_diff_that_shows_it(pytester: pytest
         ]
     )
     result.stdout.fnmatch_lines(["If the change is intended, accept it with `pytest --snapshot-update`*"])
-    accepted = run(pytester, "--modelcheck=mymodel:Chat", "-k", "event", "--snapshot-update")
+    accepted = run(pytester, "--modelcheck=mymodel:Chat", "-k", EVENT_CHECKS, "--snapshot-update")
     accepted.assert_outcomes(passed=2)
     accepted.stdout.fnmatch_lines(["*1 snapshot updated.*"])
     assert "quick crown" in snapshot_of(pytester, "mymodel:Chat").read_text(encoding="utf-8")
@@ -103,7 +109,7 @@ def test_a_one_character_change_fails_with_a_diff_that_shows_it(pytester: pytest
 def test_syrupy_reports_and_removes_the_snapshot_of_a_target_no_longer_checked(
     pytester: pytest.Pytester,
 ) -> None:
-    run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", "event", "--snapshot-update")
+    run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", EVENT_CHECKS, "--snapshot-update")
     stale = pytester.path / SNAPSHOTS / "gone.Model.json"
     stale.write_text("{}\n", encoding="utf-8")
     result = run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", "event-snapshot")
@@ -158,7 +164,7 @@ def test_excluded_fields_and_secrets_never_reach_the_snapshot(pytester: pytest.P
 
 
 def test_event_snapshot_is_skipped_when_syrupy_is_disabled(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", "event", "-p", "no:syrupy")
+    result = run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", EVENT_CHECKS, "-p", "no:syrupy")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*no snapshot store: the syrupy plugin is not active*-p no:syrupy*"])
 

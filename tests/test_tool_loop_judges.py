@@ -216,6 +216,30 @@ def test_v3_faults_fail_when_the_model_makes_the_events(v3: list[dict[str, Any]]
     assert "Your `_astream_chat_model_events` makes these events" in verdict.message
 
 
+def test_a_tool_block_never_finished_fails() -> None:
+    v3 = [e for e in v3_events() if e["event"] != "content-block-finish"]
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3, native_events=True))
+    assert verdict.outcome == "failed"
+    assert "the tool-call block is never finished" in verdict.message
+
+
+def test_a_v3_fault_that_shows_without_tools_too_is_left_to_event_stream() -> None:
+    text = [
+        {"event": "content-block-start", "index": 1, "content": {"type": "text", "text": ""}},
+        {"event": "content-block-delta", "index": 1, "delta": {"type": "text-delta", "text": "ab"}},
+        {"event": "content-block-finish", "index": 1, "content": {"type": "text", "text": "b"}},
+    ]
+    v3 = v3_events()
+    v3[-1:-1] = text
+    obs = events_obs(v2_events(well_formed()), v3, native_events=True)
+    assert tool_loop.judge_tool_events(obs).outcome == "failed"
+    plain = [{"event": "message-start"}, *(dict(e, index=0) for e in text), {"event": "message-finish"}]
+    obs.calls["events_v3"] = Call("events_v3", extra={"events": plain})
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "passed"
+    assert "shows without tools too, and event-stream reports it" in verdict.message
+
+
 def test_v3_faults_of_cores_bridge_are_not_blamed_on_the_model() -> None:
     verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3_events(start={"id": None})))
     assert verdict.outcome == "passed"

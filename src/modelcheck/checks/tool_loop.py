@@ -376,9 +376,10 @@ def tool_block_problem(events: list[dict[str, Any]], names: tuple[str, ...]) -> 
         return Problem(
             other[0], f"a {other[1].get('type')!r} delta in the tool-call block; it takes tool-call-delta."
         )
-    finish_at, finish = next(
-        ((i, e.get("content") or {}) for i, e in mine if e.get("event") == "content-block-finish")
-    )
+    finished = [(i, e.get("content") or {}) for i, e in mine if e.get("event") == "content-block-finish"]
+    if not finished:
+        return Problem(at, "the tool-call block is never finished (no content-block-finish).")
+    finish_at, finish = finished[0]
     if finish.get("type") != "tool_call":
         return Problem(finish_at, f"the tool-call block finishes as {finish.get('type')!r}, not 'tool_call'.")
     for field in ("id", "name"):
@@ -433,7 +434,14 @@ def _v3_verdict(
     if verdict:
         return _forced_failed(obs) or verdict
     events = list(call.extra.get("events", []))
-    problem = v3_problem(events, None) or tool_block_problem(events, names)
+    problem = tool_block_problem(events, names)
+    if problem is None:
+        problem = v3_problem(events, None)
+        if problem is not None and _plain_v3_fails(obs):
+            return (
+                "The v3 tool-call block was well formed; the stream's other fault shows without tools "
+                "too, and event-stream reports it."
+            )
     if problem is None:
         return "The v3 tool-call block was well formed."
     if call.extra.get("native_events"):
@@ -445,6 +453,15 @@ def _v3_verdict(
         f"langchain-core's bridge built a v3 stream with a fault{at} from chunks that are well formed: "
         f"{problem.text} That is langchain-core's doing, not the model's."
     )
+
+
+def _plain_v3_fails(obs: Observation) -> bool:
+    """Whether event-stream's own v3 stream (no tools bound) breaks the lifecycle too: a fault
+    there is event-stream's, told once."""
+    plain = obs.calls.get("events_v3")
+    if plain is None or plain.failure is not None or "unsupported" in plain.extra:
+        return False
+    return v3_problem(list(plain.extra.get("events", [])), None) is not None
 
 
 def _v3_unjudged(call: Call | None) -> str | None:
