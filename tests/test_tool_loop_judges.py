@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from test_checklist_judges import observation
+from test_checklist_judges import PROMPT, answered, observation, raised
 
 from modelcheck.checks import tool_loop
 from modelcheck.records import Call, Failure, Observation, Output
@@ -130,7 +130,7 @@ def test_a_stream_that_assembles_to_a_wrong_call_is_left_to_tool_calls_with_the_
         f"its tool call is named {TOOL * 4!r}, none of the bound tools (get_weather, lookup)"
         in verdict.message
     )
-    assert "that is tool-calls' to judge" in verdict.message
+    assert "where tool-calls judges the call" in verdict.message
     assert "chunk 2 of tool call index 0 repeats the name 'get_weather'" in verdict.message
 
 
@@ -291,11 +291,16 @@ def trip(out: Output | None = None, failure: Failure | None = None, **extra: Any
     return Call("tools_round_trip", outputs=outputs, failure=failure, extra={**TRIP, **extra})
 
 
+def trip_obs(*calls: Call) -> Observation:
+    """An observation of the round trip's calls, beside a model that answers plain invokes."""
+    return observation(answered("invoke", PROMPT), answered("invoke_messages", PROMPT), *calls)
+
+
 BOOM = Failure("raised", "ValueError", "Unsupported message type: ToolMessage", "_convert (m.py:3)")
 
 
 def test_a_text_answer_to_the_tool_results_passes() -> None:
-    verdict = tool_loop.judge_round_trip(observation(trip()))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip()))
     assert verdict.outcome == "passed"
     assert verdict.message.startswith(
         'checked 3 tool rounds (status="error", list content (a text block), string content); the last '
@@ -329,7 +334,7 @@ def test_a_text_answer_to_the_tool_results_passes() -> None:
     ],
 )
 def test_an_answer_that_does_not_end_the_loop_fails(out: Output, said: str) -> None:
-    verdict = tool_loop.judge_round_trip(observation(trip(out)))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip(out)))
     assert verdict.outcome == "failed"
     assert said in verdict.message
     assert "3 rounds, calls of magic_function" in verdict.message
@@ -337,7 +342,7 @@ def test_an_answer_that_does_not_end_the_loop_fails(out: Output, said: str) -> N
 
 def test_a_conversation_every_form_of_which_raises_says_so_once() -> None:
     parts = [Call(p, failure=BOOM) for p in tool_loop.FORMS]
-    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM), *parts))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip(failure=BOOM), *parts))
     assert verdict.outcome == "failed"
     assert (
         "invoke raised in _convert (m.py:3) ValueError: Unsupported message type: ToolMessage."
@@ -354,7 +359,7 @@ def test_the_form_that_raises_is_named() -> None:
         Call("tools_round_trip_list", failure=other),
         Call("tools_round_trip_string"),
     ]
-    verdict = tool_loop.judge_round_trip(observation(trip(failure=other), *parts))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip(failure=other), *parts))
     assert verdict.outcome == "failed"
     assert (
         "Sent alone, given a ToolMessage with list content (a text block), invoke raised TypeError"
@@ -365,14 +370,14 @@ def test_the_form_that_raises_is_named() -> None:
 
 def test_a_conversation_that_raises_though_each_round_alone_is_answered_fails() -> None:
     parts = [Call(p) for p in tool_loop.FORMS]
-    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM), *parts))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip(failure=BOOM), *parts))
     assert verdict.outcome == "failed"
     assert "cannot take a conversation with several tool rounds" in verdict.message
 
 
 def test_a_conversation_that_had_to_repeat_an_id_is_not_blamed() -> None:
     parts = [Call(p) for p in tool_loop.FORMS]
-    verdict = tool_loop.judge_round_trip(observation(trip(failure=BOOM, reused=True), *parts))
+    verdict = tool_loop.judge_round_trip(trip_obs(trip(failure=BOOM, reused=True), *parts))
     assert verdict.outcome == "skipped"
     assert "use one tool call id more than once" in verdict.message
 
@@ -381,6 +386,21 @@ def test_no_own_tool_call_to_send_back_is_a_skip() -> None:
     call = Call(
         "tools_round_trip", extra={"unsupported": "none of the forced tool calls gave ... (see tool-calls)."}
     )
-    verdict = tool_loop.judge_round_trip(observation(call))
+    verdict = tool_loop.judge_round_trip(trip_obs(call))
     assert verdict.outcome == "skipped"
     assert "see tool-calls" in verdict.message
+
+
+def test_a_round_trip_that_raises_where_invoke_fails_without_tools_too_is_left_to_invoke() -> None:
+    obs = observation(answered("invoke", PROMPT), raised("invoke_messages"), trip(failure=BOOM))
+    verdict = tool_loop.judge_round_trip(obs)
+    assert verdict.outcome == "skipped"
+    assert verdict.message.startswith("invoke fails without tools too")
+
+
+def test_an_empty_answer_is_accepted_from_a_model_that_answers_every_prompt_empty() -> None:
+    empty = Output("AIMessage", "", True)
+    obs = observation(answered("invoke", ""), answered("invoke_messages", ""), trip(empty))
+    verdict = tool_loop.judge_round_trip(obs)
+    assert verdict.outcome == "passed"
+    assert "the last tool result was answered with no text, as it answers every prompt" in verdict.message

@@ -305,7 +305,7 @@ CATALOG: tuple[Check, ...] = (
         "the model's own tool calls, answered by ToolMessages of every form, get a text answer",
         "Tool calling",
         tool_loop.judge_round_trip,
-        frozenset({tool_loop.ROUND_TRIP, *tool_loop.OWN}),
+        frozenset({tool_loop.ROUND_TRIP, *tool_loop.OWN, "invoke", "invoke_messages"}),
         CHAT,
         requires="tool_calling",
     ),

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from modelcheck.checks.common import call_failed, show
+from modelcheck.checks.common import answers, call_failed, show
 from modelcheck.checks.events import Problem, v3_problem
 from modelcheck.records import Call, Failure, Observation
 from modelcheck.verdict import Verdict, failed, passed, skipped
@@ -65,6 +65,10 @@ def judge_round_trip(obs: Observation) -> Verdict:
         return skipped(str(call.extra["unsupported"]))
     rounds = int(call.extra.get("rounds", len(FORMS)))
     whole = f"{WHOLE} ({rounds} rounds, calls of {call.extra.get('tool', 'the tools')})"
+    if call.failure is not None and not all(answers(obs.calls.get(p)) for p in ("invoke", "invoke_messages")):
+        return skipped(
+            "invoke fails without tools too, so a tool conversation cannot be judged (see invoke)."
+        )
     if call.failure is not None:
         return _whole_raised(obs, call, whole)
     out = call.output
@@ -78,13 +82,26 @@ def judge_round_trip(obs: Observation) -> Verdict:
             f"({_show_call(again[0])}), so an agent loop never ends: after the tool's result comes "
             f"the answer, in one extra turn. {LOOP_FIX}"
         )
-    if not (out.text or "").strip():
+    if not (out.text or "").strip() and _answers_in_text(obs):
         return failed(
             f"given {whole}, the model answered the last tool result with an empty AIMessage (no "
             f"text, no tool call): the agent loop ends with nothing for the user. {LOOP_FIX}"
         )
-    note = f"the last tool result was answered in text ({show(out.text)})"
+    said = (
+        f"in text ({show(out.text)})"
+        if (out.text or "").strip()
+        else "with no text, as it answers every prompt"
+    )
+    note = f"the last tool result was answered {said}"
     return passed(f"checked {rounds} tool rounds ({', '.join(_forms(call))}); {note}")
+
+
+def _answers_in_text(obs: Observation) -> bool:
+    """Whether the model answers a plain prompt with text: one that answers every prompt with an
+    empty message is not held to text after a tool's result either (its empty answers are judged
+    without tools, by the checks that judge them)."""
+    call = obs.calls.get("invoke")
+    return call is None or call.output is None or bool((call.output.text or "").strip())
 
 
 def _forms(call: Call) -> list[str]:
@@ -316,9 +333,9 @@ def v2_problem(events: list[dict[str, Any]], names: tuple[str, ...]) -> tuple[Pr
         cause = chunk_problem(calls)
         why = f" The cause shows in the chunks: {cause.text}" if cause else ""
         return None, (
-            f"the call langchain-core assembled from the streamed chunks is itself wrong ({wrong}); that "
-            f"is tool-calls' to judge (the same chunks reach stream and astream), so its events are not "
-            f"judged here.{why}"
+            f"the call langchain-core assembled from the streamed chunks is itself wrong ({wrong}); the "
+            f"same chunks reach astream, where tool-calls judges the call (or the astream check, when "
+            f"astream fails without tools too), so the events are not judged here.{why}"
         )
     if streams and not calls:
         return Problem(
