@@ -9,7 +9,7 @@ import pytest
 from test_checklist_judges import PROMPT, answered, observation, raised
 
 from modelcheck.checks import tool_loop
-from modelcheck.records import Call, Failure, Observation, Output
+from modelcheck.records import Call, Chunk, Failure, Observation, Output
 
 TOOL = "get_weather"
 ARGS = {"location": "Paris, France"}
@@ -27,20 +27,18 @@ def well_formed(args: dict[str, Any] = ARGS, id: str = "call_1") -> list[dict[st
 
 def v2_events(
     chunks: list[dict[str, Any]], calls: list[dict[str, Any]] | None = None, invalid: Any = ()
-) -> list[dict[str, Any]]:
-    """A chat model run: start, a stream event per tool call chunk, core's closing chunk, the end."""
-    run = {"run_id": "r1", "parent_ids": [], "name": "Model"}
-    events = [{"event": "on_chat_model_start", **run, "data": {"input": "hi"}}]
-    for entry in chunks:
-        events.append(
-            {"event": "on_chat_model_stream", **run, "data": {"chunk": {"tool_call_chunks": [entry]}}}
-        )
-    events.append({"event": "on_chat_model_stream", **run, "data": {"chunk": {"tool_call_chunks": []}}})
+) -> Call:
+    """tool-calls' forced astream: a chunk per tool call chunk, core's closing chunk, the chunks
+    added up (as astream_events(version="v2") would send them: a stream event each, then the end)."""
+    call = Call("tools_astream", extra={"tools": {TOOL: {}, "lookup": {}}, "tool_choice": "any"})
+    for n, entry in enumerate([*([e] for e in chunks), []]):
+        call.chunks.append(Chunk(n, Output("AIMessageChunk", "", True, tool_call_chunks=tuple(entry))))
     if calls is None:
         calls = [{"name": TOOL, "args": ARGS, "id": "call_1", "type": "tool_call"}]
-    output = {"tool_calls": calls, "invalid_tool_calls": list(invalid)}
-    events.append({"event": "on_chat_model_end", **run, "data": {"output": output}})
-    return events
+    call.extra["assembled"] = Output(
+        "AIMessageChunk", "", True, tool_calls=tuple(calls), invalid_tool_calls=tuple(invalid)
+    )
+    return call
 
 
 def v3_events(
@@ -63,9 +61,9 @@ def v3_events(
 
 
 def events_obs(
-    v2: list[dict[str, Any]], v3: list[dict[str, Any]] | None = None, streams: bool = True, **v3_extra: Any
+    v2: Call, v3: list[dict[str, Any]] | None = None, streams: bool = True, **v3_extra: Any
 ) -> Observation:
-    calls = [Call("tools_events_v2", extra={"events": v2, "tool": TOOL, "tools": [TOOL, "lookup"]})]
+    calls = [v2]
     if v3 is not None:
         calls.append(Call("tools_events_v3", extra={"events": v3, "tool": TOOL, **v3_extra}))
     else:
@@ -94,7 +92,7 @@ def test_one_chunk_with_the_whole_call_and_no_index_passes() -> None:
 def test_a_model_that_does_not_stream_is_skipped() -> None:
     verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), streams=False))
     assert verdict.outcome == "skipped"
-    assert "astream does not run the model's own streaming code" in verdict.message
+    assert "stream and astream do not run the model's own streaming code" in verdict.message
 
 
 def test_an_id_that_comes_late_fails_with_the_event() -> None:
@@ -156,14 +154,24 @@ def test_a_well_formed_call_of_another_bound_tool_is_judged() -> None:
     assert tool_loop.judge_tool_events(events_obs(v2_events(chunks, calls), v3)).outcome == "passed"
 
 
-def test_a_failure_the_forced_stream_of_tool_calls_shares_is_left_to_it() -> None:
-    obs = events_obs([])
+def test_a_forced_stream_that_failed_is_left_to_tool_calls() -> None:
     failure = Failure("raised", "BadRequestError", "tool_choice must be an object")
-    obs.calls["tools_events_v2"] = Call("tools_events_v2", failure=failure, extra={"tool": TOOL})
-    obs.calls["tools_stream"] = Call("tools_stream", failure=failure)
+    obs = events_obs(Call("tools_astream", failure=failure))
     verdict = tool_loop.judge_tool_events(obs)
     assert verdict.outcome == "skipped"
-    assert "the forced streamed call of tool-calls (stream) failed too (BadRequestError: " in verdict.message
+    assert "astream failed (BadRequestError: tool_choice must be an object), which tool-calls reports" in (
+        verdict.message
+    )
+
+
+def test_v3_is_not_judged_when_a_forced_stream_of_tool_calls_failed_too() -> None:
+    obs = events_obs(v2_events(well_formed()), [])
+    boom = Failure("raised", "ValueError", "No generation chunks were returned", None, "langchain")
+    obs.calls["tools_events_v3"] = Call("tools_events_v3", failure=boom, extra={"tool": TOOL})
+    obs.calls["tools_stream"] = Call("tools_stream", failure=boom)
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "skipped"
+    assert "the forced streamed call of tool-calls (stream) failed too (ValueError: " in verdict.message
 
 
 def test_an_equal_id_repeated_on_every_chunk_is_accepted_where_core_keeps_it() -> None:
@@ -184,15 +192,15 @@ def test_no_tool_call_chunk_at_all_fails() -> None:
     assert "no on_chat_model_stream event carried a tool call chunk" in verdict.message
 
 
-def test_a_failed_call_fails_with_its_error() -> None:
-    obs = events_obs([])
-    obs.calls["tools_events_v2"] = Call(
-        "tools_events_v2", failure=Failure("raised", "ValueError", "boom"), extra={"tool": TOOL}
-    )
+def test_a_v3_call_that_raises_fails_with_its_error() -> None:
+    obs = events_obs(v2_events(well_formed()), [])
+    boom = Failure("raised", "ValueError", "boom", "_astream (m.py:3)")
+    obs.calls["tools_events_v3"] = Call("tools_events_v3", failure=boom, extra={"tool": TOOL})
     verdict = tool_loop.judge_tool_events(obs)
     assert verdict.outcome == "failed"
     assert verdict.message.startswith(
-        f'astream_events(version="v2") with {TOOL} bound and forced raised ValueError: boom'
+        f'astream_events(version="v3") with {TOOL} bound and forced raised in _astream (m.py:3): '
+        "ValueError: boom"
     )
 
 
@@ -256,15 +264,17 @@ def test_v3_that_core_cannot_make_on_the_binding_is_a_note() -> None:
     assert "The v3 protocol was not checked: langchain-core raised NotImplementedError" in verdict.message
 
 
-def not_streamed() -> list[dict[str, Any]]:
-    """What core's astream_events gives when it did not stream (disable_streaming="tool_calling")."""
-    return [e for e in v2_events(well_formed()) if e["event"] != "on_chat_model_stream"]
+def not_streamed() -> Call:
+    """tool-calls' astream when core did not stream (disable_streaming="tool_calling"): one AIMessage."""
+    call = v2_events(well_formed())
+    call.chunks = [Chunk(0, Output("AIMessage", "", False, tool_calls=call.extra["assembled"].tool_calls))]
+    return call
 
 
 def test_a_call_core_did_not_stream_is_judged_on_v3_alone() -> None:
     verdict = tool_loop.judge_tool_events(events_obs(not_streamed(), v3_events()))
     assert verdict.outcome == "passed"
-    assert verdict.message.startswith("langchain-core did not stream this call")
+    assert verdict.message.startswith("langchain-core did not stream the tool calls")
     assert "only the v3 protocol was checked. The v3 tool-call block was well formed." in verdict.message
 
 

@@ -23,8 +23,9 @@ MESSAGES = {
     "round) raised the same, so the model cannot take a ToolMessage at all. Turn each AIMessage's*",
     "ChatCallsToolsAgain": "given a conversation of the model's own tool calls * the model answered the "
     "last tool result with another tool call ('get_weather' with args *), so an agent loop never ends*",
-    "ChatToolIdLast": 'astream_events(version="v2") with magic_function bound and forced: event #1: the '
-    "first chunk of tool call index 0 has no id (it came on chunk 2 of 2).*",
+    "ChatToolIdLast": "astream of tool-calls' forced call (create_customer, lookup_order bound), whose "
+    'chunks astream_events(version="v2") sends as on_chat_model_stream events: event #1: the first '
+    "chunk of tool call index 0 has no id (it came on chunk 21 of 21).*",
 }
 
 
@@ -70,7 +71,10 @@ def test_the_reference_passes_and_says_what_it_checked(mc: Modelcheck) -> None:
     assert re.search(r"the last tool result was answered in text \('\w+ returned: ", message), message
     outcome, message = found["tool-events"]
     assert outcome == "passed"
-    assert message.startswith("checked the streamed tool call chunks of a call of magic_function.")
+    assert message.startswith(
+        "checked the streamed tool call chunks of astream's call of create_customer and stream's call of "
+        "magic_function. "
+    )
 
 
 def test_a_model_without_tools_is_skipped_with_the_reason(mc: Modelcheck) -> None:
@@ -87,13 +91,13 @@ def test_a_model_that_does_not_stream_has_no_tool_events(mc: Modelcheck) -> None
     assert found["tool-round-trip"][0] == "passed"
     outcome, message = found["tool-events"]
     assert outcome == "skipped"
-    assert "astream does not run the model's own streaming code" in message
+    assert "stream and astream do not run the model's own streaming code" in message
 
 
 def test_a_model_that_streams_but_not_with_tools_bound_is_judged_on_v3(mc: Modelcheck) -> None:
     mc.model(ECHO_CHAT + '\n    disable_streaming: str = "tool_calling"\n')
     outcome, message = messages(mc, "mymodel:Chat")["tool-events"]
-    assert message.startswith("langchain-core did not stream this call")
+    assert message.startswith("langchain-core did not stream the tool calls")
     if "stream_events" in vars(BaseChatModel):
         assert outcome == "passed"
         assert message.endswith("The v3 tool-call block was well formed.")

@@ -314,7 +314,7 @@ CATALOG: tuple[Check, ...] = (
         "astream_events carries well-formed tool call chunks and v3 tool-call blocks",
         "Tool calling",
         tool_loop.judge_tool_events,
-        frozenset(tool_loop.EVENTS),
+        frozenset({*tool_loop.EVENTS, *tool_loop.STREAMS}),
         CHAT,
         requires="tool_calling",
     ),
@@ -359,7 +359,7 @@ PROBE_CHECK = {
         for part in ("", "_human_standard", "_human_openai", "_human_url", "_tool_standard", "_tool_openai")
     },
     **dict.fromkeys((tool_loop.ROUND_TRIP, *tool_loop.FORMS), "tool-round-trip"),
-    **dict.fromkeys(tool_loop.EVENTS, "tool-events"),
+    **dict.fromkeys(tool_loop.EVENTS, "tool-events"),  # the stream calls are tool-calls' own
 }
 
 

@@ -148,7 +148,7 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
         )
     parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}
     failing = {p: c for p, c in parts.items() if c is not None and c.failure is not None}
-    unreached = {p: note for p, c in failing.items() if (note := _unjudged(c)) is not None}
+    unreached = {p: note for p, c in failing.items() if (note := _unjudged(c, p, obs)) is not None}
     judged = {p: c for p, c in failing.items() if p not in unreached}
     if not failing:
         return failed(
@@ -181,11 +181,18 @@ def _part(media: str, piece: Piece) -> str:
     return f"media_{media}_{piece[0]}_{piece[1]}"
 
 
-def _unjudged(call: Call) -> str | None:
+def _unjudged(call: Call, piece: Piece, obs: Observation) -> str | None:
     """Why a block that raised alone says nothing of the model, or None when it does: a URL block
-    whose loopback URL nothing fetched (a hosted service cannot reach it), or a tool message sent
-    after `bind_tools` raised (the tool-calling checks judge that)."""
+    whose loopback URL nothing fetched (a hosted service cannot reach it), a tool message sent
+    after `bind_tools` raised, or one to a model that cannot take a ToolMessage with a list of text
+    blocks either (the tool-calling checks judge those)."""
     shown = call.failure.describe() if call.failure else "an error"
+    plain = obs.calls.get("tools_round_trip_list")
+    if piece[0] == "tool" and plain is not None and plain.failure is not None:
+        return (
+            f"it raised {shown}, and a ToolMessage whose content is a list of text blocks raised too "
+            f"({plain.failure.describe()}): tool-round-trip judges that."
+        )
     if "url" in call.extra and call.extra.get("url_fetched") is False:
         return (
             f"it raised {shown} with modelcheck's loopback URL of the shipped PNG "

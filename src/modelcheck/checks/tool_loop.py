@@ -37,7 +37,7 @@ CONTEXT = 2
 ROUND_TRIP = "tools_round_trip"
 # The forced calls of tool-calls (observe/tool_probes.py) whose answers the round trip sends back.
 OWN = ("tools_invoke", "tools_stream", "tools_ainvoke", "tools_astream")
-EVENTS = ("tools_events_v2", "tools_events_v3")
+EVENTS = ("tools_events_v3",)
 # The forms of a tool's result, each a probe sent alone only when the whole conversation raised.
 FORMS = {
     "tools_round_trip_error": 'a ToolMessage with status="error"',
@@ -428,8 +428,9 @@ def tool_block_problem(events: list[dict[str, Any]], names: tuple[str, ...]) -> 
 
 
 NOT_STREAMED = (
-    "langchain-core did not stream this call: with the tool bound, astream gave the whole answer (the "
-    'model turns streaming off when tools are bound, as `disable_streaming="tool_calling"` does)'
+    "langchain-core did not stream the tool calls: with tools bound, stream and astream gave the whole "
+    'answer (the model turns streaming off when tools are bound, as `disable_streaming="tool_calling"` '
+    "does)"
 )
 CHUNK_FIX = (
     "langchain-core's bridge builds these events from the chunks your `_astream` yields (here called "
@@ -509,42 +510,84 @@ def _forced_failed(obs: Observation) -> Verdict | None:
     return None
 
 
+STREAMS = {"tools_astream": "astream", "tools_stream": "stream"}
+"""tool-calls' forced streamed calls, whose chunks tool-events reads (no call of its own)."""
+
+
+def stream_events(call: Call) -> list[dict[str, Any]]:
+    """What astream_events(version="v2") sends for a streamed call, made of its records: an
+    on_chat_model_stream event per chunk (langchain-core fires them from astream itself, on each
+    chunk it yields, so they carry exactly those chunks), and the chunks added up as the end's output
+    (core's own merge). A whole answer core yielded for a model that does not stream (an AIMessage,
+    not a chunk) has no stream event, as astream_events sends none for it."""
+    run = {"run_id": call.probe, "parent_ids": []}
+    events: list[dict[str, Any]] = [{"event": "on_chat_model_start", **run}]
+    for chunk in call.chunks:
+        if chunk.output.type_name.endswith("Chunk"):
+            data = {"chunk": {"tool_call_chunks": [dict(c) for c in chunk.output.tool_call_chunks]}}
+            events.append({"event": "on_chat_model_stream", **run, "data": data})
+    end = call.extra.get("assembled")
+    output = {}
+    if end is not None:
+        output = {"tool_calls": list(end.tool_calls), "invalid_tool_calls": list(end.invalid_tool_calls)}
+    events.append({"event": "on_chat_model_end", **run, "data": {"output": output}})
+    return events
+
+
+def _where(path: str, call: Call) -> str:
+    bound = ", ".join(call.extra.get("tools") or ()) or "its tools"
+    return (
+        f'{path} of tool-calls\' forced call ({bound} bound), whose chunks astream_events(version="v2") '
+        "sends as on_chat_model_stream events"
+    )
+
+
 def judge_tool_events(obs: Observation) -> Verdict:
-    if not obs.facts.streams.get("astream", False):
+    if not any(obs.facts.streams.get(path) for path in STREAMS.values()):
         return skipped(
-            "langchain-core's astream does not run the model's own streaming code (it has no `_stream`/"
-            "`_astream`, or turns streaming off) and yields the whole answer as one chunk, so there are "
-            "no streamed tool calls to judge."
+            "langchain-core's stream and astream do not run the model's own streaming code (it has no "
+            "`_stream`/`_astream`, or turns streaming off) and yield the whole answer as one chunk, so "
+            "there are no streamed tool calls to judge."
         )
-    call = obs.calls.get("tools_events_v2")
-    if call is None:
-        return skipped("the tool events were not observed.")
-    if call.extra.get("unsupported"):
-        return skipped(str(call.extra["unsupported"]))
-    tool = str(call.extra.get("tool", "the tool"))
-    where = f"{V2} with {tool} bound and forced"
-    verdict = call_failed(call, where)
-    if verdict:
-        return _forced_failed(obs) or verdict
-    events = list(call.extra.get("events", []))
-    names = tuple(str(n) for n in call.extra.get("tools") or [tool])
-    problem, why_not = v2_problem(events, names)
-    if why_not:
-        return skipped(why_not)
-    if problem:
-        return _report(where, events, problem, TOOL_FIX)
-    streamed = bool(model_run(events)[0])
-    v3 = _v3_verdict(obs, tool, names, chunks_judged=streamed)
+    judged: list[str] = []
+    deferred: list[str] = []
+    for probe, path in STREAMS.items():
+        call = obs.calls.get(probe)
+        if call is None or call.extra.get("no_call") or not obs.facts.streams.get(path):
+            continue
+        if call.failure is not None:
+            deferred.append(f"{path} failed ({call.failure.describe()}), which tool-calls reports")
+            continue
+        events = stream_events(call)
+        if not model_run(events)[0]:
+            continue  # core gave the whole answer (disable_streaming="tool_calling"): no chunk to judge
+        problem, why_not = v2_problem(events, tuple(call.extra.get("tools") or ()))
+        if why_not:
+            deferred.append(f"on {path}, {why_not}")
+        elif problem:
+            return _report(_where(path, call), events, problem, TOOL_FIX)
+        else:
+            (made,) = _data(events[-1], "output")["tool_calls"]
+            judged.append(f"{path}'s call of {made['name']}")
+    if deferred and not judged:
+        return skipped(f"{'; '.join(deferred)}. The events are not judged.")
+    return _with_v3(obs, judged)
+
+
+def _with_v3(obs: Observation, judged: list[str]) -> Verdict:
+    call = obs.calls.get("tools_events_v3")
+    tool = str(call.extra.get("tool", "the tool")) if call is not None else "the tool"
+    names = tuple(str(n) for n in (call.extra.get("tools") if call is not None else None) or [tool])
+    v3 = _v3_verdict(obs, tool, names, chunks_judged=bool(judged))
     if isinstance(v3, Verdict):
         return v3
-    reason = _v3_unjudged(obs.calls.get("tools_events_v3"))
-    if not streamed:
+    reason = _v3_unjudged(call)
+    if not judged:
         if v3 is None:
             return skipped(f"{NOT_STREAMED}; the v3 protocol was not checked either: {reason}.")
         return passed(f"{NOT_STREAMED}; only the v3 protocol was checked. {v3}")
     note = v3 or f"The v3 protocol was not checked: {reason}."
-    (made,) = _data(events[model_run(events)[1] or 0], "output")["tool_calls"]
-    return passed(f"checked the streamed tool call chunks of a call of {made['name']}. {note}")
+    return passed(f"checked the streamed tool call chunks of {' and '.join(judged)}. {note}")
 
 
 __all__ = ["judge_round_trip", "judge_tool_events"]

@@ -7,9 +7,10 @@ provider's own): one conversation of three rounds, each a call answered by a Too
 bound, none forced. Only when it raises are the `tools_round_trip_*` parts sent, each one round
 with one form, to name the form the model cannot take.
 
-`tools_events_v2` and `tools_events_v3` bind the tools of the forced invoke of tool_probes.py and
-force the call the same way (or prompt for it, for a model without `tool_choice`), then record
-`astream_events` (v2, and v3 where langchain-core has it) as plain events.
+`tools_events_v3` binds the tools of the forced invoke of tool_probes.py and forces the call the
+same way (or prompts for it, for a model without `tool_choice`), then records
+`astream_events(version="v3")` as plain events, where langchain-core has it. The v2 stream needs no
+call: it carries the chunks of tool_probes.py's forced streams (see checks/tool_loop.py).
 """
 
 from __future__ import annotations
@@ -125,13 +126,6 @@ def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
     return bound, forced_prompt if forced else prompted
 
 
-async def events_v2(ctx: ProbeContext, call: Call) -> None:
-    forced = _forced(ctx, call)
-    if forced is not None:
-        bound, prompt = forced
-        await _record_events(ctx, call, bound.astream_events(prompt, version="v2"))
-
-
 async def events_v3(ctx: ProbeContext, call: Call) -> None:
     from langchain_core._api import LangChainBetaWarning
 
@@ -156,7 +150,6 @@ async def events_v3(ctx: ProbeContext, call: Call) -> None:
 PROBES: dict[str, Callable[..., Any]] = {
     ROUND_TRIP: round_trip,
     **dict.fromkeys(PARTS, round_trip),
-    "tools_events_v2": events_v2,
     "tools_events_v3": events_v3,
 }
 LATER = (ROUND_TRIP,)
