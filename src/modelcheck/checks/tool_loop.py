@@ -7,14 +7,15 @@ with text and no tool call: the agent loop (call, run the tool, feed the result,
 one extra turn. Only when the conversation raises is each form sent alone, to name the one the
 model cannot take.
 
-`tool-events` reads `astream_events` with the tool bound and its call forced. In the v2 stream,
-each call's `tool_call_chunks` carry the name and id on the first chunk, the same `index` on all,
-and args pieces that join to the call of `on_chat_model_end`; in the v3 protocol (langchain-core
-1.x) the tool-call block starts with the id and name, its `tool-call-delta`s add up to the args,
-and it finishes as a `tool_call`. What langchain-core makes of the chunks (it joins the name
-pieces of one call, merges pieces by `index`, builds the v3 blocks) is never blamed on the model:
-a stream that assembles to a wrong call is tool-calls' failure, and tool-events then skips, naming
-the cause it sees in the chunks.
+`tool-events` reads the v2 event stream of a tool call from tool-calls' forced streams (astream_events
+(version="v2") sends each chunk astream yields, as it is, and their sum as the end): each call's
+`tool_call_chunks` carry the name and id on the first chunk, the same `index` on all, and args
+pieces that join to the call they add up to; and, on langchain-core 1.x, one call of the v3
+protocol with the call forced: the tool-call block starts with the id and name, its
+`tool-call-delta`s add up to the args, and it finishes as a `tool_call`. What langchain-core makes
+of the chunks (it joins the name pieces of one call, merges pieces by `index`, builds the v3
+blocks) is never blamed on the model: a stream that assembles to a wrong call is tool-calls'
+failure, and tool-events then skips, naming the cause it sees in the chunks.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from modelcheck.checks.events import Problem, v3_problem
 from modelcheck.records import Call, Failure, Observation
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
-V2 = 'astream_events(version="v2")'
 V3 = 'astream_events(version="v3")'
 CONTEXT = 2
 
