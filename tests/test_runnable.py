@@ -87,8 +87,6 @@ def test_broken_variant_fails_only_its_check(mc: Modelcheck, check: str, kind: s
     expected = dict.fromkeys(all_ids(kind), "passed") | undeclared(kind) | {check: "failed"}
     if check == "invoke" and kind == "chat":  # a conversation is an invoke too: invoke's failure
         expected |= {"message-history": "skipped", "tool-round-trip": "skipped"} | MEDIA_UNJUDGED
-    if check == "astream" and kind == "chat":  # astream_events runs astream: its failure
-        expected["tool-events"] = "skipped"
     assert outcome.of(target) == expected
     wrong, right = TYPES.get((check, kind), ("", ""))
     lines = [line.format(wrong=wrong, right=right) for line in MESSAGES[check]]

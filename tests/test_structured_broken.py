@@ -11,6 +11,7 @@ import re
 
 import pytest
 from conftest import Modelcheck
+from test_calls import BUDGET
 
 from modelcheck.catalog import checks_for
 from reference_models import broken_structured
@@ -119,4 +120,4 @@ def test_a_text_answer_from_the_models_default_method_is_named(mc: Modelcheck) -
         ]
     )
     # Its with_structured_output names no method: json_schema and json_mode are not called.
-    assert outcome.report()["targets"][0]["calls"] == 35 - 4
+    assert outcome.report()["targets"][0]["calls"] == BUDGET - 4

@@ -26,6 +26,7 @@ from typing import Any
 
 from modelcheck.checks.common import answers, call_failed, show
 from modelcheck.checks.events import Problem, v3_problem
+from modelcheck.checks.tools import plain_failure
 from modelcheck.records import Call, Failure, Observation
 from modelcheck.verdict import Verdict, failed, passed, skipped
 
@@ -555,6 +556,10 @@ def judge_tool_events(obs: Observation) -> Verdict:
         call = obs.calls.get(probe)
         if call is None or call.extra.get("no_call") or not obs.facts.streams.get(path):
             continue
+        plain = plain_failure(obs, probe)
+        if plain is not None:
+            deferred.append(plain)
+            continue
         if call.failure is not None:
             deferred.append(f"{path} failed ({call.failure.describe()}), which tool-calls reports")
             continue
@@ -571,10 +576,10 @@ def judge_tool_events(obs: Observation) -> Verdict:
             judged.append(f"{path}'s call of {made['name']}")
     if deferred and not judged:
         return skipped(f"{'; '.join(deferred)}. The events are not judged.")
-    return _with_v3(obs, judged)
+    return _with_v3(obs, judged, deferred)
 
 
-def _with_v3(obs: Observation, judged: list[str]) -> Verdict:
+def _with_v3(obs: Observation, judged: list[str], deferred: list[str]) -> Verdict:
     call = obs.calls.get("tools_events_v3")
     tool = str(call.extra.get("tool", "the tool")) if call is not None else "the tool"
     names = tuple(str(n) for n in (call.extra.get("tools") if call is not None else None) or [tool])
@@ -587,7 +592,8 @@ def _with_v3(obs: Observation, judged: list[str]) -> Verdict:
             return skipped(f"{NOT_STREAMED}; the v3 protocol was not checked either: {reason}.")
         return passed(f"{NOT_STREAMED}; only the v3 protocol was checked. {v3}")
     note = v3 or f"The v3 protocol was not checked: {reason}."
-    return passed(f"checked the streamed tool call chunks of {' and '.join(judged)}. {note}")
+    unjudged = f" Not judged: {'; '.join(deferred)}." if deferred else ""
+    return passed(f"checked the streamed tool call chunks of {' and '.join(judged)}.{unjudged} {note}")
 
 
 __all__ = ["judge_round_trip", "judge_tool_events"]
