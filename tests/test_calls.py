@@ -20,11 +20,8 @@ test_json_mode: its prompt holds no JSON for the echo's JSON mode to answer; and
 test_with_structured_output, which make no call), and those tests' source says they make 8 more
 calls on a model that passes them (19 for invoke, streams, batches, conversations, usage and stop;
 21 for tool calling; 24 for structured output and JSON mode; 10 for media). A test that stops early
-saves a model author nothing once the model passes it, so half is 37. The catalog measures 39:
-tool-round-trip (one call sending the model's own tool calls back) and tool-events' v3 stream (one
-call, core 1.x only) share no call with the others, so BUDGET is 39, two over half (38 on core 0.3).
-The text model has none of those capabilities; its budget stays 20 (langchain-tests has no suite for
-text models).
+saves a model author nothing once the model passes it, so BUDGET is half of 74: 37. The text model
+has none of those capabilities; its budget stays 20 (langchain-tests has no suite for text models).
 """
 
 from __future__ import annotations
@@ -36,7 +33,7 @@ from conftest import Modelcheck, outcomes, undeclared
 
 from modelcheck.catalog import checks_for
 
-BUDGET = 39  # the reference chat model with every capability: langchain-tests makes 74 calls
+BUDGET = 37  # the reference chat model with every capability: half of langchain-tests' 74 calls
 TEXT_BUDGET = 20
 BUDGETS = {"llm": TEXT_BUDGET, "chat": BUDGET}
 REFERENCE = {
