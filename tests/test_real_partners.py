@@ -162,6 +162,12 @@ STOP_EXCLUDED = failed(
 NO_LINK = "is service-backed (it has {}) but its class docstring has no http(s) link"
 STOP_UNJUDGED = skipped("stop is not respected (see stop-respected)")
 NO_CHUNK_KWARG = "on_llm_new_token for chunk 0 was called without `chunk=`"
+# The v3 event stream (core 1.x) carries tool-call blocks; core 0.3 has only v2's chunks.
+TOOL_EVENTS = (
+    "The v3 tool-call block was well formed"
+    if CORE_1
+    else "The v3 protocol was not checked: langchain-core 0.3.86 has no astream_events(version='v3')"
+)
 
 
 IMAGES = passed("and LangChain's standard `image` block with a `url`")
@@ -242,6 +248,8 @@ PINS: dict[str, dict[str, Pin]] = {
         pdf_input=passed("then a ToolMessage holding the same base64 blocks"),
         bind_tools=passed("tool_choice='magic_function' won over a prompt asking for get_weather"),
         tool_calls=passed("two tools in one turn gave two calls with distinct ids"),
+        tool_round_trip=passed("the last tool result was answered in text ('create_customer returned: "),
+        tool_events=passed(TOOL_EVENTS),
         # 0.3.22's with_structured_output has function calling only (no `method`); 1.x adds
         # json_schema (output_config.format). Neither has a JSON mode.
         structured_output=passed(
@@ -299,6 +307,8 @@ PINS: dict[str, dict[str, Pin]] = {
             also=("with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no",),
         ),
         tool_calls=passed("parallel tool calls not checked"),
+        tool_round_trip=passed("the last tool result was answered in text ('create_customer returned: "),
+        tool_events=passed(TOOL_EVENTS),
         # function_calling binds the schema with tool_choice, which ChatOllama drops: no tool is
         # called, and that is bind-tools' failure, not this check's.
         structured_output=passed(
