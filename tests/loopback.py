@@ -174,9 +174,13 @@ class LoopbackServer:
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """Threads that never keep the process alive, and no traceback when a client hangs up."""
+    """Threads that never keep the process alive, a backlog for many calls at once, and no traceback
+    when a client hangs up."""
 
     daemon_threads = True
+    # modelcheck runs a model's independent calls at once; the default backlog of 5 connections
+    # refused some of them on a loaded machine ("Connection error." from the client, no request).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):

@@ -504,9 +504,11 @@ def _forced_failed(obs: Observation) -> Verdict | None:
     for probe in ("tools_stream", "tools_astream"):
         other = obs.calls.get(probe)
         if other is not None and other.failure is not None:
+            # tool-calls leaves a path that fails without tools too to that path's own check.
+            owner = plain_failure(obs, probe) or "tool-calls reports that"
             return skipped(
                 f"the forced streamed call of tool-calls ({probe.removeprefix('tools_')}) failed too "
-                f"({other.failure.describe()}); tool-calls reports that, so the events are not judged."
+                f"({other.failure.describe()}); {owner}, so the events are not judged."
             )
     return None
 
