@@ -104,6 +104,15 @@ def test_a_method_the_model_lacks_is_named_not_checked() -> None:
     assert "Not checked: json_mode: the model does not show the json_mode capability" in verdict.message
 
 
+def test_the_parts_not_checked_are_clauses_of_one_sentence() -> None:
+    gated_off = {"json_mode": False, "json_schema": False}
+    verdict = judged(*(good(p) for p in PLAN if p.startswith("so_fc")), capabilities=gated_off)
+    assert verdict.outcome == "passed"
+    assert "Not checked: json_schema: " in verdict.message and "; json_mode: " in verdict.message
+    assert ".;" not in verdict.message and verdict.message.endswith(".")
+    assert not verdict.message.endswith("..")
+
+
 def test_without_structured_output_the_check_skips() -> None:
     verdict = judged(capabilities={"structured_output": False})
     assert verdict.outcome == "skipped"
@@ -227,7 +236,7 @@ def test_a_path_whose_plain_call_fails_is_left_to_its_check() -> None:
     assert verdict.outcome == "passed", verdict.message
     assert verdict.message.endswith(
         "Not checked: function_calling with pydantic Pet on invoke(include_raw=True): left to the invoke "
-        "check, which the model's plain invoke fails"
+        "check, which the model's plain invoke fails."
     )
     assert judged(raised("invoke"), call("so_fc_invoke", [])).outcome == "skipped"
 

@@ -68,9 +68,10 @@ def judge_structured(obs: Observation) -> Verdict:
             problems += call_problems(call, obs.features.get("ls_structured_output_format", True))
     if problems:
         return failed(_message(problems))
+    notes = [n.rstrip(".") for n in dict.fromkeys(notes)]  # each note a clause, one full stop in all
     if not judged:
         return skipped("no structured-output call was judged: " + ("; ".join(notes) or "none applies") + ".")
-    note = f" Not checked: {'; '.join(dict.fromkeys(notes))}" if notes else ""
+    note = f" Not checked: {'; '.join(notes)}." if notes else ""
     return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}")
 
 
