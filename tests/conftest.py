@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -50,6 +51,18 @@ MEDIA_UNJUDGED = dict.fromkeys(("image-input", "pdf-input", "audio-input"), "ski
 def undeclared(kind: str) -> dict[str, str]:
     """What `capabilities` gives a reference model (or a model built on it) declaring nothing."""
     return CLAIMED if kind == "chat" else UNDECLARED
+
+
+def broken_variants(module: Any) -> dict[str, tuple[type, str]]:
+    """Every class a `reference_models.broken_*` module defines, with the check id its docstring
+    says it fails (each docstring starts "Fails `<check id>`")."""
+    found = {}
+    for name, cls in inspect.getmembers(module, inspect.isclass):
+        if cls.__module__ == module.__name__:
+            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
+            assert match, f"{name}'s docstring does not name the check it fails"
+            found[name] = (cls, match[1])
+    return found
 
 
 def outcomes(verdicts: dict[str, str]) -> set[str]:

@@ -6,14 +6,11 @@ model (or a variant that breaks two things) shows up here.
 
 from __future__ import annotations
 
-import inspect
-import re
-
 # Inner runs print hypothesis' report header, which imports it; imported here it stays loaded,
 # instead of being imported (and assertion-rewritten) again by every pytester run.
 import hypothesis  # noqa: F401
 import pytest
-from conftest import outcomes
+from conftest import broken_variants, outcomes
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from modelcheck.catalog import by_id, checks_for
@@ -55,18 +52,7 @@ MESSAGES = {
 }
 
 
-def broken_classes() -> dict[str, tuple[type, str]]:
-    """Every class defined in broken_checklist, with the check id its docstring says it fails."""
-    found = {}
-    for name, cls in inspect.getmembers(broken_checklist, inspect.isclass):
-        if cls.__module__ == broken_checklist.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = (cls, match[1])
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = broken_variants(broken_checklist)
 
 
 def test_every_broken_variant_has_an_expected_message() -> None:

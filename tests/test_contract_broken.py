@@ -6,11 +6,8 @@ model (or a variant that breaks two things) shows up here.
 
 from __future__ import annotations
 
-import inspect
-import re
-
 import pytest
-from conftest import Modelcheck
+from conftest import Modelcheck, broken_variants
 
 from modelcheck.catalog import checks_for
 from modelcheck.loading import model_kind
@@ -34,17 +31,7 @@ MESSAGES = {
 }
 
 
-def broken_classes() -> dict[str, tuple[type, str]]:
-    found = {}
-    for name, cls in inspect.getmembers(broken_contract, inspect.isclass):
-        if cls.__module__ == broken_contract.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = (cls, match[1])
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = broken_variants(broken_contract)
 
 
 def test_every_broken_variant_has_an_expected_message() -> None:

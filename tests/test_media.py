@@ -3,13 +3,11 @@ run them on the reference model, its broken variants and models without media ca
 
 from __future__ import annotations
 
-import inspect
-import re
 import struct
 from pathlib import Path
 
 import pytest
-from conftest import Modelcheck
+from conftest import Modelcheck, broken_variants
 
 from modelcheck.catalog import by_id, checks_for
 from modelcheck.checks.media import judge_media
@@ -240,17 +238,7 @@ MESSAGES = {
 }
 
 
-def broken_classes() -> dict[str, str]:
-    found = {}
-    for name, cls in inspect.getmembers(broken_media, inspect.isclass):
-        if cls.__module__ == broken_media.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = match[1]
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = {name: check for name, (_, check) in broken_variants(broken_media).items()}
 
 
 def test_every_broken_variant_has_an_expected_message() -> None:

@@ -6,11 +6,8 @@ blames the wrong model, shows up here; a model without structured output is skip
 
 from __future__ import annotations
 
-import inspect
-import re
-
 import pytest
-from conftest import Modelcheck
+from conftest import Modelcheck, broken_variants
 from test_calls import BUDGET
 
 from modelcheck.catalog import checks_for
@@ -30,17 +27,7 @@ MESSAGES = {
 }
 
 
-def broken_classes() -> dict[str, str]:
-    found = {}
-    for name, cls in inspect.getmembers(broken_structured, inspect.isclass):
-        if cls.__module__ == broken_structured.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = match[1]
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = {name: check for name, (_, check) in broken_variants(broken_structured).items()}
 
 
 def test_every_broken_variant_has_an_expected_message() -> None:

@@ -4,11 +4,10 @@ streaming is skipped with the reason."""
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import pytest
-from conftest import ECHO_CHAT, Modelcheck
+from conftest import ECHO_CHAT, Modelcheck, broken_variants
 from langchain_core.language_models import BaseChatModel
 
 from modelcheck.catalog import checks_for
@@ -29,17 +28,7 @@ MESSAGES = {
 }
 
 
-def broken_classes() -> dict[str, str]:
-    found = {}
-    for name, cls in inspect.getmembers(broken_tool_loop, inspect.isclass):
-        if cls.__module__ == broken_tool_loop.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = match[1]
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = {name: check for name, (_, check) in broken_variants(broken_tool_loop).items()}
 
 
 def messages(mc: Modelcheck, target: str) -> dict[str, tuple[str, str]]:

@@ -4,11 +4,8 @@ reason."""
 
 from __future__ import annotations
 
-import inspect
-import re
-
 import pytest
-from conftest import Modelcheck
+from conftest import Modelcheck, broken_variants
 
 from modelcheck.catalog import checks_for
 from reference_models import broken_tools
@@ -40,17 +37,7 @@ class Chat(EchoChatModel):
 '''
 
 
-def broken_classes() -> dict[str, str]:
-    found = {}
-    for name, cls in inspect.getmembers(broken_tools, inspect.isclass):
-        if cls.__module__ == broken_tools.__name__:
-            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
-            assert match, f"{name}'s docstring does not name the check it fails"
-            found[name] = match[1]
-    return found
-
-
-BROKEN = broken_classes()
+BROKEN = {name: check for name, (_, check) in broken_variants(broken_tools).items()}
 
 
 def test_every_broken_variant_has_an_expected_message() -> None:
