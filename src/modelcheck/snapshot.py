@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.data import SnapshotCollections
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from modelcheck.events_normalize import render
@@ -30,14 +31,32 @@ SITE = "modelcheck"
 DIFF_CONTEXT = 1
 
 
-class EventSnapshotExtension(JSONSnapshotExtension):
+class OwnFilesExtension(JSONSnapshotExtension):
+    """A JSON extension that claims only its own files in `__snapshots__/modelcheck/`.
+
+    syrupy before 6 counts every file of a snapshot directory as a collection, and under
+    `--snapshot-update` deletes those no extension reads as "unknown": the cassettes replay keeps
+    beside the event snapshots (`<target>.cassette.yaml`) would be deleted. syrupy 6 and later
+    already ask the extension whether it owns a file.
+    """
+
+    def discover_snapshots(self, *, test_location: Any, ignore_extensions: Any = None) -> Any:
+        found = super().discover_snapshots(test_location=test_location, ignore_extensions=ignore_extensions)
+        own = SnapshotCollections()
+        for collection in found:
+            if self.is_snapshot_location(location=collection.location):
+                own.add(collection)
+        return own
+
+
+class EventSnapshotExtension(OwnFilesExtension):
     """JSON snapshots whose bytes modelcheck decides: the same file on every syrupy version."""
 
     def serialize(self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None) -> str:
         return render(data)
 
 
-class SerializedSnapshotExtension(JSONSnapshotExtension):
+class SerializedSnapshotExtension(OwnFilesExtension):
     """The serialized form (`serialization`): sorted keys, two-space indent, on every syrupy version."""
 
     def serialize(self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None) -> str:
