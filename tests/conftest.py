@@ -20,7 +20,7 @@ import pytest
 
 import modelcheck.observe.observation  # noqa: F401
 import reference_models.broken_runnable  # noqa: F401
-from modelcheck.catalog import IDS
+from modelcheck.catalog import IDS, checks_for
 
 # Snapshots of the event stream do not exist in a fresh pytester directory: let syrupy write them.
 CHECK_ARGS: tuple[str, ...] = ("--snapshot-update",) if "event-snapshot" in IDS else ()
@@ -63,6 +63,18 @@ def broken_variants(module: Any) -> dict[str, tuple[type, str]]:
             assert match, f"{name}'s docstring does not name the check it fails"
             found[name] = (cls, match[1])
     return found
+
+
+def run_broken_chat(mc: Modelcheck, target: str, check: str, message: str) -> dict[str, str]:
+    """Run the whole chat catalog on a broken variant: it must fail `check` alone, with `message`
+    (an fnmatch pattern); the verdicts, for what else a test asserts of them."""
+    outcome = mc.run(f"--modelcheck={target}", "-rfE")
+    verdicts = outcome.of(target)
+    assert set(verdicts) == {c.id for c in checks_for("chat")}
+    wrong = {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")}
+    assert wrong == {check: "failed"}, outcome.text()
+    outcome.result.stdout.fnmatch_lines([f"[[]{check}[]] {message}"])
+    return verdicts
 
 
 def outcomes(verdicts: dict[str, str]) -> set[str]:

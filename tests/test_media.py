@@ -7,9 +7,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import Modelcheck, broken_variants
+from conftest import Modelcheck, broken_variants, run_broken_chat
 
-from modelcheck.catalog import by_id, checks_for
+from modelcheck.catalog import by_id
 from modelcheck.checks.media import judge_media
 from modelcheck.media import AUDIO, IMAGE, PDF, make
 from modelcheck.observe.capabilities import detect
@@ -247,16 +247,10 @@ def test_every_broken_variant_has_an_expected_message() -> None:
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_variant_fails_only_its_check(mc: Modelcheck, name: str) -> None:
-    target = f"reference_models.broken_media:{name}"
-    outcome = mc.run(f"--modelcheck={target}", "-rfE")
-    verdicts = outcome.of(target)
-    assert set(verdicts) == {c.id for c in checks_for("chat")}
-    wrong = {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")}
-    assert wrong == {BROKEN[name]: "failed"}, outcome.text()
+    verdicts = run_broken_chat(mc, f"reference_models.broken_media:{name}", BROKEN[name], MESSAGES[name])
     assert {c: verdicts[c] for c in MEDIA_CHECKS - {BROKEN[name]}} == dict.fromkeys(
         MEDIA_CHECKS - {BROKEN[name]}, "passed"
     )
-    outcome.result.stdout.fnmatch_lines([f"[[]{BROKEN[name]}[]] {MESSAGES[name]}"])
 
 
 PLAIN = '''

@@ -7,9 +7,8 @@ blames the wrong model, shows up here; a model without structured output is skip
 from __future__ import annotations
 
 import pytest
-from conftest import Modelcheck, broken_variants
+from conftest import Modelcheck, broken_variants, run_broken_chat
 
-from modelcheck.catalog import checks_for
 from reference_models import broken_structured
 
 MESSAGES = {
@@ -35,13 +34,7 @@ def test_every_broken_variant_has_an_expected_message() -> None:
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_variant_fails_only_its_check(mc: Modelcheck, name: str) -> None:
-    target = f"reference_models.broken_structured:{name}"
-    outcome = mc.run(f"--modelcheck={target}", "-rfE")
-    verdicts = outcome.of(target)
-    assert set(verdicts) == {c.id for c in checks_for("chat")}
-    wrong = {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")}
-    assert wrong == {BROKEN[name]: "failed"}, outcome.text()
-    outcome.result.stdout.fnmatch_lines([f"[[]{BROKEN[name]}[]] {MESSAGES[name]}"])
+    run_broken_chat(mc, f"reference_models.broken_structured:{name}", BROKEN[name], MESSAGES[name])
 
 
 def test_the_reference_passes_with_every_method(mc: Modelcheck) -> None:

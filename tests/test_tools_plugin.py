@@ -5,9 +5,8 @@ reason."""
 from __future__ import annotations
 
 import pytest
-from conftest import Modelcheck, broken_variants
+from conftest import Modelcheck, broken_variants, run_broken_chat
 
-from modelcheck.catalog import checks_for
 from reference_models import broken_tools
 
 MESSAGES = {
@@ -46,14 +45,8 @@ def test_every_broken_variant_has_an_expected_message() -> None:
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_variant_fails_only_its_check(mc: Modelcheck, name: str) -> None:
-    target = f"reference_models.broken_tools:{name}"
-    outcome = mc.run(f"--modelcheck={target}", "-rfE")
-    verdicts = outcome.of(target)
-    assert set(verdicts) == {c.id for c in checks_for("chat")}
-    wrong = {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")}
-    assert wrong == {BROKEN[name]: "failed"}, outcome.text()
+    verdicts = run_broken_chat(mc, f"reference_models.broken_tools:{name}", BROKEN[name], MESSAGES[name])
     assert verdicts["bind-tools" if BROKEN[name] == "tool-calls" else "tool-calls"] == "passed"
-    outcome.result.stdout.fnmatch_lines([f"[[]{BROKEN[name]}[]] {MESSAGES[name]}"])
 
 
 def test_the_reference_passes_both_and_says_what_it_checked(mc: Modelcheck) -> None:
