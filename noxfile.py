@@ -14,10 +14,10 @@ from __future__ import annotations
 import nox
 
 EVENT_TESTS = (
-    "tests/test_events_judge.py",
-    "tests/test_events_normalize.py",
-    "tests/test_events_plugin.py",
-    "tests/test_events_stability.py",
+    "tests/unit/test_events.py",
+    "tests/unit/test_events_normalize.py",
+    "tests/plugin/test_events.py",
+    "tests/plugin/test_events_stability.py",
 )
 SYRUPY = {"4.9.1": ("pytest>=8,<9",), "5.5.3": (), "6.0.0": (), "7.0.2": ()}
 
@@ -68,11 +68,11 @@ def suite(session: nox.Session, core: str, syrupy: str) -> None:
 @nox.session(python="3.11", default=False)
 def coexistence(session: nox.Session) -> None:
     session.install("-e", ".[test]")
-    session.run("pytest", "-p", "no:cacheprovider", "tests/test_coexistence.py", env={"MODELCHECK_SLOW": "1"})
+    session.run("pytest", "-p", "no:cacheprovider", "tests/plugin/test_coexistence.py", env={"MODELCHECK_SLOW": "1"})
 
 
 @nox.session(python="3.11", default=False)
 def wheel(session: nox.Session) -> None:
     """The built wheel in a fresh venv: `pytest --modelcheck` after `pip install` (network)."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-p", "no:cacheprovider", "tests/test_packaging.py", env={"MODELCHECK_SLOW": "1"})
+    session.run("pytest", "-p", "no:cacheprovider", "tests/plugin/test_packaging.py", env={"MODELCHECK_SLOW": "1"})

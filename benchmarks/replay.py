@@ -5,7 +5,7 @@ Run by hand from a checkout with the integrations extra installed (about a minut
     python benchmarks/replay.py                 # 9 runs of each, interleaved
     python benchmarks/replay.py --runs 15
 
-It starts the loopback OpenAI-compatible server of the tests (tests/openai_server.py), records the
+It starts the loopback OpenAI-compatible server of the tests (tests/support/openai_server.py), records the
 cassette of `ChatOpenAI` pointed at it once, then times, run by run and interleaved, two pytest
 processes that differ only in the cassette: `live` (no cassette: the model calls the server, with
 its key) and `replay` (the cassette: no key, the server's request count must not move). Wall time
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from openai_server import OpenAIServer  # noqa: E402
+from support.openai_server import OpenAIServer  # noqa: E402
 
 TARGET = "openai_targets:chat"
 MODULE = """

@@ -89,8 +89,12 @@ def last_human_text(messages: list[BaseMessage]) -> str:
     if last is None:
         return ""
     content = last.content
-    return content if isinstance(content, str) else "".join(
-        b if isinstance(b, str) else str(b.get("text", "")) for b in content if isinstance(b, (str, dict))
+    return (
+        content
+        if isinstance(content, str)
+        else "".join(
+            b if isinstance(b, str) else str(b.get("text", "")) for b in content if isinstance(b, (str, dict))
+        )
     )
 
 

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from modelcheck.adhoc import CheckResult
-    from modelcheck.records import Observation
-    from modelcheck.verdict import Verdict
+    from modelcheck.core.records import Observation
+    from modelcheck.core.verdict import Verdict
+    from modelcheck.pytest.adhoc import CheckResult
 
 __version__ = "0.1.0"
 __all__ = ["CheckResult", "Observation", "Verdict", "__version__", "check", "suite"]
@@ -54,7 +54,7 @@ def suite(
     `marks` maps check ids to marks for their items, e.g. `{"docs": pytest.mark.xfail(reason=...)}`.
     """
     __tracebackhide__ = True
-    from modelcheck.suites import make_suite
+    from modelcheck.pytest.suites import make_suite
 
     return make_suite(model, fixture, _settings(locals()), marks)
 
@@ -79,7 +79,7 @@ def check(
     project's `[tool.modelcheck]` defaults applied.
     """
     __tracebackhide__ = True
-    from modelcheck.adhoc import check as run_check
+    from modelcheck.pytest.adhoc import check as run_check
 
     settings = _settings({k: v for k, v in locals().items() if k not in ("model", "only")})
     return run_check(model, only, settings, None)
@@ -93,15 +93,15 @@ def _settings(given: dict[str, Any]) -> dict[str, Any]:
 
 def __getattr__(name: str) -> Any:
     if name == "CheckResult":
-        from modelcheck.adhoc import CheckResult
+        from modelcheck.pytest.adhoc import CheckResult
 
         return CheckResult
     if name == "Observation":
-        from modelcheck.records import Observation
+        from modelcheck.core.records import Observation
 
         return Observation
     if name == "Verdict":
-        from modelcheck.verdict import Verdict
+        from modelcheck.core.verdict import Verdict
 
         return Verdict
     raise AttributeError(f"module 'modelcheck' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from modelcheck.settings import DEFAULT_TARGETS
+from modelcheck.core.settings import DEFAULT_TARGETS
 
 RUN_KEY = pytest.StashKey["Any"]()
 
@@ -71,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _asked_for(config: pytest.Config) -> bool:
     """Whether a target was named at all: decided before importing anything, so that a pytest run
-    that does not use modelcheck pays nothing for it (importing modelcheck.run alone costs ~15 ms)."""
+    that does not use modelcheck pays nothing for it (importing modelcheck.pytest.run alone costs ~15 ms)."""
     ini: list[str] = config.getini("modelcheck_targets")
     return bool(config.getoption("modelcheck")) or any(n.strip() for n in ini)
 
@@ -81,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
     names: list[str] = []
     from_cli = False
     if _asked_for(config):
-        from modelcheck.run import target_names
+        from modelcheck.pytest.run import target_names
 
         names, from_cli = target_names(config)
     if not names:
@@ -91,12 +91,12 @@ def pytest_configure(config: pytest.Config) -> None:
                 "Add --modelcheck=module.path:Name."
             )
         return
-    from modelcheck.run import all_broken, start_run
+    from modelcheck.pytest.run import all_broken, start_run
 
     run = start_run(config, names, from_cli)
     config.stash[RUN_KEY] = run
     if config.pluginmanager.hasplugin("xdist"):
-        from modelcheck.xdist_grouping import register
+        from modelcheck.pytest.xdist_grouping import register
 
         register(config)
     error = all_broken(run)
@@ -113,7 +113,7 @@ def ensure_run(config: pytest.Config) -> Any:
     """The run, started with no targets of its own when only suites (`modelcheck.suite`) report."""
     run = _run(config)
     if run is None:
-        from modelcheck.run import start_run
+        from modelcheck.pytest.run import start_run
 
         run = config.stash[RUN_KEY] = start_run(config, [], False)
     return run
@@ -148,7 +148,7 @@ def pytest_collection_modifyitems(
 ) -> None:
     run = _run(config)
     if run is not None:
-        from modelcheck.items import make_items
+        from modelcheck.pytest.items import make_items
 
         items.extend(make_items(session, run))
     # Suite tests (modelcheck.suite) carry their spec; looking for it imports nothing.
@@ -156,7 +156,7 @@ def pytest_collection_modifyitems(
         i for i in items if isinstance(i, pytest.Function) and getattr(i.obj, "modelcheck_suite", None)
     ]
     if suite_items:
-        from modelcheck.suites import describe, is_suite_item
+        from modelcheck.pytest.suites import describe, is_suite_item
 
         ensure_run(config)
         for item in suite_items:
@@ -182,7 +182,7 @@ class RunHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if any(name == "modelcheck" for name, _ in report.user_properties):
-            from modelcheck.report_json import record
+            from modelcheck.report.json_report import record
 
             record(ensure_run(self.config), report)
 
@@ -190,7 +190,7 @@ class RunHooks:
 @pytest.fixture
 def modelcheck(request: pytest.FixtureRequest) -> Any:
     """`modelcheck.check(model, only=[...])` inside a test, with [tool.modelcheck]'s defaults."""
-    from modelcheck.adhoc import Checker
+    from modelcheck.pytest.adhoc import Checker
 
     return Checker(request.config)
 
@@ -199,7 +199,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Every session records its status, not only modelcheck's (the guard imports nothing but the
     # standard library): else a model checked in-process (pytester) whose call never returned
     # would end the enclosing session's process with the inner run's status.
-    from modelcheck.exitguard import record_status
+    from modelcheck.targets.exit_guard import record_status
 
     record_status(exitstatus)
     run = _run(session.config)
@@ -213,8 +213,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     run = _run(config)
     if run is None or hasattr(config, "workerinput") or config.option.collectonly:
         return
-    from modelcheck.report_json import build
-    from modelcheck.summary import can_encode, checklist_lines, workflow_commands
+    from modelcheck.report.json_report import build
+    from modelcheck.report.summary import can_encode, checklist_lines, workflow_commands
 
     report = build(run)
     quiet = config.get_verbosity() < 0
@@ -229,8 +229,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _write_report(config: pytest.Config, run: Any) -> None:
-    from modelcheck.report_json import build, write
-    from modelcheck.summary import markdown
+    from modelcheck.report.json_report import build, write
+    from modelcheck.report.summary import markdown
 
     def place(raw: str) -> Path:
         path = Path(raw)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from modelcheck.records import Call, Failure, Kind
-from modelcheck.verdict import Verdict, failed
+from modelcheck.core.records import Call, Failure, Kind
+from modelcheck.core.verdict import Verdict, failed
 
 SHOW_CHARS = 80
 

@@ -8,9 +8,9 @@ alone, so that the message can say which one the model cannot take.
 from __future__ import annotations
 
 from modelcheck.checks.common import answers, show
-from modelcheck.consensus import consensus
-from modelcheck.records import Failure, Observation
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.consensus import consensus
+from modelcheck.core.records import Failure, Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 HISTORY_LAST = "modelcheck history: the last human message"
 PARTS = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from modelcheck.records import Observation
-from modelcheck.secretfields import secret_fields
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.secrets.fields import secret_fields
 
 URL_FIELD = re.compile(r"(url|endpoint|base_uri|host)$", re.IGNORECASE)
 LINK = re.compile(r"https?://\S+")

@@ -1,7 +1,7 @@
 """Event streams: `event-stream` judges the lifecycle of the events, `event-snapshot` compares them.
 
 Both judge plain event records (dicts) that the events probes made; see `events_normalize` for
-the snapshot's normalized form and `modelcheck.snapshot` for the syrupy side.
+the snapshot's normalized form and `modelcheck.pytest.snapshot` for the syrupy side.
 
 What the framework does is never blamed on the model: on core 1.x the model-alone stream comes
 from what `astream` yields (with core's closing empty chunk), a chat model's stream callbacks are
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.checks.common import call_failed, show
-from modelcheck.consensus import consensus
-from modelcheck.events_normalize import IdMap, Normalizer, value_text
-from modelcheck.records import Call, Kind, Observation, SnapshotResult
-from modelcheck.scrub import Scrubber
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.consensus import consensus
+from modelcheck.core.events import IdMap, Normalizer, value_text
+from modelcheck.core.records import Call, Kind, Observation, SnapshotResult
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.secrets.scrub import Scrubber
 
 V2 = 'astream_events(version="v2")'
 V3 = 'astream_events(version="v3")'

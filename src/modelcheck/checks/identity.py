@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from modelcheck.records import Observation
-from modelcheck.verdict import Verdict, failed, passed
+from modelcheck.core.records import Observation
+from modelcheck.core.verdict import Verdict, failed, passed
 
 FIX = 'Return it from `_identifying_params`, e.g. `return {"model_name": self.model_name, ...}`.'
 

@@ -9,10 +9,10 @@ and the message names the forms that raised alone, with what to change for each.
 
 from __future__ import annotations
 
-from modelcheck.capabilities import gate
 from modelcheck.checks.common import answers
-from modelcheck.records import Call, Failure, Observation
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.capabilities import gate
+from modelcheck.core.records import Call, Failure, Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 Piece = tuple[str, str]
 NAMES = {"image": "image", "pdf": "PDF", "audio": "audio"}

@@ -8,8 +8,8 @@ the event loop may not be held by the model's code.
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed
-from modelcheck.records import Call, Observation
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import Call, Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 ASYNC_METHODS = {"chat": ("_agenerate",), "llm": ("_acall", "_agenerate")}
 # The sync methods whose run in a thread pool is core's fallback for a missing async method.

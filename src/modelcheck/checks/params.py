@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from modelcheck.checks.common import answers, outcome, show
 from modelcheck.checks.stop import judge_respected, respected
-from modelcheck.consensus import consensus
-from modelcheck.records import Call, Observation, ParamTrial
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.consensus import consensus
+from modelcheck.core.records import Call, Observation, ParamTrial
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 OVERRIDE = "modelcheck-override-model"
 LS_STOP = ["modelcheck-ls-stop"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed, expected_type, show
-from modelcheck.consensus import Consensus, consensus
-from modelcheck.records import Call, Observation, Output
-from modelcheck.verdict import Verdict, failed, passed
-from modelcheck.wording import article, plural
+from modelcheck.core.consensus import Consensus, consensus
+from modelcheck.core.records import Call, Observation, Output
+from modelcheck.core.verdict import Verdict, failed, passed
+from modelcheck.core.wording import article, plural
 
 NONDETERMINISTIC = (
     "The model gave different answers to the same prompt on different paths, so it was taken as "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from modelcheck.records import Observation, SecretSurface
-from modelcheck.scrub import Scrubber
-from modelcheck.secretfields import looks_secret, secret_fields
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import Observation, SecretSurface
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.secrets.fields import looks_secret, secret_fields
+from modelcheck.secrets.scrub import Scrubber
 
 
 def _hidden(obs: Observation) -> str:

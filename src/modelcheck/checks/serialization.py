@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from modelcheck.checks.params import untried
-from modelcheck.records import EnvTrial, Observation, SerialTrial, SnapshotResult
-from modelcheck.scrub import Scrubber
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import EnvTrial, Observation, SerialTrial, SnapshotResult
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.secrets.scrub import Scrubber
 
 ENV_FIX = (
     "Give the field a default that reads the env var: "

@@ -15,10 +15,10 @@ defect is reported once, under the check it belongs to.
 from __future__ import annotations
 
 from modelcheck.checks.common import expected_type, outcome, show
-from modelcheck.consensus import consensus
-from modelcheck.records import REDRIVES, Call, Observation, Output, StopProbe
-from modelcheck.verdict import Verdict, failed, passed, skipped
-from modelcheck.wording import article
+from modelcheck.core.consensus import consensus
+from modelcheck.core.records import REDRIVES, Call, Observation, Output, StopProbe
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.wording import article
 
 PATHS = {
     "stop_invoke": "invoke",

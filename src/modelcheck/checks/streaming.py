@@ -16,8 +16,8 @@ judge: it is named as left out, never as checked.
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed, show
-from modelcheck.records import REDRIVES, Call, Callback, Chunk, Observation
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import REDRIVES, Call, Callback, Chunk, Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 PATHS = {
     "stream": "stream()",

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck.capabilities import gate
 from modelcheck.checks.common import show
 from modelcheck.checks.shape import json_type, shape_problems
-from modelcheck.consensus import consensus, probe_text
-from modelcheck.records import Call, Observation, Output
-from modelcheck.structured_plan import KIND_NAMES, PART_CAPABILITY, PATHS, probe_name
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.capabilities import gate
+from modelcheck.core.consensus import consensus, probe_text
+from modelcheck.core.records import Call, Observation, Output
+from modelcheck.core.structured_plan import KIND_NAMES, PART_CAPABILITY, PATHS, probe_name
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 RAW_KEYS = ("raw", "parsed", "parsing_error")
 FIXES = {

@@ -27,8 +27,8 @@ from typing import Any
 from modelcheck.checks.common import answers, call_failed, show
 from modelcheck.checks.events import Problem, v3_problem
 from modelcheck.checks.tools import plain_failure
-from modelcheck.records import Call, Failure, Observation
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.records import Call, Failure, Observation
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 V3 = 'astream_events(version="v3")'
 CONTEXT = 2

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelcheck import capabilities
 from modelcheck.checks import runnable
 from modelcheck.checks.common import call_failed, show
 from modelcheck.checks.schema_match import mismatches
-from modelcheck.consensus import consensus
-from modelcheck.records import Call, Observation, Output
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core import capabilities
+from modelcheck.core.consensus import consensus
+from modelcheck.core.records import Call, Observation, Output
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 PATHS = {
     "tools_invoke": "invoke",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck.consensus import consensus
-from modelcheck.records import Call, Observation, Output
-from modelcheck.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.consensus import consensus
+from modelcheck.core.records import Call, Observation, Output
+from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 RETURNED = ("invoke", "ainvoke")
 STREAMED = {

@@ -2,7 +2,7 @@
 
 Each file is built here from its format's specification with the standard library only, so a
 reader can see every byte a model is sent: no timestamps, no random ids, no encoder version.
-tests/test_media.py checks that the shipped files are exactly what this writes.
+tests/plugin/test_media.py checks that the shipped files are exactly what this writes.
 """
 
 from __future__ import annotations

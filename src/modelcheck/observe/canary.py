@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.containment import keep_alive
-from modelcheck.guard import ModelCodeError, run_model_code
-from modelcheck.loading import LoadedTarget
-from modelcheck.records import FieldInfo, SecretSurface
-from modelcheck.secretfields import secret_fields
+from modelcheck.core.records import FieldInfo, SecretSurface
+from modelcheck.secrets.fields import secret_fields
+from modelcheck.targets.containment import keep_alive
+from modelcheck.targets.loading import LoadedTarget
+from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 
 @dataclass

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from modelcheck.containment import keep_alive
+from modelcheck.core.records import Contract, EnvTrial, ParamTrial, SerialTrial
 from modelcheck.observe.canary import new_canary, patched_env
-from modelcheck.records import Contract, EnvTrial, ParamTrial, SerialTrial
+from modelcheck.targets.containment import keep_alive
 
 OVERRIDE = "modelcheck-override-model"
 LS_STOP = ["modelcheck-ls-stop"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from modelcheck.core.records import Call
 from modelcheck.observe.contract import MAX_TOKENS_PROBE, feature_fields, variant
 from modelcheck.observe.probes import PROMPT, ProbeContext
-from modelcheck.records import Call
 
 HISTORY_LAST = "modelcheck history: the last human message"
 # Probes that only run when `history` raised (one call in all for a model that answers it).

@@ -7,8 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
-from modelcheck.events_normalize import content_text
-from modelcheck.records import Kind, Output
+from modelcheck.core.events import content_text
+from modelcheck.core.records import Kind, Output
 
 
 def to_output(value: Any, kind: Kind, *, streamed: bool) -> Output:
@@ -46,7 +46,7 @@ def dump(value: Any) -> str:
 
 def _usage(message: Any) -> dict[str, Any] | None:
     """The message's usage metadata as plain data (token details as nested dicts), or None."""
-    from modelcheck.events_normalize import to_plain
+    from modelcheck.core.events import to_plain
 
     usage = getattr(message, "usage_metadata", None)
     return to_plain(dict(usage)) if usage else None

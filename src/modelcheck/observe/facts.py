@@ -13,9 +13,9 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from modelcheck.guard import ModelCodeError
+from modelcheck.core.records import Facts, FieldInfo, Kind
 from modelcheck.observe.fielddocs import documented_in, private_fields
-from modelcheck.records import Facts, FieldInfo, Kind
+from modelcheck.targets.timebox import ModelCodeError
 
 ModelCode = Callable[[Callable[[], Any], str], Any]
 

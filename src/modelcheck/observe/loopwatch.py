@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from modelcheck.core.records import ExecutorCall, LoopStall
 from modelcheck.observe import modelcode
-from modelcheck.records import ExecutorCall, LoopStall
 
 TICK_S = 0.005
 LATE_S = 0.02

@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from modelcheck.core.records import Call
 from modelcheck.media import AUDIO, IMAGE, PDF, Media
 from modelcheck.observe.probes import ProbeContext
-from modelcheck.records import Call
 
 MEDIA: dict[str, Media] = {"image": IMAGE, "pdf": PDF, "audio": AUDIO}
 ASK = {

@@ -6,15 +6,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from modelcheck.capabilities import gate
-from modelcheck.consensus import repeats_wanted
-from modelcheck.guard import ModelCodeError, run_model_code
-from modelcheck.loading import LoadedTarget
+from modelcheck.core.capabilities import gate
+from modelcheck.core.consensus import repeats_wanted
+from modelcheck.core.records import REDRIVES, Call, Contract, Observation, SecretSurface
 from modelcheck.observe import tool_loop_probes, tool_probes
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
-from modelcheck.observe.capabilities import detect, observed
 from modelcheck.observe.contract import gather
 from modelcheck.observe.contract_probes import CONTRACT_PROBES, STATIC
+from modelcheck.observe.detection import detect, observed
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import shared_loop
 from modelcheck.observe.loopwatch import LoopWatch
@@ -32,7 +31,8 @@ from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.observe.stopchoice import choose_stop
 from modelcheck.observe.structured_probes import STRUCTURED_PROBES
-from modelcheck.records import REDRIVES, Call, Contract, Observation, SecretSurface
+from modelcheck.targets.loading import LoadedTarget
+from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
@@ -155,7 +155,7 @@ def _observe(
 
 def _has(obs: Observation, capability: str) -> bool:
     """Whether the checks gated on `capability` will judge (so their calls are worth making)."""
-    from modelcheck.capabilities import spec
+    from modelcheck.core.capabilities import spec
 
     state = obs.capabilities.get(capability)
     # Usage shows only on a call: a capability a call can show, not yet known, is given its calls.

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from modelcheck.records import SecretSurface
+from modelcheck.core.records import SecretSurface
 
 LIMIT = 4_000_000  # characters kept per stream: a model printing without end must not fill memory
 

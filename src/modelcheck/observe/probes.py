@@ -8,10 +8,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from modelcheck.consensus import REPEATS, again
+from modelcheck.core.consensus import REPEATS, again
+from modelcheck.core.records import REDRIVES, Call, Chunk, Kind, SecretSurface, StopProbe
 from modelcheck.observe.convert import dump, to_output
 from modelcheck.observe.recorder import Recorder, Sequencer
-from modelcheck.records import REDRIVES, Call, Chunk, Kind, SecretSurface, StopProbe
 
 PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
 PROMPT_2 = "modelcheck second probe: pack my box with five dozen liquor jugs"
@@ -288,7 +288,7 @@ def _v3_unsupported(ctx: ProbeContext) -> str | None:
 async def _record_events(ctx: ProbeContext, call: Call, events: AsyncIterator[Any]) -> None:
     import json
 
-    from modelcheck.events_normalize import to_plain
+    from modelcheck.core.events import to_plain
 
     recorded: list[Any] = call.extra.setdefault("events", [])
     try:

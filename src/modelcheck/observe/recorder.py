@@ -9,9 +9,9 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from modelcheck.events_normalize import content_text
+from modelcheck.core.events import content_text
+from modelcheck.core.records import Callback, SecretSurface
 from modelcheck.observe.convert import dump
-from modelcheck.records import Callback, SecretSurface
 
 
 class Sequencer:

@@ -11,12 +11,12 @@ import threading
 import time
 from typing import Any
 
-from modelcheck.exitguard import abandon
+from modelcheck.core.records import Call, Failure, SecretSurface
 from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.modelcode import raise_site
 from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
-from modelcheck.records import Call, Failure, SecretSurface
+from modelcheck.targets.exit_guard import abandon
 
 
 def _attempted(call: Call) -> int:

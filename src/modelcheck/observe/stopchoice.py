@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from modelcheck.consensus import consensus, probe_text
-from modelcheck.records import Observation, StopProbe
+from modelcheck.core.consensus import consensus, probe_text
+from modelcheck.core.records import Observation, StopProbe
 
 ABSENT = "\u2063modelcheck-absent-stop\u2063"
 

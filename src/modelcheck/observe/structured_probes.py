@@ -1,6 +1,6 @@
 """The calls `structured-output` needs: `with_structured_output` per method, schema kind and path.
 
-Which calls (modelcheck/structured_plan.py): two per method, the schema kinds rotated over invoke
+Which calls (modelcheck/core/structured_plan.py): two per method, the schema kinds rotated over invoke
 (include_raw=True) and stream. Each call records plain data in
 `call.extra["structured"]`: what was asked (method, kind, path, the schema as
 `convert_to_json_schema` gives it), each value returned or yielded (its type, whether it is the
@@ -15,14 +15,14 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from modelcheck.events_normalize import to_plain
-from modelcheck.observe.capabilities import structured_methods
+from modelcheck.core.events import to_plain
+from modelcheck.core.records import Call, SecretSurface
+from modelcheck.core.structured_plan import PLAN, SLOTS, SchemaKind
 from modelcheck.observe.convert import dump, to_output
+from modelcheck.observe.detection import structured_methods
 from modelcheck.observe.facts import owner_of
 from modelcheck.observe.probes import ProbeContext
 from modelcheck.observe.structured_schemas import EXAMPLE, SCHEMAS, Pet
-from modelcheck.records import Call, SecretSurface
-from modelcheck.structured_plan import PLAN, SLOTS, SchemaKind
 
 PROMPT = (
     "modelcheck structured output: describe a pet. Answer with one JSON object such as "

@@ -31,9 +31,9 @@ from langchain_core.messages import (
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from modelcheck.checks.tool_loop import OWN, ROUND_TRIP
+from modelcheck.core.records import Call
 from modelcheck.observe.probes import ProbeContext, _record_events, _v3_unsupported
 from modelcheck.observe.tool_probes import PLAN_OF, PLANS
-from modelcheck.records import Call
 
 # The forms of a tool result, in the order the rounds send them (a success last: it gets the answer).
 # OWN: the forced calls whose answers are sent back, in order of preference; each round takes one.

@@ -22,9 +22,9 @@ from langchain_core.tools import BaseTool, tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelcheck.core.records import Call, SecretSurface
 from modelcheck.observe.convert import to_output
 from modelcheck.observe.probes import AsyncProbe, ProbeContext, SyncProbe
-from modelcheck.records import Call, SecretSurface
 
 NON_ASCII = "你好啊集团"
 

@@ -13,7 +13,7 @@ import difflib
 import json
 from typing import Any
 
-from modelcheck.records import Call, ExecutorCall, Failure, LoopStall, Observation
+from modelcheck.core.records import Call, ExecutorCall, Failure, LoopStall, Observation
 from modelcheck.replay.cassette_file import Interaction, parse, render, request_doc, write_checked
 from modelcheck.replay.plan import ReplayPlan, record_command
 from modelcheck.replay.tape import Miss, Tape

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.settings import usage_error
+from modelcheck.core.settings import usage_error
 
 RECORD = "--modelcheck-record"
 REPLAY_ONLY = "--modelcheck-replay-only"
@@ -32,7 +32,7 @@ class ReplayPlan:
     """target -> the canaries set in its unset `secret_env` variables while it was loaded."""
 
     def path(self, target: str) -> Path:
-        from modelcheck.snapshot import snapshot_name
+        from modelcheck.pytest.snapshot import snapshot_name
 
         return self.rootdir / "__snapshots__" / "modelcheck" / f"{snapshot_name(target)}.cassette.yaml"
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from modelcheck.scrub import MASK, encodings
-from modelcheck.secretfields import looks_secret
+from modelcheck.secrets.fields import looks_secret
+from modelcheck.secrets.scrub import MASK, encodings
 
 REDACTED = MASK  # what modelcheck shows for a secret everywhere, so replayed echoes match snapshots
 KEPT_HEADERS = ("content-type",)

@@ -1,0 +1,121 @@
+"""Observe a loaded target once and judge one check on it: the code path every way in shares.
+
+`--modelcheck` targets, fixture targets, `modelcheck.suite` classes and `modelcheck.check` all
+observe through `observe_target` and judge through `judge`, so a check gives the same verdict and
+the same message whichever way the author asked for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelcheck.checks.catalog import Check
+from modelcheck.checks.catalog import judge as gated_judge
+from modelcheck.core.records import Observation
+from modelcheck.core.verdict import Verdict
+from modelcheck.secrets.scrub import Scrubber
+from modelcheck.targets.loading import LoadedTarget
+
+
+def needs_of(checks: list[Check]) -> set[str]:
+    """The probes the given checks need, together (but those of checks gated on a capability)."""
+    needs: set[str] = set()
+    for check in checks:
+        if check.requires is None:
+            needs |= check.needs
+    return needs
+
+
+def gated_of(checks: list[Check]) -> dict[str, set[str]]:
+    """For each capability some of the checks need, the probes only those checks make; a sub-feature's
+    probes under "<capability>+<sub-feature>" (made when the model has both)."""
+    gated: dict[str, set[str]] = {}
+    for check in checks:
+        if check.requires is not None:
+            gated.setdefault(check.requires, set()).update(check.needs)
+        for capability, probes in check.gated:  # a sub-feature: needs the check's capability too
+            key = f"{check.requires}+{capability}" if check.requires else capability
+            gated.setdefault(key, set()).update(probes)
+    return gated
+
+
+def observe_target(
+    loaded: LoadedTarget,
+    needs: set[str],
+    scrub: Scrubber,
+    config: Any = None,
+    replay: Any = None,
+    checks: list[Check] | None = None,
+) -> Observation:
+    """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
+    config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check.
+
+    The model code runs inside containment's window (os._exit refused, threads it leaves running
+    handed to the exit guard), and the scrubber learns each secret before model code runs with it."""
+    from modelcheck.observe.observation import observe
+    from modelcheck.observe.warned import Caught, catching
+    from modelcheck.replay.cassette_file import CassetteError
+    from modelcheck.targets.containment import model_code_window
+
+    found: list[Caught] = []
+    try:
+        with model_code_window(), catching(found):
+            observation = observe(loaded, needs, replay, scrub.add, scrub, gated_of(checks or []))
+    except CassetteError as exc:
+        pytest.fail(scrub(str(exc)), pytrace=False)
+    except (Exception, SystemExit) as exc:
+        # Model code cannot raise out of `observe` (it is guarded): this is modelcheck's own error.
+        # One scrubbed paragraph, never pytest's traceback, whose locals would show the params.
+        pytest.fail(
+            scrub(
+                f"modelcheck could not observe {loaded.target}: {type(exc).__name__}: "
+                f"{' '.join(str(exc).split())}. This is an error in modelcheck; please report it "
+                "with this message."
+            ),
+            pytrace=False,
+        )
+    if config is not None and (
+        "events_v2" in needs or "serialize" in (needs | _gated(gated_of(checks or [])))
+    ):
+        from modelcheck.pytest.snapshot import attach
+
+        attach(observation, config)
+    scrub.add(observation.canaries)
+    scrub.add(observation.real_secrets)
+    _file_warnings(observation, found, checks or [], scrub)
+    return observation
+
+
+def _gated(gated: dict[str, set[str]] | None) -> set[str]:
+    return {p for probes in (gated or {}).values() for p in probes}
+
+
+def _file_warnings(observation: Observation, found: list[Any], checks: list[Check], scrub: Scrubber) -> None:
+    """Keep each warning for the check whose call raised it; warn the others now (at setup)."""
+    from modelcheck.checks.catalog import probe_check
+    from modelcheck.observe.warned import raise_again
+
+    now = []
+    for caught in found:
+        owner = probe_check(caught.probe, checks) if caught.probe else None
+        if owner is None:
+            now.append(caught)
+        else:
+            observation.warned.setdefault(owner, []).append(caught)
+    raise_again(now, scrub)
+
+
+def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
+    """The check's verdict, its message scrubbed of secrets, a failure's ending with the docs link.
+
+    The warnings the check's own calls raised are raised again first, so pytest files them here."""
+    from modelcheck.observe.warned import raise_again
+
+    raise_again(observation.warned.pop(check.id, []), scrub)
+    verdict = gated_judge(check, observation)
+    message = scrub(verdict.message)
+    if verdict.outcome == "failed":
+        message = f"{message} See {check.anchor}."
+    return Verdict(verdict.outcome, message)
