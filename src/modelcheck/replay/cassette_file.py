@@ -9,6 +9,7 @@ line and the interaction, never the value.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from modelcheck.replay.bodies import Doc
-from modelcheck.replay.redact import secret_forms
+from modelcheck.secrets.scrub import Scrubber
 
 VERSION = 1
 HEADER = (
@@ -126,27 +127,68 @@ def write_checked(path: Path, text: str, secrets: list[str]) -> None:
         path.unlink()
         raise CassetteError(
             f"modelcheck refused to keep the cassette {path}: a secret the run knows (a canary or a "
-            f"real key, in one of its plain, base64 or URL-encoded forms) was still in it at {place}, "
-            "so the file was deleted. Name the field that carries it in the target's `secret_pattern` "
-            "and record again; if it is already named, this is a modelcheck bug: please report it, "
-            "with the place but not the file."
+            f"real key, in one of the forms modelcheck masks) was still in it at {place}, so the file "
+            "was deleted. Every known secret is masked in every part of an interaction before the "
+            "file is written, so this is a modelcheck bug: please report it, with the place but not "
+            "the file. Until then, check this target live (without --modelcheck-record)."
         )
 
 
 def find_secret(text: str, secrets: list[str]) -> str | None:
-    """Where in a cassette's text a secret is, as 'line N (interaction K, request body)', or None."""
-    forms = secret_forms(secrets)
+    """Where in a cassette's text a secret is, as 'line N (interaction K, request body)', or None.
+
+    Each line is searched as is and URL-decoded, then each YAML value as loaded (escapes undone),
+    without NULs, and its bytes when it is base64: the forms and views the redaction masks."""
+    scrub = Scrubber(secrets)
+    lines = text.splitlines()
+    parts = _parts(lines)
+    hit = next((n for n, line in enumerate(lines) if scrub.found_decoded(line)), None)
+    if hit is None:
+        hit = next((n for n, value in _scalars(text) if _shows(scrub, value)), None)
+    return None if hit is None else f"line {hit + 1} ({parts[min(hit, len(parts) - 1)]})"
+
+
+def _shows(scrub: Scrubber, value: str) -> bool:
+    if scrub.found_decoded(value):
+        return True
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        return False
+    return scrub.found_bytes(raw)
+
+
+def _scalars(text: str) -> list[tuple[int, str]]:
+    """Every scalar of the YAML document with its (0-based) line."""
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return []
+    out: list[tuple[int, str]] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            out.append((node.start_mark.line, str(node.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return sorted(out)
+
+
+def _parts(lines: list[str]) -> list[str]:
+    """For each line, the part of the file it is in: 'the header', 'interaction K, response body'..."""
+    out: list[str] = []
     interaction, part = 0, "the header"
-    for number, line in enumerate(text.splitlines(), start=1):
+    for line in lines:
         stripped = line.strip()
         if stripped == "- request:":
             interaction += 1
         if stripped in ("- request:", "response:", "observed:") or stripped.startswith("body:"):
             part = _part(stripped, part)
-        if any(form in line for form in forms):
-            where = f"interaction {interaction}, {part}" if interaction else part
-            return f"line {number} ({where})"
-    return None
+        out.append(f"interaction {interaction}, {part}" if interaction and "observ" not in part else part)
+    return out or ["the header"]
 
 
 def _part(line: str, current: str) -> str:

@@ -3,7 +3,8 @@
 Secrets go first: every header but `content-type` is dropped (auth headers, cookies, session
 headers, client versions that vary between machines), query parameters and JSON or form body
 fields named like credentials read `***`, and so do JWT-shaped strings and every known
-secret (canaries and real keys) in its plain, base64 and URL-encoded forms, wherever it appears.
+secret (canaries and real keys) in every form the scrubber masks, wherever it appears: in the raw
+bytes, in each decoded value, and in each value decoded again as a reader might.
 Then requests are normalized for matching: JSON keys sorted, values that differ from run to run
 (ids, timestamps, random tool-call ids) replaced by numbered placeholders, so a request matches its
 recording whichever key made it and whatever ids it carries.
@@ -15,10 +16,10 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 from modelcheck.secrets.fields import looks_secret
-from modelcheck.secrets.scrub import MASK, encodings
+from modelcheck.secrets.scrub import MASK, Scrubber
 
 REDACTED = MASK  # what modelcheck shows for a secret everywhere, so replayed echoes match snapshots
 KEPT_HEADERS = ("content-type",)
@@ -35,21 +36,15 @@ VOLATILE_VALUES = (
 )
 
 
-def secret_forms(secrets: Iterable[str]) -> list[str]:
-    """Every form of every secret that can reach a file: as is, base64, URL-encoded; longest first."""
-    forms: set[str] = set()
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            forms.update(encodings(secret))
-            forms.update(f for f in (quote(secret, safe=""), quote_plus(secret)) if f != secret)
-    return sorted(forms, key=len, reverse=True)
-
-
 class Redactor:
-    """Removes secrets from what the model sent and received, and normalizes requests for matching."""
+    """Removes secrets from what the model sent and received, and normalizes requests for matching.
+
+    Secrets are the scrubber's: every form it masks, case ignored, in the raw bytes of a body (also
+    read as UTF-16), in each decoded value, and in each value as a reader may decode it again (a
+    query value holding `AKIA%2F...+...` is the key to a server that keeps `+`)."""
 
     def __init__(self, secrets: Iterable[str], pattern: str) -> None:
-        self.forms = secret_forms(secrets)
+        self.scrub = Scrubber(secrets)
         self.pattern = pattern
 
     def is_credential(self, name: str) -> bool:
@@ -57,10 +52,13 @@ class Redactor:
         return lowered in CREDENTIAL_NAMES or looks_secret(lowered.replace("-", "_"), self.pattern)
 
     def text(self, value: str) -> str:
-        for form in self.forms:
-            if form in value:
-                value = value.replace(form, REDACTED)
-        return JWT.sub(REDACTED, value)
+        """The text with every secret masked; a text that shows one only once decoded reads `***`."""
+        value = self.scrub(value)
+        return REDACTED if self.scrub.found_decoded(value) else JWT.sub(REDACTED, value)
+
+    def raw(self, body: bytes) -> bytes:
+        """A body's bytes with every secret masked, in each text they decode as."""
+        return self.scrub.mask_bytes(body)
 
     def data(self, value: Any, *, names: bool) -> Any:
         """A JSON value with secrets removed; with `names`, string fields named like credentials too
@@ -77,17 +75,24 @@ class Redactor:
         return self.text(value) if isinstance(value, str) else value
 
     def uri(self, uri: str) -> str:
-        """The URI without credential query parameters' values, and with no secret left in it."""
+        """The URI without credential query parameters' values, and with no secret left in it; each
+        piece is judged as sent (a hand-built query may hold the key unencoded) and decoded."""
         parts = urlsplit(uri)
-        pairs = [(k, REDACTED if self.is_credential(k) else v) for k, v in parse_qsl(parts.query, True)]
-        query = urlencode(pairs, safe="*<>")
-        return self.text(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+        query = "&".join(self._param(raw) for raw in parts.query.split("&")) if parts.query else ""
+        path = "/".join(self.text(segment) for segment in parts.path.split("/"))
+        return self.text(urlunsplit((parts.scheme, self.text(parts.netloc), path, query, "")))
+
+    def _param(self, raw: str) -> str:
+        name, eq, value = raw.partition("=")
+        if value and self.is_credential(unquote_plus(name)):
+            return f"{self.text(name)}={REDACTED}"
+        return f"{self.text(name)}{eq}{self.text(value)}"
 
     def request_body(self, body: bytes | None, content_type: str) -> bytes:
         """The body as it is stored and matched: JSON sorted and normalized, forms sorted, secrets out."""
         if not body:
             return b""
-        text = body.decode("utf-8", errors="replace")
+        text = self.raw(body).decode("utf-8", errors="replace")
         if "json" in content_type or text.lstrip()[:1] in ("{", "["):
             try:
                 parsed = json.loads(text)
@@ -96,10 +101,17 @@ class Redactor:
             clean = normalize(self.data(parsed, names=True))
             return json.dumps(clean, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         if "x-www-form-urlencoded" in content_type:
-            pairs = parse_qsl(text, keep_blank_values=True)
-            kept = sorted((k, REDACTED if self.is_credential(k) else self.text(v)) for k, v in pairs)
+            kept = sorted(self._field(raw) for raw in text.split("&") if raw)
             return urlencode(kept, safe="*<>").encode()
         return self.text(text).encode()
+
+    def _field(self, raw: str) -> tuple[str, str]:
+        """A form field, decoded; its value `***` when named like a credential or when it shows a
+        secret read either way (`+` kept, or `+` as a space)."""
+        name, _, value = raw.partition("=")
+        key, decoded = unquote_plus(name), unquote_plus(value)
+        secret = self.is_credential(key) or self.scrub.found_decoded(value)
+        return self.text(key), REDACTED if secret and decoded else self.text(decoded)
 
 
 def normalize(value: Any) -> Any:

@@ -7,8 +7,8 @@ One list of forms serves both masking (`Scrubber.__call__`) and detection (`Scru
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from collections.abc import Iterable, Iterator
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 MASK = "***"
 SHORTEST = 4  # a shorter "secret" would mask ordinary words
@@ -73,6 +73,28 @@ class Scrubber:
         folded = text.casefold()
         return any(form in folded for form in self._forms)
 
+    def found_decoded(self, text: str) -> bool:
+        """Whether `text` holds a known secret in any form, read as is or as `decoded_views` reads it."""
+        return any(self.found(view) for view in decoded_views(text))
+
+    def mask_bytes(self, data: bytes) -> bytes:
+        """`data` with every known secret masked in each text it decodes as (see `byte_views`)."""
+        if not self._forms:
+            return data
+        done = 0
+        while done < len(views := list(byte_views(data))):  # ranges of the bytes as masked so far
+            codec, start, stop = views[done]
+            done += 1
+            text = data[start:stop].decode(codec, BYTE_ERRORS[codec])
+            if self.found(text):
+                data = data[:start] + self(text).encode(codec, BYTE_ERRORS[codec]) + data[stop:]
+        return data
+
+    def found_bytes(self, data: bytes) -> bool:
+        """Whether `data` holds a known secret in any text it decodes as."""
+        views = (data[a:b].decode(c, BYTE_ERRORS[c]) for c, a, b in byte_views(data))
+        return any(self.found_decoded(view) for view in views)
+
     def __call__(self, text: str) -> str:
         if not self._forms:
             return text
@@ -110,3 +132,29 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
             end = stop
     out.append(text[end:])
     return "".join(out)
+
+
+# Every byte string decodes, and encodes back to the same bytes, under these error handlers.
+BYTE_ERRORS = {"utf-8": "surrogateescape", "utf-16-le": "surrogatepass", "utf-16-be": "surrogatepass"}
+
+
+def byte_views(data: bytes) -> Iterator[tuple[str, int, int]]:
+    """The codecs and byte ranges a secret may be written in: UTF-8 (any byte string round-trips),
+    and where the bytes hold a NUL, UTF-16 in both byte orders at both alignments (a server that
+    answers in UTF-16 puts a NUL beside each ASCII character)."""
+    yield "utf-8", 0, len(data)
+    if b"\0" in data:
+        for codec in ("utf-16-le", "utf-16-be"):
+            for start in (0, 1):
+                yield codec, start, start + (len(data) - start) // 2 * 2
+
+
+def decoded_views(text: str) -> list[str]:
+    """`text` as it may be read: as is, URL-decoded with `+` kept and with `+` as a space (a query
+    re-encoded by a client or a redirect), and without NULs (UTF-16 read as UTF-8)."""
+    views = [text]
+    if "%" in text or "+" in text:
+        views += [unquote(text), unquote_plus(text)]
+    if "\0" in text:
+        views.append(text.replace("\0", ""))
+    return views
