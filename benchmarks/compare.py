@@ -131,7 +131,7 @@ class CountingEcho(EchoChatModel):
 LT_TESTS = '''
 """langchain-tests' standard unit and integration suites on the counting echo model.
 
-Every capability of modelcheck's parts 1 and 2 that the reference model has is switched on, so
+Every capability modelcheck checks that the reference model has is switched on, so
 langchain-tests runs every test it has for such a model (the model-override tests stay skipped:
 the echo does not answer under a per-call model name; the Anthropic-input and VCR tests are for
 other providers). Structured output is tested with one method per class, as langchain-tests

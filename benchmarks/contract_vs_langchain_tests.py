@@ -1,7 +1,8 @@
 """langchain-tests beside modelcheck on the broken reference variants: which defects each lets through.
 
 For every class in modelcheck.reference_models' broken variants of the wider contract
-(broken_contract: part 1; broken_tools, broken_tool_loop, broken_structured, broken_media: part 2)
+(broken_contract for conversation, usage, params and serialization; broken_tools, broken_tool_loop,
+broken_structured, broken_media for tool calling, structured output and multimodal input)
 and EchoChatModel as the baseline, this runs langchain-tests' ChatModelUnitTests +
 ChatModelIntegrationTests, configured with the capabilities the reference model has, and
 modelcheck's catalog, and prints one row per variant: what each failed beyond what it fails on the

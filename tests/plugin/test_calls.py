@@ -7,9 +7,9 @@ workers included) ends; the JSON report's `calls` must say the same number. The 
 memory while the model runs: a file write in `_acall` is sync I/O in async code, which native-async
 rightly fails on a busy machine.
 
-The budgets (issue 14). The reference chat model has every capability of the contract's parts 1
-and 2 (usage metadata, serialization, tool calling with tool_choice and parallel calls, structured
-output by every method, image, PDF and audio input): its whole catalog may cost at most half the
+The budgets. The reference chat model has every capability the catalog checks (usage metadata,
+serialization, tool calling with tool_choice and parallel calls, structured output by every
+method, image, PDF and audio input): its whole catalog may cost at most half the
 model calls langchain-tests 1.1.9's two standard suites (ChatModelUnitTests +
 ChatModelIntegrationTests) make on the same model with the same capabilities switched on in their
 classes. That is 74: `benchmarks/compare.py --calls-only` counts the calls of each of their tests

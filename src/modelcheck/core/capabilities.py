@@ -6,8 +6,8 @@ langchain-core 1.x's `profile`) or from a call already made, and can be declared
 needs a capability the model does not have is skipped with the reason, never passed; a capability
 the config declares (or the model's profile claims) whose mechanism the class lacks fails the
 `capabilities` check, and the checks that need it then skip, pointing there: one defect, one
-failure. Part 2 (tool calling, structured output, multimodal input) adds catalog rows whose
-`requires` names one of these, and lists them in `verified_by`.
+failure. The catalog rows of tool calling, structured output and multimodal input name one of
+these in `requires`, and `verified_by` lists them.
 
 Nothing here imports LangChain; the detection itself is in observe/detection.py.
 """
