@@ -26,9 +26,9 @@ from .echo_llm import EchoLLM
 
 
 class LLMInvokeRejectsMessages(EchoLLM):
-    """`invoke` raises TypeError when given a list of messages instead of a string.
+    """Fails `invoke`: `invoke` raises TypeError when given a list of messages instead of a string.
 
-    Fails the `invoke` check only: batch, stream and the stop probes pass strings. Based on the
+    No other check fails: batch, stream and the stop probes pass strings. Based on the
     echo model of https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
@@ -39,9 +39,9 @@ class LLMInvokeRejectsMessages(EchoLLM):
 
 
 class ChatInvokeRejectsMessages(EchoChatModel):
-    """`invoke` raises TypeError when given a list of messages instead of a string.
+    """Fails `invoke`: `invoke` raises TypeError when given a list of messages instead of a string.
 
-    Fails the `invoke` check only: `batch` calls `invoke` with the string prompts, and the stop
+    No other check fails: `batch` calls `invoke` with the string prompts, and the stop
     probes pass strings. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
@@ -55,9 +55,9 @@ class ChatInvokeRejectsMessages(EchoChatModel):
 
 
 class LLMAinvokeReturnsGeneration(EchoLLM):
-    """`ainvoke` returns the `Generation` object instead of its text (a str).
+    """Fails `ainvoke`: `ainvoke` returns the `Generation` object instead of its text (a str).
 
-    Fails the `ainvoke` check only: the text is right, so the stop checks (which read it) pass,
+    No other check fails: the text is right, so the stop checks (which read it) pass,
     and `abatch` of a text model does not go through `ainvoke`. Based on
     https://python.langchain.com/docs/how_to/custom_llm/.
     """
@@ -67,9 +67,9 @@ class LLMAinvokeReturnsGeneration(EchoLLM):
 
 
 class ChatAinvokeReturnsHumanMessage(EchoChatModel):
-    """`ainvoke` answers with a `HumanMessage` instead of an `AIMessage` (same text).
+    """Fails `ainvoke`: `ainvoke` answers with a `HumanMessage` instead of an `AIMessage` (same text).
 
-    Fails the `ainvoke` check only. `abatch` is overridden to use the correct path, since the
+    No other check fails. `abatch` is overridden to use the correct path, since the
     Runnable default would call the broken `ainvoke`. Based on
     https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
@@ -95,9 +95,9 @@ class ChatAinvokeReturnsHumanMessage(EchoChatModel):
 
 
 class LLMBatchOutOfOrder(EchoLLM):
-    """`batch` returns its results in reverse input order.
+    """Fails `batch`: `batch` returns its results in reverse input order.
 
-    Fails the `batch` check only. Based on https://python.langchain.com/docs/how_to/custom_llm/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
     def batch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[str]:
@@ -105,9 +105,9 @@ class LLMBatchOutOfOrder(EchoLLM):
 
 
 class ChatBatchOutOfOrder(EchoChatModel):
-    """`batch` returns its results in reverse input order.
+    """Fails `batch`: `batch` returns its results in reverse input order.
 
-    Fails the `batch` check only. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     def batch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
@@ -115,9 +115,9 @@ class ChatBatchOutOfOrder(EchoChatModel):
 
 
 class LLMAbatchDropsLast(EchoLLM):
-    """`abatch` loses the result of the last input.
+    """Fails `abatch`: `abatch` loses the result of the last input.
 
-    Fails the `abatch` check only. Based on https://python.langchain.com/docs/how_to/custom_llm/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
     async def abatch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[str]:
@@ -125,9 +125,9 @@ class LLMAbatchDropsLast(EchoLLM):
 
 
 class ChatAbatchDropsLast(EchoChatModel):
-    """`abatch` loses the result of the last input.
+    """Fails `abatch`: `abatch` loses the result of the last input.
 
-    Fails the `abatch` check only. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     async def abatch(self, inputs: list[Any], config: Any = None, **kwargs: Any) -> list[Any]:
@@ -173,9 +173,9 @@ def _llm_end(text: str) -> LLMResult:
 
 
 class LLMStreamYieldsGenerationChunks(EchoLLM):
-    """`stream` yields `GenerationChunk` objects instead of str (same text, right callbacks).
+    """Fails `stream`: `stream` yields `GenerationChunk` objects, not str (same text, right callbacks).
 
-    Fails the `stream` check only. Based on https://python.langchain.com/docs/how_to/custom_llm/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
     def stream(
@@ -194,10 +194,9 @@ class LLMStreamYieldsGenerationChunks(EchoLLM):
 
 
 class ChatStreamYieldsChatMessageChunks(EchoChatModel):
-    """`stream` yields `ChatMessageChunk(role="assistant")` instead of `AIMessageChunk`.
+    """Fails `stream`: `stream` yields `ChatMessageChunk(role="assistant")` instead of `AIMessageChunk`.
 
-    The text and the callbacks are right; only the chunk type is wrong. Fails the `stream` check
-    only. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
+    The text and the callbacks are right; only the chunk type is wrong. No other check fails. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     def stream(
@@ -216,9 +215,9 @@ class ChatStreamYieldsChatMessageChunks(EchoChatModel):
 
 
 class LLMAstreamYieldsGenerationChunks(EchoLLM):
-    """`astream` yields `GenerationChunk` objects instead of str (same text, right callbacks).
+    """Fails `astream`: `astream` yields `GenerationChunk` objects, not str (same text, right callbacks).
 
-    Fails the `astream` check only. Based on https://python.langchain.com/docs/how_to/custom_llm/.
+    No other check fails. Based on https://python.langchain.com/docs/how_to/custom_llm/.
     """
 
     async def astream(
@@ -237,10 +236,9 @@ class LLMAstreamYieldsGenerationChunks(EchoLLM):
 
 
 class ChatAstreamYieldsChatMessageChunks(EchoChatModel):
-    """`astream` yields `ChatMessageChunk(role="assistant")` instead of `AIMessageChunk`.
+    """Fails `astream`: `astream` yields `ChatMessageChunk(role="assistant")` instead of `AIMessageChunk`.
 
-    The text and the callbacks are right; only the chunk type is wrong. Fails the `astream` check
-    only. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
+    The text and the callbacks are right; only the chunk type is wrong. No other check fails. Based on https://python.langchain.com/docs/how_to/custom_chat_model/.
     """
 
     async def astream(

@@ -1,5 +1,5 @@
-"""Multimodal input: the shipped media, the judges on synthetic records, and the checks run as users
-run them on the reference model, its broken variants and models without media capabilities."""
+"""Multimodal input: the shipped media, and the checks run as users run them on the reference model,
+its broken variants and models without media capabilities (the judges: tests/unit/test_media.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import pytest
 from support.harness import Modelcheck, broken_variants, run_broken_chat
 
 from modelcheck.checks.catalog import by_id
-from modelcheck.checks.media import judge_media
-from modelcheck.core.records import Call, Facts, Failure, Observation, Output
+from modelcheck.core.records import Call
 from modelcheck.media import AUDIO, IMAGE, PDF, make
-from modelcheck.observe.detection import detect
 from reference_models import broken_media
 
 # --- the shipped files ----------------------------------------------------------------------------
@@ -48,171 +46,6 @@ def test_the_standard_blocks_are_the_form_the_installed_core_documents() -> None
         assert ("base64" in standard) is v1_blocks()
         assert ("source_type" in standard) is not v1_blocks()
     assert is_data_content_block(block("image", "url", "http://127.0.0.1:1/image.png"))
-
-
-# --- the judges, on records built by hand -----------------------------------------------------
-
-
-def observation(calls: dict[str, Call], has: dict[str, bool] | None = None) -> Observation:
-    obs = Observation("m:Chat", "chat", Facts("Chat", "m"))
-    answered = Output("AIMessage", "an answer", True)
-    obs.calls = {"invoke": Call("invoke", [answered]), "invoke_messages": Call("invoke_messages", [answered])}
-    obs.calls.update(calls)
-    obs.capabilities = detect(object(), "chat", has or {})
-    return obs
-
-
-def whole(media: str, pieces: list[tuple[str, str]], **extra: object) -> Call:
-    return Call(f"media_{media}", extra={"pieces": [list(p) for p in pieces], **extra})
-
-
-def raised(call: Call, message: str = "unsupported content block type 'image'") -> Call:
-    call.failure = Failure("raised", "ValueError", message, "_convert (m.py:9)", "model")
-    return call
-
-
-def part(media: str, piece: tuple[str, str], ok: bool = True, **extra: object) -> Call:
-    call = Call(f"media_{media}_{piece[0]}_{piece[1]}", extra={"pieces": [list(piece)], **extra})
-    if ok:
-        call.outputs.append(Output("AIMessage", "fine", True))
-        return call
-    return raised(call)
-
-
-HUMAN = [("human", "standard"), ("human", "openai")]
-
-
-def test_an_answered_message_passes_and_says_what_was_not_checked() -> None:
-    call = whole("image", HUMAN)
-    call.outputs.append(Output("AIMessage", "a red square", True))
-
-    verdict = judge_media(observation({"media_image": call}), "image")
-
-    assert verdict.outcome == "passed"
-    assert "standard `image` block (base64 data, image/png)" in verdict.message
-    assert "`image_url` block" in verdict.message
-    assert "Not checked: image_urls: the model does not show the image_urls capability" in verdict.message
-    assert "capabilities = {image_tool_message = true}" in verdict.message
-
-
-def test_an_answer_with_only_a_tool_call_counts_but_an_empty_one_fails() -> None:
-    empty = whole("audio", HUMAN)
-    empty.outputs.append(Output("AIMessage", "", True))
-    tool = whole("audio", HUMAN, tool_calls=1)
-    tool.outputs.append(Output("AIMessage", "", True))
-    other = whole("audio", HUMAN)
-    other.outputs.append(Output("str", "text", False))
-
-    assert judge_media(observation({"media_audio": tool}), "audio").outcome == "passed"
-    verdict = judge_media(observation({"media_audio": empty}), "audio")
-    assert verdict.outcome == "failed"
-    assert "returned an AIMessage with no text and no tool call" in verdict.message
-    verdict = judge_media(observation({"media_audio": other}), "audio")
-    assert "returned str, not an AIMessage" in verdict.message
-
-
-def test_an_empty_answer_is_not_a_media_defect_when_plain_text_gets_one_too() -> None:
-    call = whole("audio", HUMAN)
-    call.outputs.append(Output("AIMessage", "", True))
-    obs = observation({"media_audio": call})
-    obs.calls["invoke_messages"].outputs[0] = Output("AIMessage", "", True)
-
-    verdict = judge_media(obs, "audio")
-
-    assert verdict.outcome == "passed"
-    assert "the answer is empty, as the answer to a plain text message is" in verdict.message
-
-
-def test_the_block_that_raises_alone_is_named_with_its_fix() -> None:
-    calls = {
-        "media_image": raised(whole("image", HUMAN)),
-        "media_image_human_standard": part("image", HUMAN[0], ok=False),
-        "media_image_human_openai": part("image", HUMAN[1]),
-    }
-
-    verdict = judge_media(observation(calls), "image")
-
-    assert verdict.outcome == "failed"
-    assert (
-        "Sent alone, LangChain's standard `image` block (base64 data, image/png) raised in _convert "
-        "(m.py:9) ValueError: unsupported content block type 'image'; the OpenAI-style `image_url` "
-        "block (a data URL) was answered." in verdict.message
-    )
-    assert "convert_to_openai_data_block" in verdict.message
-    assert verdict.message.endswith("capabilities = {image_inputs = false} in its [tool.modelcheck] table.")
-
-
-def test_only_the_tool_message_raising_points_at_image_tool_message() -> None:
-    pieces = [*HUMAN, ("tool", "standard"), ("tool", "openai")]
-    calls = {
-        "media_image": raised(whole("image", pieces)),
-        **{f"media_image_{p[0]}_{p[1]}": part("image", p, ok=p[0] == "human") for p in pieces},
-    }
-
-    verdict = judge_media(observation(calls, {"image_tool_message": True}), "image")
-
-    assert verdict.outcome == "failed"
-    assert "in a ToolMessage raised" in verdict.message
-    assert "A ToolMessage's content may be a list of blocks too" in verdict.message
-    assert "capabilities = {image_tool_message = false}" in verdict.message
-
-
-def test_a_whole_that_raises_while_each_block_alone_is_answered() -> None:
-    calls = {
-        "media_pdf": raised(whole("pdf", HUMAN), "only one block per message"),
-        "media_pdf_human_standard": part("pdf", HUMAN[0]),
-        "media_pdf_human_openai": part("pdf", HUMAN[1]),
-    }
-
-    verdict = judge_media(observation(calls), "pdf")
-
-    assert verdict.outcome == "failed"
-    assert "invoke raised in _convert (m.py:9) ValueError: only one block per message" in verdict.message
-    assert "each block sent alone was answered" in verdict.message
-
-
-URL = ("human", "url")
-LOOPBACK = "http://127.0.0.1:5/image.png"
-
-
-def test_a_url_block_that_raised_unfetched_is_not_judged() -> None:
-    calls = {
-        "media_image": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=False)),
-        "media_image_human_standard": part("image", HUMAN[0]),
-        "media_image_human_openai": part("image", HUMAN[1]),
-        "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=False),
-    }
-
-    verdict = judge_media(observation(calls, {"image_urls": True}), "image")
-
-    assert verdict.outcome == "passed"
-    assert "Not checked: LangChain's standard `image` block with a `url`" in verdict.message
-    assert "which nothing fetched: a hosted service cannot reach a loopback address" in verdict.message
-
-
-def test_a_url_block_that_raised_after_the_model_fetched_it_fails() -> None:
-    calls = {
-        "media_image": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=True)),
-        "media_image_human_standard": part("image", HUMAN[0]),
-        "media_image_human_openai": part("image", HUMAN[1]),
-        "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=True),
-    }
-
-    verdict = judge_media(observation(calls, {"image_urls": True}), "image")
-
-    assert verdict.outcome == "failed"
-    assert "Pass the URL on to the API" in verdict.message
-    assert "capabilities = {image_urls = false}" in verdict.message
-
-
-def test_a_model_whose_invoke_fails_is_not_judged_here() -> None:
-    obs = observation({"media_audio": raised(whole("audio", HUMAN))})
-    obs.calls["invoke"] = raised(Call("invoke"))
-
-    verdict = judge_media(obs, "audio")
-
-    assert verdict.outcome == "skipped"
-    assert "invoke fails on a plain text message too" in verdict.message
 
 
 # --- as users run it ---------------------------------------------------------------------------
@@ -433,66 +266,6 @@ def test_an_image_url_that_is_not_an_http_url_is_a_usage_error(value: object) ->
     assert build_settings("m:Chat", {"image_url": "https://x.test/a.png"}, {}, (), None).image_url == (
         "https://x.test/a.png"
     )
-
-
-def test_a_tool_message_sent_after_bind_tools_raised_is_left_to_the_tool_checks() -> None:
-    tool = ("tool", "standard")
-    unbound = "`bind_tools` raised TypeError: no tools here"
-    calls = {
-        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
-        "media_pdf_human_standard": part("pdf", HUMAN[0]),
-        "media_pdf_human_openai": part("pdf", HUMAN[1]),
-        "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
-    }
-
-    verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
-
-    assert verdict.outcome == "passed"
-    assert "sent without the tool bound, as `bind_tools` raised TypeError" in verdict.message
-
-
-def test_a_tool_message_sent_to_a_model_without_bind_tools_is_judged_and_says_so() -> None:
-    tool = ("tool", "standard")
-    unbound = "the model has no `bind_tools` of its own"
-    calls = {
-        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
-        "media_pdf_human_standard": part("pdf", HUMAN[0]),
-        "media_pdf_human_openai": part("pdf", HUMAN[1]),
-        "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
-    }
-
-    verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
-
-    assert verdict.outcome == "failed"
-    assert "in a ToolMessage (sent without the tool bound: the model has no `bind_tools` of its own)" in (
-        verdict.message
-    )
-    assert "capabilities = {pdf_tool_message = false}" in verdict.message
-
-
-def test_a_media_message_that_times_out_fails_without_blaming_a_block() -> None:
-    call = whole("image", HUMAN)
-    call.failure = Failure("timeout", "TimeoutError", "timed out after 30 s")
-
-    verdict = judge_media(observation({"media_image": call}), "image")
-
-    assert verdict.outcome == "failed"
-    assert "invoke timed out after 30 s. Make sure the model answers a message with image content" in (
-        verdict.message
-    )
-    assert "Sent alone" not in verdict.message and "each block" not in verdict.message
-
-
-def test_a_conversation_that_times_out_fails_without_blaming_a_part() -> None:
-    from modelcheck.checks.conversation import judge_history
-
-    call = Call("history")
-    call.failure = Failure("timeout", "TimeoutError", "timed out after 30 s")
-
-    verdict = judge_history(observation({"history": call}))
-
-    assert verdict.outcome == "failed"
-    assert verdict.message.endswith("invoke timed out after 30 s. Make sure the model answers it.")
 
 
 HANGS = '''

@@ -13,7 +13,6 @@ from modelcheck.core.verdict import failed, passed
 ANSWER = "modelcheck probe: the quick brown fox"
 SECOND = "modelcheck second probe: pack my box"
 STREAMED = ("stream", "astream")
-ANSWER_PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
 
 
 def text_out(text: str | None, ok: bool = True, type_name: str = "str") -> Output:
@@ -295,45 +294,4 @@ def test_the_drifting_side_fails_with_both_answers_and_the_methods() -> None:
         "same prompt. ainvoke, abatch agree with each other and kept their answer when asked again, as the "
         "others kept theirs: the model is deterministic, and `_agenerate` answers differently from "
         "`_generate`/`_stream`/`_astream`. Make both implementations build the answer the same way."
-    )
-
-
-# --- as users run it ----------------------------------------------------------------------------
-
-SAMPLER = '''
-import random
-
-from modelcheck.reference_models import EchoChatModel
-from modelcheck.reference_models._echo import apply_stop
-
-
-class Sampler(EchoChatModel):
-    """Answers with a random number after the echo, on every path (https://example.com/api)."""
-
-    def _answer(self, messages, stop):
-        return apply_stop(super()._answer(messages, None) + f" {random.random()}", stop)
-'''
-
-
-def test_drifting_implementations_fail_their_side_and_a_sampler_nothing(mc) -> None:
-    mc.model(SAMPLER)
-    drift = "reference_models.broken_drift"
-    outcome = mc.run(
-        f"--modelcheck={drift}:ChatAsyncDrifts",
-        f"--modelcheck={drift}:LLMStreamDrifts",
-        "--modelcheck=mymodel:Sampler",
-    )
-
-    assert outcome.failing(f"{drift}:ChatAsyncDrifts") == {"ainvoke", "abatch"}, outcome.text()
-    assert outcome.failing(f"{drift}:LLMStreamDrifts") == {"stream", "astream"}, outcome.text()
-    assert outcome.failing("mymodel:Sampler") == set(), outcome.text()
-    capitalized = show(ANSWER_PROMPT.capitalize())
-    outcome.result.stdout.fnmatch_lines(
-        [
-            f"[[]ainvoke[]] ainvoke gave {capitalized}, but invoke, batch, stream, astream all gave "
-            f"{show(ANSWER_PROMPT)} for the same prompt. ainvoke, abatch agree with each other *`_agenerate` "
-            "answers differently from `_generate`/`_stream`/`_astream`. *",
-            f"[[]stream[]] stream gave {capitalized}, but invoke, batch, ainvoke, abatch all gave *",
-        ],
-        consecutive=False,
     )

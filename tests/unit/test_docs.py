@@ -1,15 +1,31 @@
-"""The docs stay in step with the catalog: every check has a README row and a section on its page."""
+"""Every check of the catalog has what CONTRIBUTING.md's "Adding a check" lists, and the docs hold.
+
+For each catalog row: a README row, a `## <id>` section on its page, a broken variant whose
+docstring names it, that variant's module run through the plugin in tests/plugin/, and a unit test
+that mentions the check (its id or its judge). The links between pages resolve, and docs/README.md
+lists every page.
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+import reference_models
 from modelcheck.checks.catalog import CATALOG, DOC_PAGES, Check
 
 ROOT = Path(__file__).resolve().parents[2]
+# A check with no broken variant, and why none can exist.
+NO_BROKEN_VARIANT = {
+    "event-snapshot": "it compares a run with the target's own reviewed snapshot, not with a rule: "
+    "tests/plugin/test_events.py changes a model after its snapshot is written",
+}
 
 
 def headings(page: Path) -> set[str]:
@@ -44,3 +60,55 @@ def test_the_links_between_pages_resolve() -> None:
             linked = (page.parent / target).resolve() if target else page
             assert linked.is_file(), f"{page.name} links to {target}, which does not exist"
             assert anchor in headings(linked), f"{page.name} links to {target or page.name}#{anchor}"
+
+
+@cache
+def broken_variants() -> dict[str, list[str]]:
+    """check id -> the `module:Class` of every reference_models.broken_* class whose docstring
+    starts "Fails `<check id>`"."""
+    found: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(reference_models.__path__):
+        if not info.name.startswith("broken_"):
+            continue
+        module = importlib.import_module(f"reference_models.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            match = re.match(r"Fails `([\w-]+)`", inspect.getdoc(cls) or "")
+            if cls.__module__ == module.__name__ and match:
+                found.setdefault(match[1], []).append(f"{info.name}:{name}")
+    return found
+
+
+def sources_of(folder: str) -> str:
+    """Every test module of tests/<folder>/, as one text."""
+    paths = sorted((ROOT / "tests" / folder).glob("test_*.py"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in paths)
+
+
+@pytest.mark.parametrize("check", CATALOG, ids=lambda c: c.id)
+def test_each_check_has_a_broken_variant_that_fails_it(check: Check) -> None:
+    if check.id in NO_BROKEN_VARIANT:
+        assert check.id not in broken_variants()
+        return
+    assert broken_variants().get(check.id), (
+        f"no class in reference_models/broken_*.py has a docstring starting 'Fails `{check.id}`'"
+    )
+
+
+def test_each_broken_module_is_run_by_the_plugin_tests() -> None:
+    plugin = sources_of("plugin")
+    modules = {variant.split(":")[0] for found in broken_variants().values() for variant in found}
+    assert {m for m in modules if m not in plugin} == set()
+
+
+@pytest.mark.parametrize("check", CATALOG, ids=lambda c: c.id)
+def test_each_check_has_a_unit_test(check: Check) -> None:
+    unit = sources_of("unit")
+    assert f'"{check.id}"' in unit or check.judge.__name__ in unit, (
+        f"no test in tests/unit/ mentions {check.id!r} or {check.judge.__name__}"
+    )
+
+
+def test_the_docs_index_lists_every_page() -> None:
+    index = (ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+    pages = {p.name for p in (ROOT / "docs").glob("*.md")} - {"README.md"}
+    assert {p for p in pages if f"]({p})" not in index} == set()
