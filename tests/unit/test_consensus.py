@@ -6,7 +6,8 @@ import pytest
 
 from modelcheck.checks import runnable
 from modelcheck.checks.common import show
-from modelcheck.core.consensus import REPEATS, SOURCES, again, consensus, probe_text, repeats_wanted
+from modelcheck.core.consensus import SOURCES, consensus, probe_text, repeats_wanted
+from modelcheck.core.probe_ids import REPEATS, again
 from modelcheck.core.records import Call, Chunk, Facts, Failure, Kind, Observation, Output
 from modelcheck.core.verdict import failed, passed
 

@@ -110,7 +110,7 @@ def test_usage_with_no_call_completed_is_skipped() -> None:
 
 
 def test_history_of_an_echo_model_must_answer_the_last_message() -> None:
-    from modelcheck.observe.probes import PROMPT as PROBE
+    from modelcheck.core.probe_ids import PROMPT as PROBE
 
     echo = [answered(p, PROBE) for p in ("invoke", "ainvoke", "batch", "stream", "astream")]
     wrong = answered("history", "modelcheck history: the first question")

@@ -28,25 +28,15 @@ from modelcheck.checks import (
     usage,
 )
 from modelcheck.core import capabilities
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.probe_ids import CONSENSUS, STOPS, STREAMS, TOOL_CALLS
 from modelcheck.core.records import Kind, Observation
-from modelcheck.core.structured_plan import PLAN as STRUCTURED_PLAN
 from modelcheck.core.structured_plan import slot_probes
 from modelcheck.core.verdict import Verdict
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CHAT: frozenset[Kind] = frozenset({"chat"})
-CONSENSUS = frozenset({"invoke", "invoke_messages", "ainvoke", "batch", "abatch", "stream", "astream"})
-STREAMS = frozenset({"stream", "astream", "drive_stream", "drive_astream"})
-STOPS = CONSENSUS | {
-    "stop_invoke",
-    "stop_ainvoke",
-    "stop_stream",
-    "stop_astream",
-    "drive_stream",
-    "drive_astream",
-}
 NO_CALL: frozenset[str] = frozenset()
-TOOL_CALLS = frozenset({"tools_invoke", "tools_stream", "tools_ainvoke", "tools_astream", "tools_no_args"})
 # Each section's rules and messages live on one page of docs/; failure messages link there.
 DOC_PAGES: dict[str, str] = {
     "Runnable surface": "runnable",
@@ -153,7 +143,7 @@ CATALOG: tuple[Check, ...] = (
         "a canary secret never surfaces",
         "Secrets",
         secrets.judge_masking,
-        CONSENSUS | {"canary"},
+        CONSENSUS | {ids.CANARY},
     ),
     Check(
         "identifying-params",
@@ -167,14 +157,14 @@ CATALOG: tuple[Check, ...] = (
         "ainvoke is natively async",
         "Native async",
         native_async.judge_native,
-        frozenset({"ainvoke", "abatch"}),
+        frozenset({ids.AINVOKE, ids.ABATCH}),
     ),
     Check(
         "native-async-stream",
         "astream is natively async",
         "Native async",
         native_async.judge_native_stream,
-        frozenset({"astream"}),
+        frozenset({ids.ASTREAM}),
     ),
     Check(
         "docs",
@@ -188,14 +178,14 @@ CATALOG: tuple[Check, ...] = (
         "astream_events: one start, a stream event per chunk, one end, nested runs",
         "Event streams",
         events.judge_event_stream,
-        CONSENSUS | {"events_v2", "events_v2_chain", "events_v3"},
+        CONSENSUS | set(ids.EVENTS),
     ),
     Check(
         "event-snapshot",
         "the normalized event stream matches its reviewed snapshot",
         "Event streams",
         events.judge_event_snapshot,
-        frozenset({"events_v2", "events_v2_chain"}),
+        frozenset({ids.EVENTS_V2, ids.EVENTS_V2_CHAIN}),
     ),
     Check(
         "capabilities",
@@ -209,7 +199,7 @@ CATALOG: tuple[Check, ...] = (
         "a whole conversation is answered, the last message first",
         "Conversation",
         conversation.judge_history,
-        CONSENSUS | {"history"},
+        CONSENSUS | {ids.HISTORY},
         CHAT,
     ),
     Check(
@@ -217,7 +207,7 @@ CATALOG: tuple[Check, ...] = (
         "token usage is ints that add up, counted once in a stream",
         "Usage",
         usage.judge_usage,
-        CONSENSUS | {"drive_stream", "drive_astream"},
+        CONSENSUS | set(ids.DRIVES),
         CHAT,
         requires="usage_metadata",
     ),
@@ -226,28 +216,28 @@ CATALOG: tuple[Check, ...] = (
         "_get_ls_params names the provider, the model and its params",
         "Standard params",
         params.judge_ls_params,
-        frozenset({"ls_params"}),
+        frozenset({ids.LS_PARAMS}),
     ),
     Check(
         "standard-params",
         "the standard init params work under their standard names",
         "Standard params",
         params.judge_standard_params,
-        CONSENSUS | {"std_params", "ctor_stop", "max_tokens"},
+        CONSENSUS | {ids.STD_PARAMS, ids.CTOR_STOP, ids.MAX_TOKENS},
     ),
     Check(
         "init-from-env",
         "a secret read from its env var is a SecretStr of its value",
         "Serialization",
         serialization.judge_init_from_env,
-        frozenset({"env_init"}),
+        frozenset({ids.ENV_INIT}),
     ),
     Check(
         "serialization",
         "dumpd/load round-trips, secrets as references, snapshot kept",
         "Serialization",
         serialization.judge_serialization,
-        frozenset({"serialize"}),
+        frozenset({ids.SERIALIZE}),
         requires="serializable",
     ),
     Check(
@@ -255,7 +245,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with an image, in every standard block form, is answered",
         "Multimodal input",
         media.judge_image,
-        frozenset({"invoke", "invoke_messages", "media_image"}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_IMAGE}),
         CHAT,
         requires="image_inputs",
     ),
@@ -264,7 +254,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with a PDF, in every standard block form, is answered",
         "Multimodal input",
         media.judge_pdf,
-        frozenset({"invoke", "invoke_messages", "media_pdf"}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_PDF}),
         CHAT,
         requires="pdf_inputs",
     ),
@@ -273,7 +263,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with audio, in every standard block form, is answered",
         "Multimodal input",
         media.judge_audio,
-        frozenset({"invoke", "invoke_messages", "media_audio"}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_AUDIO}),
         CHAT,
         requires="audio_inputs",
     ),
@@ -282,10 +272,10 @@ CATALOG: tuple[Check, ...] = (
         "bind_tools takes every tool form, and tool_choice is honoured",
         "Tool calling",
         tools.judge_bind_tools,
-        frozenset({"tools_bind", "tools_invoke"}),
+        frozenset({ids.TOOLS_BIND, ids.TOOLS_INVOKE}),
         CHAT,
         requires="tool_calling",
-        gated=(("tool_choice", frozenset({"tools_any"})),),
+        gated=(("tool_choice", frozenset({ids.TOOLS_ANY})),),
     ),
     Check(
         "tool-calls",
@@ -296,8 +286,8 @@ CATALOG: tuple[Check, ...] = (
         CHAT,
         requires="tool_calling",
         gated=(
-            ("tool_choice", frozenset({"tools_any"})),
-            ("parallel_tool_calls", frozenset({"tools_parallel"})),
+            ("tool_choice", frozenset({ids.TOOLS_ANY})),
+            ("parallel_tool_calls", frozenset({ids.TOOLS_PARALLEL})),
         ),
     ),
     Check(
@@ -305,7 +295,7 @@ CATALOG: tuple[Check, ...] = (
         "the model's own tool calls, answered by ToolMessages of every form, get a text answer",
         "Tool calling",
         tool_loop.judge_round_trip,
-        frozenset({tool_loop.ROUND_TRIP, *tool_loop.OWN, "invoke", "invoke_messages"}),
+        frozenset({ids.ROUND_TRIP, *ids.SENT_BACK, ids.INVOKE, ids.INVOKE_MESSAGES}),
         CHAT,
         requires="tool_calling",
     ),
@@ -314,7 +304,7 @@ CATALOG: tuple[Check, ...] = (
         "astream_events carries well-formed tool call chunks and v3 tool-call blocks",
         "Tool calling",
         tool_loop.judge_tool_events,
-        frozenset({*tool_loop.EVENTS, *tool_loop.STREAMS}),
+        frozenset({*ids.TOOL_EVENTS, *tool_loop.STREAMS}),
         CHAT,
         requires="tool_calling",
     ),
@@ -343,32 +333,30 @@ def by_id(check_id: str) -> Check:
 
 # The check whose call each probe is: a warning the call raises is shown under that check.
 PROBE_CHECK = {
-    "invoke_messages": "invoke",
-    **dict.fromkeys(("stop_invoke", "stop_ainvoke", "stop_stream", "stop_astream"), "stop-respected"),
-    **dict.fromkeys(
-        ("drive_stream", "drive_astream", "redrive_stream", "redrive_astream"), "stream-callbacks"
-    ),
-    **dict.fromkeys(("events_v2", "events_v2_chain", "events_v3"), "event-stream"),
-    **dict.fromkeys(("tools_bind", "tools_any"), "bind-tools"),
-    **dict.fromkeys((*TOOL_CALLS, "tools_parallel"), "tool-calls"),
-    **dict.fromkeys(STRUCTURED_PLAN, "structured-output"),
-    # A media message, and each of its blocks sent alone (observe/media_probes.py).
+    ids.INVOKE_MESSAGES: "invoke",
+    **dict.fromkeys(ids.STOP_PROBES, "stop-respected"),
+    **dict.fromkeys((*ids.DRIVES, *ids.REDRIVES.values()), "stream-callbacks"),
+    **dict.fromkeys(ids.EVENTS, "event-stream"),
+    **dict.fromkeys((ids.TOOLS_BIND, ids.TOOLS_ANY), "bind-tools"),
+    **dict.fromkeys((*TOOL_CALLS, ids.TOOLS_PARALLEL), "tool-calls"),
+    **dict.fromkeys(ids.STRUCTURED, "structured-output"),
+    # A media message, and each of its blocks sent alone (observe/probes/media.py).
     **{
-        f"media_{media}{part}": f"{media}-input"
-        for media in ("image", "pdf", "audio")
-        for part in ("", "_human_standard", "_human_openai", "_human_url", "_tool_standard", "_tool_openai")
+        probe: f"{kind}-input"
+        for kind in ids.MEDIA_TYPES
+        for probe in (ids.media(kind), *ids.MEDIA_PARTS[kind])
     },
-    **dict.fromkeys((tool_loop.ROUND_TRIP, *tool_loop.FORMS), "tool-round-trip"),
-    **dict.fromkeys(tool_loop.EVENTS, "tool-events"),  # the stream calls are tool-calls' own
+    **dict.fromkeys((ids.ROUND_TRIP, *ids.ROUND_TRIP_PARTS), "tool-round-trip"),
+    **dict.fromkeys(ids.TOOL_EVENTS, "tool-events"),  # the stream calls are tool-calls' own
 }
+"""Probe id -> the check whose call it is (a probe not here belongs to the check of its own id)."""
 
 
 def probe_check(probe: str, selected: list[Check]) -> str | None:
     """The selected check a probe's call belongs to: its own, else the first that needs the call."""
-    base = probe[len("again_") :].rsplit("_", 1)[0] if probe.startswith("again_") else probe
+    base = ids.repeated(probe)
     own = PROBE_CHECK.get(base, base)
-    ids = [c.id for c in selected]
-    if own in ids:
+    if own in [c.id for c in selected]:
         return own
     return next((c.id for c in selected if base in c.needs), None)
 

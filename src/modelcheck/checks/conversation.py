@@ -8,15 +8,16 @@ alone, so that the message can say which one the model cannot take.
 from __future__ import annotations
 
 from modelcheck.checks.common import answers, show
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
+from modelcheck.core.probe_ids import HISTORY_LAST, PROMPT
 from modelcheck.core.records import Failure, Observation
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
-HISTORY_LAST = "modelcheck history: the last human message"
 PARTS = {
-    "history_turns": "a multi-turn history (human, ai, human)",
-    "history_systems": "two system messages, then two human/ai pairs in a row",
-    "history_named": "a HumanMessage with a name=",
+    ids.HISTORY_TURNS: "a multi-turn history (human, ai, human)",
+    ids.HISTORY_SYSTEMS: "two system messages, then two human/ai pairs in a row",
+    ids.HISTORY_NAMED: "a HumanMessage with a name=",
 }
 WHOLE = "a conversation with two system messages, a named human message and two human/ai pairs"
 FIX = (
@@ -26,10 +27,10 @@ FIX = (
 
 
 def judge_history(obs: Observation) -> Verdict:
-    call = obs.calls.get("history")
+    call = obs.calls.get(ids.HISTORY)
     if call is None:
         return skipped("the conversation was not sent.")  # pragma: no cover - chat models always send it
-    if not answers(call) and not all(answers(obs.calls.get(p)) for p in ("invoke", "invoke_messages")):
+    if not answers(call) and not all(answers(obs.calls.get(p)) for p in (ids.INVOKE, ids.INVOKE_MESSAGES)):
         return skipped(
             "invoke fails on a single message too, so a conversation cannot be judged (see invoke)."
         )
@@ -52,8 +53,6 @@ def judge_history(obs: Observation) -> Verdict:
 
 
 def _echoes(text: str) -> bool:
-    from modelcheck.observe.probes import PROMPT
-
     return text == PROMPT
 
 

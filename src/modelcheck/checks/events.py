@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.checks.common import call_failed, show
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
 from modelcheck.core.events import IdMap, Normalizer, value_text
 from modelcheck.core.records import Call, Kind, Observation, SnapshotResult
@@ -393,7 +394,7 @@ def _v3_verdict(obs: Observation, reference: str | None) -> Verdict | str:
     """A failed verdict, or the note to add when v3 was not checked ("" when it passed)."""
     if obs.kind != "chat":
         return ""
-    call = obs.calls.get("events_v3")
+    call = obs.calls.get(ids.EVENTS_V3)
     reason = call.extra.get("unsupported") if call is not None else "it was not observed"
     if reason:
         return f"The v3 event stream was not checked: {reason}."
@@ -413,7 +414,7 @@ def _v3_verdict(obs: Observation, reference: str | None) -> Verdict | str:
 
 
 def judge_event_stream(obs: Observation) -> Verdict:
-    alone, chain = obs.calls.get("events_v2"), obs.calls.get("events_v2_chain")
+    alone, chain = obs.calls.get(ids.EVENTS_V2), obs.calls.get(ids.EVENTS_V2_CHAIN)
     verdict = call_failed(alone, f"{V2} on the model") or call_failed(
         chain, f"{V2} on the prompt | model chain"
     )
@@ -422,7 +423,7 @@ def judge_event_stream(obs: Observation) -> Verdict:
     agreed = consensus(obs)
     # astream_events runs astream: a model whose implementations drift apart is compared with the
     # answer of astream's side (the drift itself is astream's or ainvoke's failure, not this check's).
-    reference = agreed.text_for("astream")
+    reference = agreed.text_for(ids.ASTREAM)
     # astream_events runs astream: it streams when astream runs the model's own streaming code.
     native = any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream"))
     streams = obs.facts.streams.get("astream", native)
@@ -450,13 +451,13 @@ def snapshot_document(obs: Observation, scrub: Any = None) -> dict[str, Any]:
     return {
         "modelcheck_snapshot": SNAPSHOT_FORMAT,
         "target": obs.target,
-        "model": normalizer.events(_events(obs.calls.get("events_v2")), IdMap()),
-        "chain": normalizer.events(_events(obs.calls.get("events_v2_chain")), IdMap()),
+        "model": normalizer.events(_events(obs.calls.get(ids.EVENTS_V2)), IdMap()),
+        "chain": normalizer.events(_events(obs.calls.get(ids.EVENTS_V2_CHAIN)), IdMap()),
     }
 
 
 def judge_event_snapshot(obs: Observation) -> Verdict:
-    alone, chain = obs.calls.get("events_v2"), obs.calls.get("events_v2_chain")
+    alone, chain = obs.calls.get(ids.EVENTS_V2), obs.calls.get(ids.EVENTS_V2_CHAIN)
     verdict = call_failed(alone, f"{V2} on the model") or call_failed(
         chain, f"{V2} on the prompt | model chain"
     )

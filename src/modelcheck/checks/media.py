@@ -1,6 +1,6 @@
 """Multimodal input: a chat model answers a message holding the media it says it takes.
 
-One call per media type (observe/media_probes.py) holds the shipped file as LangChain's standard
+One call per media type (observe/probes/media.py) holds the shipped file as LangChain's standard
 block and as the OpenAI-style block, plus a URL block and a `ToolMessage` with the same blocks where
 the model has those sub-features (`image_urls`, `image_tool_message`, `pdf_tool_message`). It must
 give an AIMessage with an answer (text or a tool call). When it raises, each block was sent alone,
@@ -10,6 +10,7 @@ and the message names the forms that raised alone, with what to change for each.
 from __future__ import annotations
 
 from modelcheck.checks.common import answers
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.capabilities import gate
 from modelcheck.core.records import Call, Failure, Observation
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
@@ -66,10 +67,10 @@ def judge_audio(obs: Observation) -> Verdict:
 
 
 def judge_media(obs: Observation, media: str) -> Verdict:
-    call = obs.calls.get(f"media_{media}")
+    call = obs.calls.get(ids.media(media))
     if call is None:
         return skipped(f"the {NAMES[media]} message was not sent.")
-    if not answers(call) and not all(answers(obs.calls.get(p)) for p in ("invoke", "invoke_messages")):
+    if not answers(call) and not all(answers(obs.calls.get(p)) for p in (ids.INVOKE, ids.INVOKE_MESSAGES)):
         return skipped(
             f"invoke fails on a plain text message too, so {NAMES[media]} input cannot be judged "
             "(see invoke)."
@@ -123,7 +124,7 @@ def _no_answer(call: Call) -> str | None:
 
 def _answers_empty(obs: Observation) -> bool:
     """Whether the model answers a plain text message with no text either (not a media defect)."""
-    plain = obs.calls.get("invoke_messages")
+    plain = obs.calls.get(ids.INVOKE_MESSAGES)
     out = plain.output if plain is not None else None
     return out is not None and out.expected_type and not (out.text or "").strip()
 
@@ -178,7 +179,7 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
 
 
 def _part(media: str, piece: Piece) -> str:
-    return f"media_{media}_{piece[0]}_{piece[1]}"
+    return ids.media_part(media, *piece)
 
 
 def _unjudged(call: Call, piece: Piece, obs: Observation) -> str | None:
@@ -187,7 +188,7 @@ def _unjudged(call: Call, piece: Piece, obs: Observation) -> str | None:
     after `bind_tools` raised, or one to a model that cannot take a ToolMessage with a list of text
     blocks either (the tool-calling checks judge those)."""
     shown = call.failure.describe() if call.failure else "an error"
-    plain = obs.calls.get("tools_round_trip_list")
+    plain = obs.calls.get(ids.TOOLS_ROUND_TRIP_LIST)
     if piece[0] == "tool" and plain is not None and plain.failure is not None:
         return (
             f"it raised {shown}, and a ToolMessage whose content is a list of text blocks raised too "

@@ -8,6 +8,7 @@ the event loop may not be held by the model's code.
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, Observation
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
@@ -39,7 +40,7 @@ def judge_native(obs: Observation) -> Verdict:
             f"{obs.facts.class_name} does not override {' or '.join(methods)}, so ainvoke runs {sync} "
             f"in a thread pool. Implement `async def {methods[0]}` with the provider's async client."
         )
-    verdict = _judge_run(obs.calls.get("ainvoke"), "ainvoke", methods[0], later=obs.calls.get("abatch"))
+    verdict = _judge_run(obs.calls.get(ids.AINVOKE), "ainvoke", methods[0], later=obs.calls.get(ids.ABATCH))
     return replay_note(obs, verdict, "ainvoke")
 
 
@@ -53,7 +54,7 @@ def judge_native_stream(obs: Observation) -> Verdict:
             "in a thread pool, one chunk at a time. Implement `async def _astream` with the provider's "
             "async client."
         )
-    return replay_note(obs, _judge_run(obs.calls.get("astream"), "astream", "_astream"), "astream")
+    return replay_note(obs, _judge_run(obs.calls.get(ids.ASTREAM), "astream", "_astream"), "astream")
 
 
 def replay_note(obs: Observation, verdict: Verdict, name: str) -> Verdict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from modelcheck.checks.common import answers, outcome, show
 from modelcheck.checks.stop import judge_respected, respected
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
 from modelcheck.core.records import Call, Observation, ParamTrial
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
@@ -111,11 +112,11 @@ def _param_problem(t: ParamTrial) -> str:
 
 
 def _ctor_stop(obs: Observation) -> list[str]:
-    call = obs.calls.get("ctor_stop")
+    call = obs.calls.get(ids.CTOR_STOP)
     probe = obs.stop_probe
     if call is None or probe is None or judge_respected(obs).outcome != "passed":
         return []  # a per-call stop that does not work either is stop-respected's
-    if not answers(call) and not answers(obs.calls.get("invoke")):
+    if not answers(call) and not answers(obs.calls.get(ids.INVOKE)):
         return []  # invoke fails without the constructor's stop too: that is invoke's
     stops = list(call.extra.get("stops") or [probe.stop])
     if call.failure is not None:
@@ -130,8 +131,8 @@ def _ctor_stop(obs: Observation) -> list[str]:
 
 
 def _max_tokens(obs: Observation) -> list[str]:
-    call = obs.calls.get("max_tokens")
-    if call is None or (not answers(call) and not answers(obs.calls.get("invoke"))):
+    call = obs.calls.get(ids.MAX_TOKENS)
+    if call is None or (not answers(call) and not answers(obs.calls.get(ids.INVOKE))):
         return []
     field = obs.contract.fields.get("max_tokens", "max_tokens")
     if call.failure is not None:
@@ -157,5 +158,5 @@ def _base(obs: Observation) -> str | None:
     agreed = consensus(obs)
     if agreed.text is not None:
         return agreed.text
-    invoke: Call | None = obs.calls.get("invoke")
+    invoke: Call | None = obs.calls.get(ids.INVOKE)
     return invoke.output.text if invoke is not None and invoke.ok and invoke.output else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed, expected_type, show
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import Consensus, consensus
 from modelcheck.core.records import Call, Observation, Output
 from modelcheck.core.verdict import Verdict, failed, passed
@@ -51,7 +52,7 @@ def _agrees(text: str | None, agreed: Consensus, what: str, path: str, kind: str
 
 
 # The method behind each path, as the guides name it for text and chat models.
-METHOD_OF = {"invoke": "invoke", "batch": "invoke", "ainvoke": "ainvoke", "abatch": "ainvoke"}
+METHOD_OF = {ids.INVOKE: "invoke", ids.BATCH: "invoke", ids.AINVOKE: "ainvoke", ids.ABATCH: "ainvoke"}
 METHOD_NAMES = {
     "llm": {"invoke": "`_call`", "ainvoke": "`_acall`", "stream": "`_stream`", "astream": "`_astream`"},
     "chat": {
@@ -87,7 +88,7 @@ def _note(agreed: Consensus) -> str:
 
 
 def judge_invoke(obs: Observation) -> Verdict:
-    call, messages = obs.calls.get("invoke"), obs.calls.get("invoke_messages")
+    call, messages = obs.calls.get(ids.INVOKE), obs.calls.get(ids.INVOKE_MESSAGES)
     verdict = call_failed(call, "invoke('<probe prompt>')") or call_failed(
         messages, "invoke([HumanMessage('<probe prompt>')])"
     )
@@ -100,19 +101,19 @@ def judge_invoke(obs: Observation) -> Verdict:
     if verdict:
         return verdict
     agreed = consensus(obs)
-    verdict = _agrees(call.output.text if call.output else None, agreed, "invoke", "invoke", obs.kind)
+    verdict = _agrees(call.output.text if call.output else None, agreed, "invoke", ids.INVOKE, obs.kind)
     if verdict is None and obs.kind == "chat" and agreed.deterministic:
         verdict = _agrees(
             messages.output.text if messages.output else None,
             agreed,
             "invoke with a list of messages",
-            "invoke",
+            ids.INVOKE,
         )
     return verdict or passed(_note(agreed))
 
 
 def judge_ainvoke(obs: Observation) -> Verdict:
-    call = obs.calls.get("ainvoke")
+    call = obs.calls.get(ids.AINVOKE)
     verdict = call_failed(call, "ainvoke('<probe prompt>')")
     if verdict:
         return verdict
@@ -120,7 +121,7 @@ def judge_ainvoke(obs: Observation) -> Verdict:
     agreed = consensus(obs)
     return (
         _shape(obs.kind, call.output, "ainvoke")
-        or _agrees(call.output.text if call.output else None, agreed, "ainvoke", "ainvoke", obs.kind)
+        or _agrees(call.output.text if call.output else None, agreed, "ainvoke", ids.AINVOKE, obs.kind)
         or passed(_note(agreed))
     )
 
@@ -151,11 +152,11 @@ def _judge_batch(obs: Observation, name: str) -> Verdict:
 
 
 def judge_batch(obs: Observation) -> Verdict:
-    return _judge_batch(obs, "batch")
+    return _judge_batch(obs, ids.BATCH)
 
 
 def judge_abatch(obs: Observation) -> Verdict:
-    return _judge_batch(obs, "abatch")
+    return _judge_batch(obs, ids.ABATCH)
 
 
 def _judge_stream(obs: Observation, name: str) -> Verdict:
@@ -226,8 +227,8 @@ def _tail(text: str, keep: int = 20) -> str:
 
 
 def judge_stream(obs: Observation) -> Verdict:
-    return _judge_stream(obs, "stream")
+    return _judge_stream(obs, ids.STREAM)
 
 
 def judge_astream(obs: Observation) -> Verdict:
-    return _judge_stream(obs, "astream")
+    return _judge_stream(obs, ids.ASTREAM)

@@ -15,27 +15,29 @@ defect is reported once, under the check it belongs to.
 from __future__ import annotations
 
 from modelcheck.checks.common import expected_type, outcome, show
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
-from modelcheck.core.records import REDRIVES, Call, Observation, Output, StopProbe
+from modelcheck.core.probe_ids import REDRIVES
+from modelcheck.core.records import Call, Observation, Output, StopProbe
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 from modelcheck.core.wording import article
 
 PATHS = {
-    "stop_invoke": "invoke",
-    "stop_ainvoke": "ainvoke",
-    "stop_stream": "stream",
-    "stop_astream": "astream",
-    "drive_stream": "_stream (as core's v3 stream_events drives it)",
-    "drive_astream": "_astream (as core's v3 astream_events drives it)",
+    ids.STOP_INVOKE: "invoke",
+    ids.STOP_AINVOKE: "ainvoke",
+    ids.STOP_STREAM: "stream",
+    ids.STOP_ASTREAM: "astream",
+    ids.DRIVE_STREAM: "_stream (as core's v3 stream_events drives it)",
+    ids.DRIVE_ASTREAM: "_astream (as core's v3 astream_events drives it)",
 }
 # The call each stop path is compared with: the same path without stop strings.
 WITHOUT_STOP = {
-    "stop_invoke": "invoke",
-    "stop_ainvoke": "ainvoke",
-    "stop_stream": "stream",
-    "stop_astream": "astream",
-    "drive_stream": "stream",
-    "drive_astream": "astream",
+    ids.STOP_INVOKE: ids.INVOKE,
+    ids.STOP_AINVOKE: ids.AINVOKE,
+    ids.STOP_STREAM: ids.STREAM,
+    ids.STOP_ASTREAM: ids.ASTREAM,
+    ids.DRIVE_STREAM: ids.STREAM,
+    ids.DRIVE_ASTREAM: ids.ASTREAM,
 }
 NONDET = (
     "The model is nondeterministic, so the weaker rule was applied: "
@@ -44,7 +46,7 @@ NONDET = (
 
 
 def _text(call: Call) -> str:
-    if call.chunks or call.probe in ("stop_stream", "stop_astream", "drive_stream", "drive_astream"):
+    if call.chunks or call.probe in (ids.STOP_STREAM, ids.STOP_ASTREAM, *ids.DRIVES):
         return call.streamed_text
     return (call.output.text or "") if call.output else ""
 
@@ -141,7 +143,7 @@ def respected(text: str, base: str, stops: list[str], deterministic: bool) -> bo
 
 
 def _setup(obs: Observation) -> tuple[StopProbe, bool] | Verdict:
-    invoke = obs.calls.get("invoke")
+    invoke = obs.calls.get(ids.INVOKE)
     if obs.stop_probe is None:
         if invoke is not None and invoke.failure is not None:
             return failed(f"no stop string could be chosen: invoke {outcome(invoke.failure)}")

@@ -16,14 +16,16 @@ judge: it is named as left out, never as checked.
 from __future__ import annotations
 
 from modelcheck.checks.common import call_failed, show
-from modelcheck.core.records import REDRIVES, Call, Callback, Chunk, Observation
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.probe_ids import REDRIVES
+from modelcheck.core.records import Call, Callback, Chunk, Observation
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 PATHS = {
-    "stream": "stream()",
-    "astream": "astream()",
-    "drive_stream": "_stream(run_manager=...) as core's v3 stream_events drives it",
-    "drive_astream": "_astream(run_manager=...) as core's v3 astream_events drives it",
+    ids.STREAM: "stream()",
+    ids.ASTREAM: "astream()",
+    ids.DRIVE_STREAM: "_stream(run_manager=...) as core's v3 stream_events drives it",
+    ids.DRIVE_ASTREAM: "_astream(run_manager=...) as core's v3 astream_events drives it",
 }
 FIX = (
     "In `_stream`/`_astream`, build each chunk, call `run_manager.on_llm_new_token(<chunk text>, "
@@ -53,7 +55,12 @@ def _not_streaming(obs: Observation) -> Verdict | None:
 
 
 # The public method that runs the same streaming code without stop strings and run manager.
-PUBLIC = {"stream": "stream", "astream": "astream", "drive_stream": "stream", "drive_astream": "astream"}
+PUBLIC = {
+    ids.STREAM: ids.STREAM,
+    ids.ASTREAM: ids.ASTREAM,
+    ids.DRIVE_STREAM: ids.STREAM,
+    ids.DRIVE_ASTREAM: ids.ASTREAM,
+}
 
 
 def _judged(obs: Observation) -> tuple[list[tuple[str, Call]], list[str]]:

@@ -27,6 +27,8 @@ from typing import Any
 from modelcheck.checks.common import answers, call_failed, show
 from modelcheck.checks.events import Problem, v3_problem
 from modelcheck.checks.tools import plain_failure
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.probe_ids import ROUND_TRIP
 from modelcheck.core.records import Call, Failure, Observation
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
@@ -35,15 +37,11 @@ CONTEXT = 2
 
 # ---------------------------------------------------------------- tool-round-trip
 
-ROUND_TRIP = "tools_round_trip"
-# The forced calls of tool-calls (observe/tool_probes.py) whose answers the round trip sends back.
-OWN = ("tools_invoke", "tools_stream", "tools_ainvoke", "tools_astream")
-EVENTS = ("tools_events_v3",)
 # The forms of a tool's result, each a probe sent alone only when the whole conversation raised.
 FORMS = {
-    "tools_round_trip_error": 'a ToolMessage with status="error"',
-    "tools_round_trip_list": "a ToolMessage with list content (a text block)",
-    "tools_round_trip_string": "a ToolMessage with string content",
+    ids.TOOLS_ROUND_TRIP_ERROR: 'a ToolMessage with status="error"',
+    ids.TOOLS_ROUND_TRIP_LIST: "a ToolMessage with list content (a text block)",
+    ids.TOOLS_ROUND_TRIP_STRING: "a ToolMessage with string content",
 }
 WHOLE = "a conversation of the model's own tool calls answered by ToolMessages of every form"
 HISTORY_FIX = (
@@ -66,7 +64,8 @@ def judge_round_trip(obs: Observation) -> Verdict:
         return skipped(str(call.extra["unsupported"]))
     rounds = int(call.extra.get("rounds", len(FORMS)))
     whole = f"{WHOLE} ({rounds} rounds, calls of {call.extra.get('tool', 'the tools')})"
-    if call.failure is not None and not all(answers(obs.calls.get(p)) for p in ("invoke", "invoke_messages")):
+    plain = (obs.calls.get(ids.INVOKE), obs.calls.get(ids.INVOKE_MESSAGES))
+    if call.failure is not None and not all(answers(c) for c in plain):
         return skipped(
             "invoke fails without tools too, so a tool conversation cannot be judged (see invoke)."
         )
@@ -101,7 +100,7 @@ def _answers_in_text(obs: Observation) -> bool:
     """Whether the model answers a plain prompt with text: one that answers every prompt with an
     empty message is not held to text after a tool's result either (its empty answers are judged
     without tools, by the checks that judge them)."""
-    call = obs.calls.get("invoke")
+    call = obs.calls.get(ids.INVOKE)
     return call is None or call.output is None or bool((call.output.text or "").strip())
 
 
@@ -444,7 +443,7 @@ def _v3_verdict(
 ) -> Verdict | str | None:
     """A failed verdict, what to add to the passed message, or None when v3 was not judged (the
     reason is then in `obs`, for `_v3_unjudged`)."""
-    call = obs.calls.get("tools_events_v3")
+    call = obs.calls.get(ids.TOOLS_EVENTS_V3)
     if _v3_unjudged(call):
         return None
     assert call is not None
@@ -477,7 +476,7 @@ def _v3_verdict(
 def _plain_v3_fails(obs: Observation) -> bool:
     """Whether event-stream's own v3 stream (no tools bound) breaks the lifecycle too: a fault
     there is event-stream's, told once."""
-    plain = obs.calls.get("events_v3")
+    plain = obs.calls.get(ids.EVENTS_V3)
     if plain is None or plain.failure is not None or "unsupported" in plain.extra:
         return False
     return v3_problem(list(plain.extra.get("events", [])), None) is not None
@@ -501,7 +500,7 @@ def _v3_unjudged(call: Call | None) -> str | None:
 
 def _forced_failed(obs: Observation) -> Verdict | None:
     """A skip when the forced streamed calls of tool-calls failed too: one defect, one failure."""
-    for probe in ("tools_stream", "tools_astream"):
+    for probe in (ids.TOOLS_STREAM, ids.TOOLS_ASTREAM):
         other = obs.calls.get(probe)
         if other is not None and other.failure is not None:
             # tool-calls leaves a path that fails without tools too to that path's own check.
@@ -513,7 +512,7 @@ def _forced_failed(obs: Observation) -> Verdict | None:
     return None
 
 
-STREAMS = {"tools_astream": "astream", "tools_stream": "stream"}
+STREAMS = {ids.TOOLS_ASTREAM: "astream", ids.TOOLS_STREAM: "stream"}
 """tool-calls' forced streamed calls, whose chunks tool-events reads (no call of its own)."""
 
 
@@ -582,7 +581,7 @@ def judge_tool_events(obs: Observation) -> Verdict:
 
 
 def _with_v3(obs: Observation, judged: list[str], deferred: list[str]) -> Verdict:
-    call = obs.calls.get("tools_events_v3")
+    call = obs.calls.get(ids.TOOLS_EVENTS_V3)
     tool = str(call.extra.get("tool", "the tool")) if call is not None else "the tool"
     names = tuple(str(n) for n in (call.extra.get("tools") if call is not None else None) or [tool])
     v3 = _v3_verdict(obs, tool, names, chunks_judged=bool(judged))

@@ -16,20 +16,21 @@ from modelcheck.checks import runnable
 from modelcheck.checks.common import call_failed, show
 from modelcheck.checks.schema_match import mismatches
 from modelcheck.core import capabilities
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
 from modelcheck.core.records import Call, Observation, Output
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 PATHS = {
-    "tools_invoke": "invoke",
-    "tools_stream": "stream",
-    "tools_ainvoke": "ainvoke",
-    "tools_astream": "astream",
-    "tools_no_args": "stream of a tool without arguments",
+    ids.TOOLS_INVOKE: "invoke",
+    ids.TOOLS_STREAM: "stream",
+    ids.TOOLS_AINVOKE: "ainvoke",
+    ids.TOOLS_ASTREAM: "astream",
+    ids.TOOLS_NO_ARGS: "stream of a tool without arguments",
 }
-PARALLEL = "tools_parallel"
-STREAMED = frozenset({"tools_stream", "tools_astream", "tools_no_args"})
-PAIRS = (("tools_stream", "tools_invoke"), ("tools_astream", "tools_ainvoke"))
+PARALLEL = ids.TOOLS_PARALLEL
+STREAMED = frozenset({ids.TOOLS_STREAM, ids.TOOLS_ASTREAM, ids.TOOLS_NO_ARGS})
+PAIRS = ((ids.TOOLS_STREAM, ids.TOOLS_INVOKE), (ids.TOOLS_ASTREAM, ids.TOOLS_AINVOKE))
 FORCED_TOOL = "magic_function"
 PROMPTED_TOOL = "get_weather"
 NO_ARGS_TOOL = "magic_function_no_args"
@@ -98,8 +99,8 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
     and notes on what was not judged."""
     problems: list[str] = []
     notes: list[str] = []
-    invoke_fails = plain_failure(obs, "tools_invoke")
-    named = obs.calls.get("tools_invoke")
+    invoke_fails = plain_failure(obs, ids.TOOLS_INVOKE)
+    named = obs.calls.get(ids.TOOLS_INVOKE)
     if named is not None and named.extra.get("tool_choice") == FORCED_TOOL and _judgeable(named):
         names = _names(named)
         if not names:  # no call at all is not the choice ignored (the prompt asked for a tool too)
@@ -115,7 +116,7 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
     elif named is not None:
         why = invoke_fails or f"invoke: {_why_not(named)}, see tool-calls"
         notes.append(f"; the named tool_choice was not judged ({why})")
-    forced = obs.calls.get("tools_any")
+    forced = obs.calls.get(ids.TOOLS_ANY)
     if forced is None:
         return problems, notes
     if forced.extra.get("bind_error"):
@@ -142,19 +143,19 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
 # The plain path (and its check) each tool call goes through: a tool call on a path whose own check
 # fails is left to that check (one defect, one failure).
 PLAIN = {
-    "tools_invoke": "invoke",
-    "tools_any": "invoke",
-    "tools_stream": "stream",
-    "tools_no_args": "stream",
-    "tools_ainvoke": "ainvoke",
-    "tools_parallel": "ainvoke",
-    "tools_astream": "astream",
+    ids.TOOLS_INVOKE: ids.INVOKE,
+    ids.TOOLS_ANY: ids.INVOKE,
+    ids.TOOLS_STREAM: ids.STREAM,
+    ids.TOOLS_NO_ARGS: ids.STREAM,
+    ids.TOOLS_AINVOKE: ids.AINVOKE,
+    ids.TOOLS_PARALLEL: ids.AINVOKE,
+    ids.TOOLS_ASTREAM: ids.ASTREAM,
 }
 PLAIN_JUDGES = {
-    "invoke": runnable.judge_invoke,
-    "ainvoke": runnable.judge_ainvoke,
-    "stream": runnable.judge_stream,
-    "astream": runnable.judge_astream,
+    ids.INVOKE: runnable.judge_invoke,
+    ids.AINVOKE: runnable.judge_ainvoke,
+    ids.STREAM: runnable.judge_stream,
+    ids.ASTREAM: runnable.judge_astream,
 }
 
 
@@ -348,7 +349,7 @@ def merged(problems: list[str]) -> list[str]:
 
 
 def _no_args(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[str]:
-    found = good.get("tools_no_args")
+    found = good.get(ids.TOOLS_NO_ARGS)
     if not found or found[0][0] != NO_ARGS_TOOL or found[0][1] == {}:
         return []
     return [
@@ -403,7 +404,7 @@ def _parallel_note(obs: Observation) -> str:
 def _unescaped(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[str]:
     """Non-ASCII text in string arguments arrives as itself: no `\\uXXXX` escapes, no mojibake."""
     problems = []
-    for probe in ("tools_ainvoke", "tools_astream"):
+    for probe in (ids.TOOLS_AINVOKE, ids.TOOLS_ASTREAM):
         if probe not in good:
             continue
         call = obs.calls.get(probe)

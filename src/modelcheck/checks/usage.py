@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
 from modelcheck.core.records import Call, Observation, Output
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
-RETURNED = ("invoke", "ainvoke")
+RETURNED = (ids.INVOKE, ids.AINVOKE)
 STREAMED = {
-    "stream": "stream",
-    "astream": "astream",
-    "drive_stream": "_stream (as core's v3 stream_events drives it)",
-    "drive_astream": "_astream (as core's v3 astream_events drives it)",
+    ids.STREAM: "stream",
+    ids.ASTREAM: "astream",
+    ids.DRIVE_STREAM: "_stream (as core's v3 stream_events drives it)",
+    ids.DRIVE_ASTREAM: "_astream (as core's v3 astream_events drives it)",
 }
 COUNTS = ("input_tokens", "output_tokens", "total_tokens")
 DETAILS = {"input_token_details": "input_tokens", "output_token_details": "output_tokens"}
@@ -42,7 +43,7 @@ def judge_usage(obs: Observation) -> Verdict:
         judged.append(probe)
         found = _returned(probe, call.output)
         problems += found
-        if probe == "invoke" and not found and call.output.usage is not None:
+        if probe == ids.INVOKE and not found and call.output.usage is not None:
             reference = call.output.usage
     deterministic = agreed.deterministic
     for probe, path in STREAMED.items():
@@ -51,10 +52,10 @@ def judge_usage(obs: Observation) -> Verdict:
             continue
         if not all(c.output.expected_type for c in call.chunks):
             continue  # the wrong type is the stream check's
-        if probe in ("stream", "astream") and deterministic and call.streamed_text != agreed.text:
+        if probe in (ids.STREAM, ids.ASTREAM) and deterministic and call.streamed_text != agreed.text:
             continue  # chunks lost or repeated: the stream check's, and the usage went with them
         judged.append(path)
-        compare = reference if deterministic and probe in ("stream", "astream") else None
+        compare = reference if deterministic and probe in (ids.STREAM, ids.ASTREAM) else None
         problems += _streamed(path, call, compare)
     if not judged:
         return skipped("no invoke or stream call completed, so there is no usage to read (see those checks).")

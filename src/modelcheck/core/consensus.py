@@ -25,23 +25,30 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from modelcheck.core.probe_ids import (
+    ABATCH,
+    AINVOKE,
+    ASTREAM,
+    BATCH,
+    INVOKE,
+    INVOKE_MESSAGES,
+    REPEATS,
+    STREAM,
+    again,
+    repeated,
+)
 from modelcheck.core.records import Call, Observation
 
-SOURCES = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
+SOURCES = (INVOKE, AINVOKE, BATCH, ABATCH, STREAM, ASTREAM)
 MIN_AGREEING = 3
-# The paths each of a model's methods answers, as langchain-core runs them (invoke_messages: chat).
+# The paths each of a model's methods answers, as langchain-core runs them (invoke_messages: chat),
+# keyed by the path asked again for that method.
 METHODS = {
-    "invoke": ("invoke", "invoke_messages", "batch"),
-    "ainvoke": ("ainvoke", "abatch"),
-    "stream": ("stream",),
-    "astream": ("astream",),
+    INVOKE: (INVOKE, INVOKE_MESSAGES, BATCH),
+    AINVOKE: (AINVOKE, ABATCH),
+    STREAM: (STREAM,),
+    ASTREAM: (ASTREAM,),
 }
-REPEATS = 3
-
-
-def again(path: str, i: int) -> str:
-    """The name of the i-th repeat of `path` (`again_invoke_1`)."""
-    return f"again_{path}_{i}"
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def probe_text(call: Call | None) -> str | None:
     """The text a probe gave for the first probe prompt, if it completed with the right types."""
     if call is None or not call.ok:
         return None
-    if call.chunks or call.probe.startswith(("stream", "astream", "again_stream", "again_astream")):
+    if call.chunks or repeated(call.probe) in (STREAM, ASTREAM):
         if not call.chunks or not all(c.output.expected_type for c in call.chunks):
             return None
         return call.streamed_text
@@ -105,7 +112,7 @@ def split_sides(obs: Observation) -> tuple[dict[str, str], dict[str, str]] | Non
             paths.update({by_method[method]: sum(_text(obs, n) is not None for n in names)})
     if len(paths) != 2 or min(paths.values()) < 2:
         return None
-    first = by_method.get("invoke", next(iter(by_method.values())))
+    first = by_method.get(INVOKE, next(iter(by_method.values())))
     sides = (
         {m: t for m, t in by_method.items() if t == first},
         {m: t for m, t in by_method.items() if t != first},
@@ -150,6 +157,6 @@ def _paths(side: dict[str, str]) -> int:
 
 
 def _text(obs: Observation, name: str) -> str | None:
-    if name == "invoke_messages" and obs.kind != "chat":
+    if name == INVOKE_MESSAGES and obs.kind != "chat":
         return None  # a text model gets the messages as a "Human: ..." prompt: another answer
     return probe_text(obs.calls.get(name))

@@ -11,10 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["llm", "chat"]
-# A drive of `_stream`/`_astream` that raised with stop strings is made once more without them (under
-# the second name), so that its failure goes to the check it belongs to: stop-respected when only
-# the stop strings make it raise, else stream-callbacks or stream/astream.
-REDRIVES = {"drive_stream": "redrive_stream", "drive_astream": "redrive_astream"}
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from modelcheck.core.probe_ids import HISTORY_LAST, PROMPT
 from modelcheck.core.records import Call
 from modelcheck.observe.contract import MAX_TOKENS_PROBE, feature_fields, variant
-from modelcheck.observe.probes import PROMPT, ProbeContext
+from modelcheck.observe.probes import ProbeContext
 
-HISTORY_LAST = "modelcheck history: the last human message"
 # Probes that only run when `history` raised (one call in all for a model that answers it).
 HISTORY_PARTS = ("history_turns", "history_systems", "history_named")
 STATIC = frozenset({"ls_params", "std_params", "env_init", "serialize"})

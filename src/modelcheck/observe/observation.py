@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from modelcheck.core.capabilities import gate
 from modelcheck.core.consensus import repeats_wanted
-from modelcheck.core.records import REDRIVES, Call, Contract, Observation, SecretSurface
+from modelcheck.core.probe_ids import REDRIVES
+from modelcheck.core.records import Call, Contract, Observation, SecretSurface
 from modelcheck.observe import tool_loop_probes, tool_probes
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.contract import gather

@@ -8,13 +8,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from modelcheck.core.consensus import REPEATS, again
-from modelcheck.core.records import REDRIVES, Call, Chunk, Kind, SecretSurface, StopProbe
+from modelcheck.core.probe_ids import PROMPT, PROMPT_2, REDRIVES, REPEATS, again
+from modelcheck.core.records import Call, Chunk, Kind, SecretSurface, StopProbe
 from modelcheck.observe.convert import dump, to_output
 from modelcheck.observe.recorder import Recorder, Sequencer
-
-PROMPT = "modelcheck probe: the quick brown fox jumps over the lazy dog"
-PROMPT_2 = "modelcheck second probe: pack my box with five dozen liquor jugs"
 
 
 @dataclass

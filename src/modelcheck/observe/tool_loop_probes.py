@@ -30,7 +30,8 @@ from langchain_core.messages import (
 )
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from modelcheck.checks.tool_loop import OWN, ROUND_TRIP
+from modelcheck.core.probe_ids import ROUND_TRIP
+from modelcheck.core.probe_ids import SENT_BACK as OWN
 from modelcheck.core.records import Call
 from modelcheck.observe.probes import ProbeContext, _record_events, _v3_unsupported
 from modelcheck.observe.tool_probes import PLAN_OF, PLANS
