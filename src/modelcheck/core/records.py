@@ -88,6 +88,59 @@ class LoopStall:
     where: str
 
 
+@dataclass(frozen=True)
+class Vector:
+    """One embedding as a model returned it: its numbers as floats, and what they came as.
+
+    `types` names the distinct types of the elements, in the order first seen ("float"; "float64"
+    for numpy scalars, "int", "str"), `container` the type of the vector itself ("list", "ndarray").
+    An element that is not a real number is kept as NaN and named in `types`.
+    """
+
+    values: tuple[float, ...]
+    types: tuple[str, ...] = ("float",)
+    container: str = "list"
+
+    @property
+    def plain(self) -> bool:
+        """A `list` of Python `float`s (not numpy scalars, not ints)."""
+        return self.container == "list" and all(t == "float" for t in self.types)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """What one embeddings call was given and gave back (its failure is the `Call`'s).
+
+    `returned` is the type of the value returned; `vectors` the vectors read from it (for
+    `embed_query` the one vector, for `embed_documents` one per item), None when the value was not a
+    vector or a sequence of vectors (`returned` says what it was). `requests` holds, for each HTTP
+    request the model sent during the call, how many inputs it carried (None: not readable); the
+    whole field is None when requests could not be observed. `settings` is what the probe changed on
+    a copy of the model for this call (the batch size it forced).
+    """
+
+    method: str
+    texts: tuple[str, ...]
+    returned: str = "list"
+    vectors: tuple[Vector, ...] | None = ()
+    requests: tuple[int | None, ...] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EmbeddingFacts:
+    """What an embeddings class says about itself, without a call.
+
+    `dimension`: the output size the instance declares ("dimensions"/"size" field -> its value);
+    `batch`: the field that sets how many texts go in one request and its value; `asymmetric`: why
+    queries are embedded differently from documents (declared, or an instruction field), or None.
+    """
+
+    dimension: tuple[str, int] | None = None
+    batch: tuple[str, int] | None = None
+    asymmetric: str | None = None
+
+
 @dataclass
 class Call:
     """One probe: a model call (or a batch of them) and everything recorded around it."""
@@ -101,6 +154,8 @@ class Call:
     executor_calls: list[ExecutorCall] = field(default_factory=list)
     stalls: list[LoopStall] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    embedded: Embedded | None = None
+    """An embeddings call's texts and vectors (None for a chat or text model's call)."""
 
     @property
     def ok(self) -> bool:
@@ -160,6 +215,7 @@ class Facts:
     # when langchain-core yields the whole answer as one value (the model has no `_stream`...).
     streams: dict[str, bool] = field(default_factory=dict)
     docs_error: str | None = None
+    embedding: EmbeddingFacts | None = None
 
 
 @dataclass
