@@ -83,16 +83,16 @@ def recurring(call: Call, later: Call | None) -> list[str]:
     return [f for f in handed if f in again]
 
 
-def fallbacks(call: Call, handed: list[str]) -> dict[str, float]:
+def fallbacks(call: Call, handed: list[str], sync: frozenset[str] = SYNC_METHODS) -> dict[str, float]:
     """Of the functions `handed` to a thread pool, those that are the thread-pool fallback, with the
-    time each spent in blocking calls there: a sync model method (`_generate`, `_call`, ...), or
+    time each spent in blocking calls there: a sync model method (`sync`: `_generate`, `_call`, ...), or
     any function that blocked (sync I/O, sleeps) in its thread. CPU work sent to a thread keeps the
     loop free and is not a fallback (ChatOpenAI parses its response that way)."""
     blocked = dict.fromkeys(handed, 0.0)
     for e in call.executor_calls:
         if e.function in blocked:
             blocked[e.function] += e.blocked_s
-    return {f: s for f, s in blocked.items() if f.rsplit(".", 1)[-1] in SYNC_METHODS or s >= MIN_BLOCKED_S}
+    return {f: s for f, s in blocked.items() if f.rsplit(".", 1)[-1] in sync or s >= MIN_BLOCKED_S}
 
 
 def _judge_run(call: Call | None, name: str, method: str, later: Call | None = None) -> Verdict:
