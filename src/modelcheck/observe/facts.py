@@ -32,6 +32,7 @@ FRAMEWORK_MODULES = (
     "langchain_core.language_models.base",
     "langchain_core.language_models.llms",
     "langchain_core.language_models.chat_models",
+    "langchain_core.embeddings.embeddings",
     "langchain_core.runnables",
     "langchain_core.load",
 )
