@@ -1,7 +1,8 @@
 """A small stub of Ollama's REST API on 127.0.0.1, for running langchain-ollama offline.
 
-It answers `POST /api/chat` and `POST /api/generate`. Like Ollama, it streams unless the request
-says `"stream": false`, as newline-delimited JSON: one object per piece (`message.content` for
+It answers `POST /api/chat` and `POST /api/generate`, and `POST /api/embed` as
+support/embeddings_api.py describes. Like Ollama, chat and generate stream unless the request says
+`"stream": false`, as newline-delimited JSON: one object per piece (`message.content` for
 chat, `response` for generate) with `"done": false`, then a final object with `"done": true`,
 `done_reason` and the counts Ollama reports (`prompt_eval_count`, `eval_count`, durations in
 nanoseconds). The answer is a deterministic echo of the last user message (chat) or of the prompt
@@ -31,6 +32,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from support import embeddings_api
+from support.embeddings_api import ollama_embed
 from support.loopback import (
     LoopbackServer,
     Reply,
@@ -126,11 +129,16 @@ class OllamaServer(LoopbackServer):
         self.models = models
 
     def respond(self, path: str, headers: Mapping[str, str], body: dict[str, Any]) -> Reply:
-        if path not in ("/api/chat", "/api/generate"):
+        if path not in ("/api/chat", "/api/generate", "/api/embed"):
             return Reply(404, {"error": f"404 page not found: {path}"})
         model = str(body.get("model", ""))
         if model not in self.models:
             return Reply(404, {"error": f"model '{model}' not found"})
+        if path == "/api/embed":
+            try:
+                return Reply(body=ollama_embed(body, model))
+            except embeddings_api.Refused as refused:
+                return Reply(refused.status, refused.body)
         chat = path == "/api/chat"
         try:
             text, calls, prompt = self.chat(body) if chat else self.generate(body)

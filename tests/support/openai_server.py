@@ -26,7 +26,8 @@ arguments that are not a JSON string, a content part type or shape the API does 
 API's own: DeepSeek takes text only, Groq, Together and DeepInfra images, Mistral its own audio,
 document and file parts; media only in user messages), JSON mode without the word "json"
 (OpenAI), a json_schema response format (DeepSeek), a Mistral tool call id that is not 9 letters
-and digits.
+and digits. `POST .../embeddings` is answered as support/embeddings_api.py describes (OpenAI's,
+and Mistral's for its model names).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from support import embeddings_api
+from support.embeddings_api import openai_embeddings
 from support.loopback import (
     LoopbackServer,
     Reply,
@@ -363,6 +366,11 @@ class OpenAIServer(LoopbackServer):
                 "https://platform.openai.com/account/api-keys."
             )
             return _error(401, message, "invalid_request_error", "invalid_api_key")
+        if path.endswith("/embeddings"):
+            try:
+                return Reply(body=openai_embeddings(body))
+            except embeddings_api.Refused as refused:
+                return Reply(refused.status, refused.body)
         if path.endswith("/chat/completions"):
             try:
                 whole, chunks = self.chat(body)
