@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import ToolCall
 from langchain_core.outputs import ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from ._tools import ToolLike
 from .echo_chat import EchoChatModel
@@ -82,3 +83,46 @@ class ChatIgnoresToolChoice(EchoChatModel):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         return super().bind_tools(tools, parallel_tool_calls=parallel_tool_calls, **kwargs)
+
+
+def _by_position(tools: Sequence[ToolLike], choice: Any, index: int) -> Any:
+    """A tool's name in `tool_choice` replaced by the name of the tool at `index` of those bound."""
+    names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
+    return names[index] if isinstance(choice, str) and choice in names else choice
+
+
+class ChatPicksFirstTool(EchoChatModel):
+    """Fails `bind-tools`: a tool named in `tool_choice` forces the first tool bound, not that one.
+
+    Its API takes "force a tool" but not which one, and it sends the first bound tool as the one to
+    call; `tool_choice='any'` and prompted calls work.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
+
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        return super().bind_tools(tools, tool_choice=_by_position(tools, tool_choice, 0), **kwargs)
+
+
+class ChatPicksLastTool(EchoChatModel):
+    """Fails `bind-tools`: a tool named in `tool_choice` forces the last tool bound, not that one.
+
+    It keeps the last tool it converted as the forced one, whatever name `tool_choice` gives.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
+
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        return super().bind_tools(tools, tool_choice=_by_position(tools, tool_choice, -1), **kwargs)

@@ -19,8 +19,16 @@ MESSAGES = {
     "input=*; astream's chunks add up to create_customer with employees=*, but ainvoke gave employees=*: the "
     "streamed `tool_call_chunks`*",
     "ChatIgnoresToolChoice": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
-    "called get_weather: the tool `tool_choice` names must be the one called; with tool_choice='any' and a "
-    "prompt that names no tool ('Hello!'), invoke called no tool (it answered 'Hello!'). Send `tool_choice`*",
+    "called get_weather (the first of the tools bound: get_weather, magic_function, get_time): the tool "
+    "`tool_choice` names must be the one called; with tool_choice='any' and a prompt "
+    "that names no tool ('Hello!'), invoke called no tool (it answered 'Hello!'). Send `tool_choice`*",
+    # A named tool_choice names the middle tool: picking by position, either end, cannot pass.
+    "ChatPicksFirstTool": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
+    "called get_weather (the first of the tools bound: get_weather, magic_function, get_time): the tool "
+    "`tool_choice` names must be the one called. Send `tool_choice` on to the API*",
+    "ChatPicksLastTool": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
+    "called get_time (the last of the tools bound: get_weather, magic_function, get_time): the tool "
+    "`tool_choice` names must be the one called. Send `tool_choice` on to the API*",
 }
 NO_TOOL_CHOICE = '''
 from typing import Any

@@ -108,7 +108,8 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
         elif FORCED_TOOL not in names:
             problems.append(
                 f"with tool_choice={FORCED_TOOL!r} and a prompt asking for {PROMPTED_TOOL}, invoke "
-                f"called {_listed(names)}: the tool `tool_choice` names must be the one called"
+                f"called {_listed(names)}{_placed(names, list(named.extra.get('tools') or []))}: the tool "
+                "`tool_choice` names must be the one called"
                 f"{SEP}{CHOICE_FIX}"
             )
         else:
@@ -191,6 +192,14 @@ def _why_not(call: Call) -> str:
 
 def _names(call: Call) -> list[str]:
     return [str(c.get("name")) for c in _calls(call) or ()]
+
+
+def _placed(names: list[str], bound: list[str]) -> str:
+    """' (the first of the tools bound: a, b, c)' when the one tool called sits first or last."""
+    if len(names) != 1 or len(bound) < 3 or names[0] not in (bound[0], bound[-1]):
+        return ""
+    where = "first" if names[0] == bound[0] else "last"
+    return f" (the {where} of the tools bound: {', '.join(bound)})"
 
 
 def _listed(names: list[str]) -> str:

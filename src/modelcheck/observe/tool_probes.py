@@ -2,8 +2,9 @@
 
 `tools_bind` binds each tool form users pass (and `tool_choice`, where the model has it) without
 a model call. The calls spread the tool forms and `tool_choice` forms over the four paths, so one
-call serves several checks: invoke and stream bind a function and a BaseTool, the prompt naming
-one and `tool_choice` the other (prompted instead, for a model without `tool_choice`); ainvoke and
+call serves several checks: invoke and stream bind two functions and a BaseTool, the prompt naming
+the first and `tool_choice` the middle one, so that only honouring `tool_choice` gives its call, not
+a pick by position or by the prompt (prompted instead, for a model without `tool_choice`); ainvoke and
 astream bind a pydantic class and a JSON-schema dict, with non-ASCII text in the prompt;
 `tools_no_args` streams a call of a tool without arguments. `tools_any` (only with `tool_choice`)
 forces a call with "any" and a prompt that names no tool; `tools_parallel` (only with parallel
@@ -37,6 +38,15 @@ class _MagicInput(BaseModel):
 def magic_function(input: int) -> int:
     """Apply a magic function to an input."""
     return input + 2
+
+
+def get_time(city: str) -> str:
+    """Get the local time in a city.
+
+    Args:
+        city: The city to get the local time of.
+    """
+    return f"It is noon in {city}."
 
 
 def get_weather(city: str) -> str:
@@ -99,10 +109,11 @@ def forms() -> list[tuple[str, list[Any]]]:
 
 
 # What each call binds, what it sends, and what forces the call: (tools, prompt with tool_choice,
-# prompt without, tool_choice). The prompt with tool_choice names another tool than the one forced.
+# prompt without, tool_choice). The prompt with tool_choice names another tool than the one forced,
+# and a named tool_choice names neither the first tool bound nor the last.
 PLANS: dict[str, tuple[list[Any], str, str, str | None]] = {
     "invoke": (
-        [get_weather, magic_function],
+        [get_weather, magic_function, get_time],
         "Use the get_weather tool to get the weather in Paris.",
         "What is the value of magic_function(3)? Use the magic_function tool.",
         "magic_function",
