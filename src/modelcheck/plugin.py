@@ -56,6 +56,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="replay cassettes and never record or go out (the default under CI=true): a missing "
         "cassette or a request it does not hold fails the checks that need it",
     )
+    group.addoption(
+        "--modelcheck-init",
+        default=None,
+        metavar="TARGET",
+        help="set up modelcheck for the model module.path:Name and exit: append its "
+        "[tool.modelcheck] table (the capabilities detected) to pyproject.toml, and write a conftest "
+        "fixture and a GitHub workflow where none is; nothing is overwritten",
+    )
     parser.addini(
         "modelcheck_targets",
         "models to check (module.path:Name), one a line",
@@ -74,6 +82,14 @@ def _asked_for(config: pytest.Config) -> bool:
     that does not use modelcheck pays nothing for it (importing modelcheck.pytest.run alone costs ~15 ms)."""
     ini: list[str] = config.getini("modelcheck_targets")
     return bool(config.getoption("modelcheck")) or any(n.strip() for n in ini)
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("modelcheck_init") is None:
+        return None
+    from modelcheck.pytest.scaffold import main
+
+    return main(config)
 
 
 def pytest_configure(config: pytest.Config) -> None:

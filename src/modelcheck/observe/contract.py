@@ -73,7 +73,8 @@ def gather(model: Any, needs: set[str], secret_env: tuple[str, ...] = ()) -> Con
 
 
 def _fields(model: Any) -> dict[str, Any]:
-    return dict(getattr(type(model), "model_fields", {}))
+    """The pydantic fields of a model instance, or of a model class."""
+    return dict(getattr(model if isinstance(model, type) else type(model), "model_fields", {}))
 
 
 def _names(name: str, info: Any) -> set[str]:

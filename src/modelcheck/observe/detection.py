@@ -23,8 +23,13 @@ CORE_WSO = "neither `with_structured_output` nor `bind_tools` is its own (core's
 
 def detect(model: Any, kind: Kind, declared: Mapping[str, bool]) -> dict[str, CapabilityState]:
     """Every capability that applies to `kind`, with what the class says of it."""
-    cls = type(model)
-    profile = _profile(model)
+    return detect_class(type(model), kind, declared, profile_of(model))
+
+
+def detect_class(
+    cls: type[Any], kind: Kind, declared: Mapping[str, bool], profile: Mapping[str, Any]
+) -> dict[str, CapabilityState]:
+    """`detect` from the class alone (and a profile, if an instance gave one)."""
     found: dict[str, CapabilityState] = {}
     for cap in CAPABILITIES:
         if kind not in cap.kinds:
@@ -60,7 +65,7 @@ def _has_usage(obs: Observation, name: str) -> bool:
 Detection = tuple[bool | None, str, bool | None, str]
 
 
-def _profile(model: Any) -> Mapping[str, Any]:
+def profile_of(model: Any) -> Mapping[str, Any]:
     try:
         profile = getattr(model, "profile", None)
     except Exception:
