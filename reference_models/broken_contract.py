@@ -110,6 +110,27 @@ class ChatRaisesOnTwoSystems(EchoChatModel):
         return super()._answer(messages, stop)
 
 
+# The body an OpenAI-like API answers a refused role with (HTTP 400).
+REFUSED_ROLE = (
+    '{"error": {"message": "Invalid value: \'developer\'. Supported values are: \'system\', '
+    '\'assistant\', \'user\'.", "type": "invalid_request_error", "param": "messages[1].role", '
+    '"code": "invalid_value"}}'
+)
+
+
+class ChatReturnsErrorBody(EchoChatModel):
+    """Fails `message-history`: it sends a second system message with a role its API refuses, and
+    returns the API's HTTP error body as the answer instead of raising.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
+
+    def _answer(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        if sum(1 for m in messages if m.type == "system") > 1:
+            return REFUSED_ROLE
+        return super()._answer(messages, stop)
+
+
 class ChatEnvKeyPlain(EchoChatModel):
     """Fails `init-from-env`: its key's default uses `from_env`, not `secret_from_env`, so a key
     read from ECHO_API_KEY is a plain str (pydantic does not validate defaults).

@@ -26,6 +26,11 @@ MESSAGES = {
     "ChatRaisesOnTwoSystems": "given a conversation with two system messages, a named human message and "
     "two human/ai pairs, invoke raised in _answer (broken_contract.py:*) ValueError: only one system "
     "message is allowed. Sent alone, two system messages, then two human/ai pairs in a row raised*",
+    "ChatReturnsErrorBody": "given a conversation with two system messages, a named human message and "
+    "two human/ai pairs, the answer is an error body from the service: \"Invalid value: 'developer'. "
+    "Supported values are: 'system', 'assistant', 'user'.\", where a single message is answered: the "
+    "service refused the conversation the model sent. Turn every message *And raise on an error "
+    "response*",
     "ChatEnvKeyPlain": "built with only ECHO_API_KEY set (named by its default_factory *), api_key holds "
     "the env's value as a plain str, not a SecretStr*",
 }

@@ -138,6 +138,49 @@ def test_history_that_raises_names_the_part_that_raises_alone() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('{"error": {"message": "Invalid role", "type": "invalid_request_error"}}', "Invalid role"),
+        ('{"errors": [{"message": "bad role"}]}', "bad role"),
+        ('{"error": "model not found"}', "model not found"),
+        ("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>", "502 Bad Gateway"),
+        (
+            "Error code: 400 - {'error': {'message': 'bad'}}",
+            "Error code: 400 - {'error': {'message': 'bad'}}",
+        ),
+        ("HTTP/1.1 403 Forbidden", "HTTP/1.1 403 Forbidden"),
+        ("404 page not found", "404 page not found"),
+    ],
+)
+def test_an_error_body_as_the_answer_is_named(body: str, says: str) -> None:
+    from modelcheck.checks.common import error_body
+
+    assert error_body(body) == says
+    calls = [answered("invoke", "x"), answered("invoke_messages", "x"), answered("history", body)]
+    verdict = conversation.judge_history(observation(*calls))
+    assert verdict.outcome == "failed"
+    assert f"the answer is an error body from the service: {says!r}" in verdict.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["500 apples are here", '{"answer": "an error was found"}', "<html><title>Hi</title></html>", "x 400 y"],
+)
+def test_an_answer_that_mentions_an_error_is_not_an_error_body(text: str) -> None:
+    from modelcheck.checks.common import error_body
+
+    assert error_body(text) is None
+
+
+def test_an_error_body_on_a_single_message_too_leaves_the_conversation_unjudged() -> None:
+    body = '{"error": {"message": "invalid api key"}}'
+    calls = [answered("invoke", body), answered("invoke_messages", body), answered("history", body)]
+    verdict = conversation.judge_history(observation(*calls))
+    assert verdict.outcome == "skipped"
+    assert "a single message is an error body from the service too ('invalid api key')" in verdict.message
+
+
 # --- ls-params and standard-params -----------------------------------------------------------------
 
 LS = {"ls_provider": "echo", "ls_model_name": "m-1", "ls_model_type": "chat"}

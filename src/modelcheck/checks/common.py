@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from modelcheck.core.records import Call, Failure, Kind
 from modelcheck.core.verdict import Verdict, failed
@@ -106,3 +108,58 @@ def outcome(failure: Failure) -> str:
 def answers(call: Call | None) -> bool:
     """Whether a returning call completed with a value of the expected type."""
     return call is not None and call.ok and call.output is not None and call.output.expected_type
+
+
+# An HTTP status line or a client library's error text: "HTTP/1.1 403 Forbidden", "Error code: 400 -
+# {...}" (openai's APIStatusError), or a bare status with its reason phrase ("400 Bad Request").
+STATUS_LINE = re.compile(r"(?:HTTP/[\d.]+\s+|error code:\s*|status(?: code)?:?\s*)[45]\d\d\b", re.I)
+BARE_STATUS = re.compile(r"([45]\d\d) +([A-Za-z][A-Za-z -]*)")
+HTML_TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>|<h1>\s*([^<]*?)\s*</h1>", re.I | re.S)
+ERROR_KEYS = ("error", "errors")
+
+
+def error_body(text: str | None) -> str | None:
+    """What an answer says when it is a service's HTTP error body, not an answer: a JSON object with
+    an "error" key (its message), an HTML error page (its title), or a status line; else None."""
+    if not text:
+        return None
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return _json_error(stripped)
+    if stripped[:15].lower().startswith(("<!doctype html", "<html")):
+        found = HTML_TITLE.search(stripped)
+        title = next((g for g in found.groups() if g), "") if found else ""
+        return title if re.match(r"[45]\d\d\b", title) or "error" in title.lower() else None
+    bare = BARE_STATUS.match(stripped)
+    if STATUS_LINE.match(stripped) or (bare is not None and _reason_phrase(int(bare[1]), bare[2])):
+        return " ".join(stripped.split())
+    return None
+
+
+def _reason_phrase(code: int, text: str) -> bool:
+    """Whether `text` starts with the reason phrase of HTTP status `code` ("Not Found", "not found")."""
+    from http import HTTPStatus
+
+    try:
+        phrase = HTTPStatus(code).phrase.lower()
+    except ValueError:
+        return False
+    return text.lower().startswith(phrase) or phrase in text.lower()
+
+
+def _json_error(text: str) -> str | None:
+    try:
+        doc: Any = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    key = next((k for k in ERROR_KEYS if doc.get(k)), None)
+    if key is None:
+        return None
+    error = doc[key]
+    if isinstance(error, list) and error:
+        error = error[0]
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    return error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)

@@ -7,7 +7,7 @@ alone, so that the message can say which one the model cannot take.
 
 from __future__ import annotations
 
-from modelcheck.checks.common import answers, show
+from modelcheck.checks.common import answers, error_body, show
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
 from modelcheck.core.probe_ids import HISTORY_LAST, PROMPT
@@ -42,6 +42,9 @@ def judge_history(obs: Observation) -> Verdict:
     if out is None or not out.expected_type:
         got = out.type_name if out else "nothing"
         return failed(f"given {WHOLE}, invoke returned {got}, not an AIMessage. {FIX}")
+    refused = _error_answer(obs, out.text)
+    if refused is not None:
+        return refused
     agreed = consensus(obs)
     if agreed.text is not None and _echoes(agreed.text) and out.text != HISTORY_LAST:
         return failed(
@@ -50,6 +53,25 @@ def judge_history(obs: Observation) -> Verdict:
             "message of the conversation. Take the last message as the one to answer."
         )
     return passed("checked a conversation of 7 messages")
+
+
+def _error_answer(obs: Observation, text: str | None) -> Verdict | None:
+    """The conversation answered with the service's error body, where a single message is answered."""
+    error = error_body(text)
+    if error is None:
+        return None
+    single = next((c for p in (ids.INVOKE_MESSAGES, ids.INVOKE) if answers(c := obs.calls.get(p))), None)
+    if single is not None and single.output is not None and error_body(single.output.text) is not None:
+        return skipped(
+            "the answer to a single message is an error body from the service too "
+            f"({show(error_body(single.output.text))}), so a conversation cannot be judged (see invoke)."
+        )
+    return failed(
+        f"given {WHOLE}, the answer is an error body from the service: {show(error)}, where a single "
+        "message is answered: the service refused the conversation the model sent. "
+        f"{FIX} And raise on an error response (the provider SDK's exception, or "
+        "`response.raise_for_status()`) instead of returning its body as the answer."
+    )
 
 
 def _echoes(text: str) -> bool:
