@@ -1,7 +1,9 @@
 """The pytest hooks of modelcheck; all the work is in the modules they call.
 
 Nothing here imports LangChain: a pytest run that does not ask for modelcheck pays only for
-adding the options.
+adding the options. So this module imports the rest of modelcheck inside the hooks, once a hook
+knows modelcheck has work to do (a target, a suite, a report); at the top it imports only what
+every run needs and what costs nothing (the run's stash key, the exit guard).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from modelcheck import __version__
 from modelcheck.core.settings import DEFAULT_TARGETS
-
-RUN_KEY = pytest.StashKey["Any"]()
+from modelcheck.pytest.session import RUN_KEY, current_run
+from modelcheck.targets.exit_guard import record_status
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     names: list[str] = []
     from_cli = False
     if _asked_for(config):
-        from modelcheck.pytest.run import target_names
+        from modelcheck.pytest.run import target_names  # lazy: only when modelcheck is asked for
 
         names, from_cli = target_names(config)
     if not names:
@@ -107,12 +110,12 @@ def pytest_configure(config: pytest.Config) -> None:
                 "Add --modelcheck=module.path:Name."
             )
         return
-    from modelcheck.pytest.run import all_broken, start_run
+    from modelcheck.pytest.run import all_broken, start_run  # lazy: only when a target is named
 
     run = start_run(config, names, from_cli)
     config.stash[RUN_KEY] = run
     if config.pluginmanager.hasplugin("xdist"):
-        from modelcheck.pytest.xdist_grouping import register
+        from modelcheck.pytest.xdist_grouping import register  # lazy: imports xdist, when it is there
 
         register(config)
     error = all_broken(run)
@@ -121,27 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise error
 
 
-def _run(config: pytest.Config) -> Any:
-    return config.stash.get(RUN_KEY, None)
-
-
-def ensure_run(config: pytest.Config) -> Any:
-    """The run, started with no targets of its own when only suites (`modelcheck.suite`) report."""
-    run = _run(config)
-    if run is None:
-        from modelcheck.pytest.run import start_run
-
-        run = config.stash[RUN_KEY] = start_run(config, [], False)
-    return run
-
-
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    run = _run(config)
+    run = current_run(config)
     if run is None:
         return None
     from importlib.metadata import version
-
-    from modelcheck import __version__
 
     names = ", ".join([*(t.target for t in run.targets), *run.fixtures])
     header = [
@@ -154,7 +141,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    run = _run(config)
+    run = current_run(config)
     return True if run is not None and run.only_checks else None
 
 
@@ -162,9 +149,9 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    run = _run(config)
+    run = current_run(config)
     if run is not None:
-        from modelcheck.pytest.items import make_items
+        from modelcheck.pytest.items import make_items  # lazy: only when a run started
 
         items.extend(make_items(session, run))
     # Suite tests (modelcheck.suite) carry their spec; looking for it imports nothing.
@@ -172,6 +159,8 @@ def pytest_collection_modifyitems(
         i for i in items if isinstance(i, pytest.Function) and getattr(i.obj, "modelcheck_suite", None)
     ]
     if suite_items:
+        # lazy: only when the session holds suites (modelcheck.suite)
+        from modelcheck.pytest.run import ensure_run
         from modelcheck.pytest.suites import describe, is_suite_item
 
         ensure_run(config)
@@ -192,12 +181,14 @@ class RunHooks:
         shows it beside a failure and junit XML keeps it."""
         outcome = yield
         report = outcome.get_result()
-        run = _run(self.config)
+        run = current_run(self.config)
         if run is not None and any(name == "modelcheck" for name, _ in report.user_properties):
             report.sections = [(title, run.scrub(text)) for title, text in report.sections]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if any(name == "modelcheck" for name, _ in report.user_properties):
+            # lazy: only for the reports of modelcheck's own items
+            from modelcheck.pytest.run import ensure_run
             from modelcheck.report.json_report import record
 
             record(ensure_run(self.config), report)
@@ -206,7 +197,7 @@ class RunHooks:
 @pytest.fixture
 def modelcheck(request: pytest.FixtureRequest) -> Any:
     """`modelcheck.check(model, only=[...])` inside a test, with [tool.modelcheck]'s defaults."""
-    from modelcheck.pytest.adhoc import Checker
+    from modelcheck.pytest.adhoc import Checker  # lazy: only in a test that uses the fixture
 
     return Checker(request.config)
 
@@ -215,10 +206,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Every session records its status, not only modelcheck's (the guard imports nothing but the
     # standard library): else a model checked in-process (pytester) whose call never returned
     # would end the enclosing session's process with the inner run's status.
-    from modelcheck.targets.exit_guard import record_status
-
     record_status(exitstatus)
-    run = _run(session.config)
+    run = current_run(session.config)
     if run is None:
         return
     if not hasattr(session.config, "workerinput"):
@@ -226,9 +215,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    run = _run(config)
+    run = current_run(config)
     if run is None or hasattr(config, "workerinput") or config.option.collectonly:
         return
+    # lazy: only when a run started (as in the other report hooks)
     from modelcheck.report.json_report import build
     from modelcheck.report.summary import can_encode, checklist_lines, workflow_commands
 
@@ -245,6 +235,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _write_report(config: pytest.Config, run: Any) -> None:
+    # lazy: only when a run started (as in the other report hooks)
     from modelcheck.report.json_report import build, write
     from modelcheck.report.summary import markdown
 

@@ -12,7 +12,8 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.outputs import GenerationChunk
 
 from modelcheck.core.events import EXCLUDED, IdMap, Normalizer, render, to_plain, value_text
-from modelcheck.pytest.snapshot import snapshot_name, text_diff
+from modelcheck.core.paths import snapshot_name
+from modelcheck.pytest.snapshot import text_diff
 from modelcheck.secrets.scrub import Scrubber
 
 RUN_A, RUN_B = str(uuid.uuid4()), str(uuid.uuid4())

@@ -17,6 +17,7 @@ from modelcheck.checks.catalog import IDS, Check, checks_for
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import build_settings, read_pyproject, split_table
 from modelcheck.core.verdict import Verdict
+from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.loading import TargetError, build_model
@@ -77,8 +78,6 @@ def check(
         pytest.fail(scrub(str(exc)), pytrace=False)
     checks = [c for c in checks_for(loaded.kind) if wanted is None or c.id in wanted]
     skipped = set(target_settings.skip)
-    from modelcheck.pytest.judging import needs_of, observe_target
-
     run = [c for c in checks if c.id not in skipped and c.id not in NOT_AD_HOC]
     observation = observe_target(loaded, needs_of(run), scrub, checks=run)
     verdicts = {c.id: _verdict(c, observation, scrub, skipped) for c in checks}
@@ -88,8 +87,6 @@ def check(
 
 
 def _verdict(check: Check, observation: Observation, scrub: Scrubber, skipped: set[str]) -> Verdict:
-    from modelcheck.pytest.judging import judge
-
     if check.id in skipped:
         return Verdict("skipped", f"skipped by `skip` in {WHERE}")
     if check.id in NOT_AD_HOC:

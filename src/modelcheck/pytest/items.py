@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from modelcheck.core.records import Observation
 from modelcheck.core.settings import FIXTURE
 from modelcheck.core.verdict import Verdict
 from modelcheck.pytest.judging import judge, needs_of, observe_target
-from modelcheck.pytest.run import BrokenTarget, ModelcheckRun
+from modelcheck.pytest.run import BrokenTarget, ModelcheckRun, observer
+from modelcheck.pytest.suites import make_module_test
 from modelcheck.targets.loading import LoadedTarget
 
 ROOT = "modelcheck"
@@ -159,10 +161,6 @@ class FixtureTargetModule(pytest.Module):
         self.own = own
 
     def _getobj(self) -> Any:
-        import types
-
-        from modelcheck.pytest.suites import make_module_test
-
         module = types.ModuleType(f"modelcheck_{self.fixture}")
         module.test_check = make_module_test(self.fixture, self.own, self.name)  # type: ignore[attr-defined]
         return module
@@ -194,9 +192,3 @@ def fixture_node(
         ),
     )
     return TargetNode.from_parent(session, name=name, nodeid=f"{ROOT}::{name}", loaded=broken, run=run)
-
-
-def observer(config: pytest.Config) -> str:
-    """Which process observed: each xdist worker that runs a target's checks observes it itself."""
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    return str(workerinput.get("workerid", "main"))

@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 
-from modelcheck.checks.catalog import Check
+from modelcheck.checks.catalog import Check, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
+from modelcheck.observe.warned import Caught, catching, raise_again
+from modelcheck.pytest.snapshot import attach
+from modelcheck.replay.cassette_file import CassetteError
 from modelcheck.secrets.scrub import Scrubber
+from modelcheck.targets.containment import model_code_window
 from modelcheck.targets.loading import LoadedTarget
 
 
@@ -54,10 +58,9 @@ def observe_target(
 
     The model code runs inside containment's window (os._exit refused, threads it leaves running
     handed to the exit guard), and the scrubber learns each secret before model code runs with it."""
+    # lazy: the observer imports LangChain and every probe, which a run pays for only when it
+    # observes a model (collecting a module that defines a suite does not)
     from modelcheck.observe.observation import observe
-    from modelcheck.observe.warned import Caught, catching
-    from modelcheck.replay.cassette_file import CassetteError
-    from modelcheck.targets.containment import model_code_window
 
     found: list[Caught] = []
     try:
@@ -79,8 +82,6 @@ def observe_target(
     if config is not None and (
         "events_v2" in needs or "serialize" in (needs | _gated(gated_of(checks or [])))
     ):
-        from modelcheck.pytest.snapshot import attach
-
         attach(observation, config)
     scrub.add(observation.canaries)
     scrub.add(observation.real_secrets)
@@ -94,9 +95,6 @@ def _gated(gated: dict[str, set[str]] | None) -> set[str]:
 
 def _file_warnings(observation: Observation, found: list[Any], checks: list[Check], scrub: Scrubber) -> None:
     """Keep each warning for the check whose call raised it; warn the others now (at setup)."""
-    from modelcheck.checks.catalog import probe_check
-    from modelcheck.observe.warned import raise_again
-
     now = []
     for caught in found:
         owner = probe_check(caught.probe, checks) if caught.probe else None
@@ -111,8 +109,6 @@ def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
     """The check's verdict, its message scrubbed of secrets, a failure's ending with the docs link.
 
     The warnings the check's own calls raised are raised again first, so pytest files them here."""
-    from modelcheck.observe.warned import raise_again
-
     raise_again(observation.warned.pop(check.id, []), scrub)
     verdict = gated_judge(check, observation)
     message = scrub(verdict.message)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from modelcheck.checks.catalog import IDS
+from modelcheck.core.paths import snapshot_name
 from modelcheck.core.settings import (
     DEFAULT_TARGETS,
     FIXTURE,
@@ -21,6 +23,7 @@ from modelcheck.core.settings import (
 )
 from modelcheck.observe.canary import patched_env
 from modelcheck.observe.warned import Caught, catching, raise_again
+from modelcheck.pytest.session import RUN_KEY, current_run
 from modelcheck.replay.plan import ReplayPlan, resolve
 from modelcheck.secrets.known import configured_secrets, instance_secrets
 from modelcheck.secrets.scrub import Scrubber
@@ -79,9 +82,21 @@ def target_names(config: pytest.Config) -> tuple[list[str], bool]:
     return list(dict.fromkeys(n.strip() for n in ini if n.strip())), False
 
 
-def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> ModelcheckRun:
-    from modelcheck.checks.catalog import IDS
+def ensure_run(config: pytest.Config) -> ModelcheckRun:
+    """The run, started with no targets of its own when only suites (`modelcheck.suite`) report."""
+    run: ModelcheckRun | None = current_run(config)
+    if run is None:
+        run = config.stash[RUN_KEY] = start_run(config, [], False)
+    return run
 
+
+def observer(config: pytest.Config) -> str:
+    """Which process observed: each xdist worker that runs a target's checks observes it itself."""
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    return str(workerinput.get("workerid", "main"))
+
+
+def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> ModelcheckRun:
     cli_params = parse_params_option(config.getoption("modelcheck_params"))
     if cli_params is not None and not from_cli:
         raise usage_error(
@@ -152,8 +167,6 @@ def _load_all(
 def refuse_duplicates(resolved: dict[str, Any]) -> None:
     """Two names for one model (`pkg.mod:Name`, `pkg:mod.Name`), or two names sharing one snapshot
     file, would fight over that file: a usage error that names both."""
-    from modelcheck.pytest.snapshot import snapshot_name
-
     by_key: dict[tuple[str, object], str] = {}
     for name, obj in resolved.items():
         if isinstance(obj, TargetError):
@@ -205,6 +218,8 @@ __all__ = [
     "BrokenTarget",
     "ModelcheckRun",
     "all_broken",
+    "ensure_run",
+    "observer",
     "start_run",
     "target_names",
     "usage_error",

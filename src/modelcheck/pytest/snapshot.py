@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from syrupy.data import SnapshotCollections
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from modelcheck.core.events import render
+from modelcheck.core.paths import snapshot_name
 from modelcheck.core.records import Observation, SnapshotResult
 
 SITE = "modelcheck"
@@ -61,12 +61,6 @@ class SerializedSnapshotExtension(OwnFilesExtension):
 
     def serialize(self, data: Any, *, exclude: Any = None, include: Any = None, matcher: Any = None) -> str:
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-def snapshot_name(target: str) -> str:
-    """A file name for a target: `pkg.models:ChatX` becomes `pkg.models.ChatX`."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", target.replace(":", "."))
-    return name.strip("._") or "target"
 
 
 @dataclasses.dataclass

@@ -16,8 +16,12 @@ from typing import Any, ClassVar, NoReturn
 import pytest
 
 from modelcheck.checks.catalog import IDS, Check, by_id, checks_for
+from modelcheck.core.capabilities import plain
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import TargetSettings, build_settings, read_pyproject, split_table, usage_error
+from modelcheck.pytest.judging import judge, needs_of, observe_target
+from modelcheck.pytest.run import ensure_run, observer
+from modelcheck.secrets.fields import looks_secret
 from modelcheck.targets.langchain_tests import is_standard_tests
 from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_kind
 
@@ -170,11 +174,6 @@ def describe(item: pytest.Item) -> dict[str, Any]:
 
 def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) -> None:
     """Judge one check on the item's target, observing the target first if no item has yet."""
-    from modelcheck.core.capabilities import plain
-    from modelcheck.plugin import ensure_run
-    from modelcheck.pytest.items import observer
-    from modelcheck.pytest.judging import judge
-
     item = request.node
     if not request.config.pluginmanager.has_plugin("modelcheck"):
         skip("the modelcheck plugin is turned off in this run (-p no:modelcheck)")
@@ -230,8 +229,6 @@ def _load(request: pytest.FixtureRequest, spec: SuiteSpec, target: SuiteTarget, 
 
 
 def _secret_params(settings: TargetSettings) -> list[str]:
-    from modelcheck.secrets.fields import looks_secret
-
     return [
         str(v)
         for k, v in settings.params.items()
@@ -247,8 +244,6 @@ def _not_loaded(target: SuiteTarget, nodeid: str) -> None:
 
 def _observation(request: pytest.FixtureRequest, target: SuiteTarget, run: Any) -> Observation:
     if target.observation is None:
-        from modelcheck.pytest.judging import needs_of, observe_target
-
         assert target.loaded is not None and target.settings is not None
         checks = _selected(request, target)
         target.observation = observe_target(

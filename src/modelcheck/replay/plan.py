@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from modelcheck.core.paths import target_file
 from modelcheck.core.settings import usage_error
 
 RECORD = "--modelcheck-record"
@@ -32,9 +33,7 @@ class ReplayPlan:
     """target -> the canaries set in its unset `secret_env` variables while it was loaded."""
 
     def path(self, target: str) -> Path:
-        from modelcheck.pytest.snapshot import snapshot_name
-
-        return self.rootdir / "__snapshots__" / "modelcheck" / f"{snapshot_name(target)}.cassette.yaml"
+        return target_file(self.rootdir, target, ".cassette.yaml")
 
     def active(self, target: str) -> bool:
         """Whether the target's HTTP goes through a cassette (recorded or replayed)."""
