@@ -38,7 +38,7 @@ def test_the_shipped_media_are_tiny_valid_files() -> None:
 def test_the_standard_blocks_are_the_form_the_installed_core_documents() -> None:
     from langchain_core.messages import is_data_content_block
 
-    from modelcheck.observe.media_probes import block, v1_blocks
+    from modelcheck.observe.probes.media import block, v1_blocks
 
     for media in ("image", "pdf", "audio"):
         standard = block(media, "standard")
@@ -221,7 +221,7 @@ def test_the_url_is_the_same_on_every_run_when_its_port_is_free(monkeypatch: pyt
     import socket
     import urllib.request
 
-    from modelcheck.observe import media_probes
+    from modelcheck.observe.probes import media as media_probes
 
     assert media_probes.URL_PORT == 47181
     first, taken = Call("media_image"), Call("media_image")

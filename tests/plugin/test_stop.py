@@ -1,8 +1,9 @@
 """Stop tokens: the stop policy knob, models that cannot stop, nondeterministic models, and properties
-of the pure rule (`checks.stop.respected`) and of the stop string chooser (`stopchoice.pick`)."""
+of the pure rule (`checks.stop.respected`) and of the stop string chooser (`observe.probes.stop.pick`)."""
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from unittest import mock
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import reference_models
 from modelcheck.checks.stop import cuts, first_stop, respected
 from modelcheck.core.records import StopProbe
-from modelcheck.observe.stopchoice import pick
+from modelcheck.observe.probes.stop import pick
 from reference_models._echo import apply_stop
 
 ECHO_CHAT = "reference_models:EchoChatModel"
@@ -287,8 +288,8 @@ def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
     """The whole observation (stop choice, the probes' stop lists, the judges) on random prompts."""
     from modelcheck.checks.catalog import by_id
     from modelcheck.core.settings import TargetSettings
-    from modelcheck.observe import probes
     from modelcheck.observe.observation import observe
+    from modelcheck.observe.probes import runnable, stop, streaming
     from modelcheck.targets.loading import LoadedTarget, model_kind
 
     cls = getattr(reference_models, name)
@@ -301,7 +302,9 @@ def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
     @given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
     def judged(prompt: str) -> None:
         target = LoadedTarget(TargetSettings(f"reference_models:{name}"), kind, cls(), "class", cls)
-        with mock.patch.object(probes, "PROMPT", prompt):
+        with contextlib.ExitStack() as patched:  # every module whose probes send the prompt
+            for module in (runnable, stop, streaming):
+                patched.enter_context(mock.patch.object(module, "PROMPT", prompt))
             obs = observe(target, needs)
         verdicts = [c.judge(obs) for c in checks]
         if obs.stop_probe is None:

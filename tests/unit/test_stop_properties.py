@@ -3,11 +3,11 @@ agree with the guides' rule as the reference models apply it (`reference_models.
 for random texts and random stop lists: several stops, stops at position 0, overlapping ones,
 absent and empty ones, in any order.
 
-tests/plugin/test_stop.py covers the stop lists the probes actually give (chosen by `stopchoice.pick`);
-these go beyond them. Where "the first occurrence" has two readings (a stop string that starts
-first but ends after another one ends: "aa" with ["a", "aa"]), the judge accepts both: the one
-that starts first (as langchain-core's enforce_stop_tokens cuts) and the one that ends first (where
-a generating model stops, as the echo models apply it).
+tests/plugin/test_stop.py covers the stop lists the probes actually give (chosen by
+`observe.probes.stop.pick`); these go beyond them. Where "the first occurrence" has two readings
+(a stop string that starts first but ends after another one ends: "aa" with ["a", "aa"]), the
+judge accepts both: the one that starts first (as langchain-core's enforce_stop_tokens cuts) and
+the one that ends first (where a generating model stops, as the echo models apply it).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Stop tokens: nothing after the first stop string, and the stop string kept (or not, by policy).
 
-The stop strings come from the model's own answer (see observe/stopchoice.py), so any model can be
-probed. Each path gets a stop list (observe/probes.py `stops_for`): one stop string, or it with
+The stop strings come from the model's own answer (see observe/probes/stop.py), so any model can
+be probed. Each path gets a stop list (`stops_for` there): one stop string, or it with
 one that never occurs, or with a later one, so one call per path shows that the first occurrence
 of the earliest stop string ends the answer and that an absent one is ignored. A deterministic
 model must give the exact prefix; a nondeterministic one the weaker rule: if a stop string occurs,

@@ -1,6 +1,6 @@
 """Structured output: `with_structured_output` gives a value of the schema's shape, on every path.
 
-Judged on the `so_*` calls (observe/structured_probes.py): for each method the model has, a
+Judged on the `so_*` calls (observe/probes/structured.py): for each method the model has, a
 pydantic class must come back as an instance of it, a TypedDict or JSON-schema dict as a dict with
 the schema's required keys, no key it does not define, and the right JSON type for each; a stream
 ends with such a value (earlier chunks may be partial, but are of the same type); `include_raw=True`

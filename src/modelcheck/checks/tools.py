@@ -1,7 +1,7 @@
 """Tool calling: `bind_tools` takes every tool form and honours `tool_choice` (bind-tools), and the
 tool calls a model gives are well formed on every path (tool-calls).
 
-Judged from the `tools_*` calls (observe/tool_probes.py). One defect, one failure: a model that
+Judged from the `tools_*` calls (observe/probes/tools.py). One defect, one failure: a model that
 ignores `tool_choice` fails bind-tools, and tool-calls then accepts a call of any bound tool (and
 does not judge a call that only `tool_choice` would have made); a `bind_tools` that raises fails
 bind-tools, and tool-calls does not judge the calls it could not make.
@@ -53,7 +53,7 @@ CHOICE_FIX = (
 
 
 def judge_bind_tools(obs: Observation) -> Verdict:
-    bind = obs.calls.get("tools_bind")
+    bind = obs.calls.get(ids.TOOLS_BIND)
     broken = call_failed(bind, "binding tools (no model call)")
     if broken is not None or bind is None:
         return broken or failed("binding tools was not observed.")

@@ -168,3 +168,13 @@ TOOL_EVENTS = (TOOLS_EVENTS_V3,)
 
 # Structured output (checks/structured.py): the ids come from the plan (core/structured_plan.py).
 STRUCTURED = frozenset(STRUCTURED_PLAN)
+
+FOLLOW_UPS: dict[str, str] = {
+    **AGAIN,
+    **{redrive: drive for drive, redrive in REDRIVES.items()},
+    **dict.fromkeys(HISTORY_PARTS, HISTORY),
+    **{part: media(kind) for kind in MEDIA_TYPES for part in MEDIA_PARTS[kind]},
+    **dict.fromkeys(ROUND_TRIP_PARTS, ROUND_TRIP),
+}
+"""Probes no check names: each is made only after the call it follows (here its value) showed it is
+needed: a path asked again, a drive made again without stop strings, a part of a whole that raised."""

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Contract, EnvTrial, ParamTrial, SerialTrial
 from modelcheck.observe.canary import new_canary, patched_env
 from modelcheck.targets.containment import keep_alive
@@ -58,13 +59,13 @@ def keep(model: Any) -> Any:
 def gather(model: Any, needs: set[str], secret_env: tuple[str, ...] = ()) -> Contract:
     """The static contract records the selected checks need (`needs` names them)."""
     contract = Contract(fields=feature_fields(model))
-    if "ls_params" in needs:
+    if ids.LS_PARAMS in needs:
         _ls_params(contract, model)
-    if "std_params" in needs:
+    if ids.STD_PARAMS in needs:
         contract.params = [trial(model, name) for name in STANDARD]
-    if "env_init" in needs:
+    if ids.ENV_INIT in needs:
         contract.env = list(env_trials(model, secret_env))
-    if "serialize" in needs:
+    if ids.SERIALIZE in needs:
         contract.serial = serial_trial(model)
     return contract
 

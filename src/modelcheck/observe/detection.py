@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.capabilities import CAPABILITIES
 from modelcheck.core.records import CapabilityState, Kind, Observation
 from modelcheck.observe.facts import owner_of
@@ -39,13 +40,17 @@ def detect_class(
     return found
 
 
+USAGE_PATHS = (ids.INVOKE, ids.AINVOKE, ids.STREAM, ids.ASTREAM)
+"""The calls whose answers show whether the model reports usage metadata."""
+
+
 def observed(obs: Observation) -> None:
     """Fill in what only a call shows (usage metadata), from the calls already made."""
     state = obs.capabilities.get("usage_metadata")
     if state is None or state.detected is not None:
         return
-    seen = [name for name in ("invoke", "ainvoke", "stream", "astream") if _has_usage(obs, name)]
-    ran = [name for name in ("invoke", "ainvoke", "stream", "astream") if name in obs.calls]
+    seen = [name for name in USAGE_PATHS if _has_usage(obs, name)]
+    ran = [name for name in USAGE_PATHS if name in obs.calls]
     if not ran:
         return
     how = f"usage_metadata seen on {', '.join(seen)}" if seen else f"no usage_metadata on {', '.join(ran)}"

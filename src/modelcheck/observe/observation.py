@@ -6,48 +6,27 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.capabilities import gate
 from modelcheck.core.consensus import repeats_wanted
 from modelcheck.core.probe_ids import REDRIVES
 from modelcheck.core.records import Call, Contract, Observation, SecretSurface
-from modelcheck.observe import tool_loop_probes, tool_probes
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.contract import gather
-from modelcheck.observe.contract_probes import CONTRACT_PROBES, STATIC
 from modelcheck.observe.detection import detect, observed
 from modelcheck.observe.facts import FRAMEWORK_PACKAGES, gather_facts, own_classes
 from modelcheck.observe.loopthread import shared_loop
 from modelcheck.observe.loopwatch import LoopWatch
-from modelcheck.observe.media_probes import MEDIA_PROBES
 from modelcheck.observe.output import model_output
-from modelcheck.observe.probes import (
-    ASYNC_PROBES,
-    SECOND_PHASE,
-    STOP_PROBES,
-    SYNC_PROBES,
-    ProbeContext,
-    register,
-)
+from modelcheck.observe.probes import LATER, NEEDS_STOP, ProbeContext
+from modelcheck.observe.probes.stop import choose_stop
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
-from modelcheck.observe.stopchoice import choose_stop
-from modelcheck.observe.structured_probes import STRUCTURED_PROBES
 from modelcheck.targets.loading import LoadedTarget
 from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 if TYPE_CHECKING:
     from modelcheck.replay.plan import ReplayPlan
-
-SYNC_PROBES.update(CONTRACT_PROBES)  # the wider contract's calls (message-history, standard-params)
-SYNC_PROBES.update(MEDIA_PROBES)  # multimodal input (image-input, pdf-input, audio-input)
-SYNC_PROBES.update(tool_probes.SYNC)  # tool calling (bind-tools, tool-calls)
-ASYNC_PROBES.update(tool_probes.ASYNC)
-register(STRUCTURED_PROBES)  # structured-output's calls (so_*)
-register(tool_loop_probes.PROBES)  # tool results sent back, tool events (tool-round-trip, tool-events)
-# Probes that need what the first phase's calls gave (the stop string chosen from them, the model's
-# own tool calls): they run after it.
-LATER = (*SECOND_PHASE, *tool_loop_probes.LATER)
-CANARY_PROBES = ("invoke", "ainvoke", "stream", "astream")
 
 
 def core_features() -> dict[str, bool]:
@@ -145,7 +124,7 @@ def _observe(
         try:
             with patched_env(plan.env if plan.main_is_canary else {}), tape.main():
                 _observe_model(obs, runner(model), needs, masked=watched)
-            if not plan.main_is_canary and plan.model is not None and "canary" in needs:
+            if not plan.main_is_canary and plan.model is not None and ids.CANARY in needs:
                 with patched_env(plan.env), tape.canary():
                     _observe_canary(obs, runner(plan.model))
         finally:
@@ -196,15 +175,12 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     except ModelCodeError as exc:
         obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
-    obs.calls.update(runner.run([n for n in wanted if n not in LATER and n != "ctor_stop"]))
+    obs.calls.update(runner.run([n for n in wanted if n not in LATER]))
     obs.calls.update(runner.run(repeats_wanted(obs)))
-    if any(n in STOP_PROBES or n == "ctor_stop" for n in needs):
+    if any(n in NEEDS_STOP for n in needs):
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop
-    stopped = (*STOP_PROBES, "ctor_stop")
-    later = [
-        n for n in wanted if (n in LATER or n == "ctor_stop") and (ctx.stop is not None or n not in stopped)
-    ]
+    later = [n for n in wanted if n in LATER and (ctx.stop is not None or n not in NEEDS_STOP)]
     # Only now, for a whole that raised (a conversation, a message with media): which part of it
     # the model cannot take, each sent alone. Not for one that timed out: its parts would only hang.
     later += _parts(obs.calls)
@@ -239,9 +215,9 @@ def _redrives(obs: Observation) -> list[str]:
 
 
 def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:
-    calls = runner.run(list(CANARY_PROBES))
+    calls = runner.run(list(ids.CANARY_PATHS))
     for name, call in calls.items():
-        obs.calls[f"canary_{name}"] = call
+        obs.calls[ids.canary_call(name)] = call
     _read_places(obs, runner)
 
 
@@ -254,20 +230,22 @@ def _read_places(obs: Observation, runner: ProbeRunner) -> None:
 
 
 def _applies(name: str, obs: Observation) -> bool:
-    if name in STATIC:
+    if name in ids.STATIC:
         return False
-    if name == "history":
+    if name == ids.HISTORY:
         return obs.kind == "chat"
-    if name in ("ctor_stop", "max_tokens"):
-        return ("stop" if name == "ctor_stop" else "max_tokens") in obs.contract.fields
+    if name in (ids.CTOR_STOP, ids.MAX_TOKENS):
+        return ("stop" if name == ids.CTOR_STOP else "max_tokens") in obs.contract.fields
     if name in DRIVES:
         return _drives(DRIVES[name], obs)
-    if name in ("stop_stream", "stop_astream"):
-        return not _drives(name.removeprefix("stop_"), obs)
-    return name != "canary"
+    if name in STOPPED_STREAMS:
+        return not _drives(STOPPED_STREAMS[name], obs)
+    return name != ids.CANARY
 
 
-DRIVES = {"drive_stream": "stream", "drive_astream": "astream"}
+# The public stream each drive stands in for; a stopped stream is not made where its drive is.
+DRIVES = {ids.DRIVE_STREAM: "stream", ids.DRIVE_ASTREAM: "astream"}
+STOPPED_STREAMS = {ids.STOP_STREAM: "stream", ids.STOP_ASTREAM: "astream"}
 
 
 def _drives(path: str, obs: Observation) -> bool:

@@ -13,6 +13,7 @@ import pytest
 
 from modelcheck.checks.catalog import Check, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
 from modelcheck.observe.warned import Caught, catching, raise_again
@@ -80,7 +81,7 @@ def observe_target(
             pytrace=False,
         )
     if config is not None and (
-        "events_v2" in needs or "serialize" in (needs | _gated(gated_of(checks or [])))
+        ids.EVENTS_V2 in needs or ids.SERIALIZE in (needs | _gated(gated_of(checks or [])))
     ):
         attach(observation, config)
     scrub.add(observation.canaries)

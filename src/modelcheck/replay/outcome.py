@@ -13,12 +13,13 @@ import difflib
 import json
 from typing import Any
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, ExecutorCall, Failure, LoopStall, Observation
 from modelcheck.replay.cassette_file import Interaction, parse, render, request_doc, write_checked
 from modelcheck.replay.plan import ReplayPlan, record_command
 from modelcheck.replay.tape import Miss, Tape
 
-EVIDENCE_PROBES = ("ainvoke", "astream", "abatch")
+EVIDENCE_PROBES = (ids.AINVOKE, ids.ASTREAM, ids.ABATCH)
 MIN_BLOCKED_S = 0.01
 RECORDED = "seen when the cassette was recorded"
 

@@ -1,4 +1,5 @@
-"""The calls multimodal input needs: one per media type, holding every block form the model takes.
+"""The multimodal checks' calls (checks/media.py): one per media type, holding every block form the
+model takes.
 
 `media_image`, `media_pdf` and `media_audio` each send one message with the shipped file
 (modelcheck.media) as LangChain's standard block and as the OpenAI-style block: the v1 form
@@ -26,11 +27,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call
 from modelcheck.media import AUDIO, IMAGE, PDF, Media
-from modelcheck.observe.probes import ProbeContext
+from modelcheck.observe.probes.context import Probe, ProbeContext
 
-MEDIA: dict[str, Media] = {"image": IMAGE, "pdf": PDF, "audio": AUDIO}
+MEDIA: dict[str, Media] = {"image": IMAGE, "pdf": PDF, "audio": AUDIO}  # by ids.MEDIA_TYPES
 ASK = {
     "image": "modelcheck media: describe this image in one word.",
     "pdf": "modelcheck media: give the title of this document.",
@@ -42,21 +44,23 @@ URL_PORT = 47181
 """The loopback port the image URL is served on when it is free."""
 # (place, form): where a block goes (the human message, a tool message) and in which form.
 Piece = tuple[str, str]
-FORMS = ("standard", "openai")
 
 
 def pieces(media: str, has: frozenset[str]) -> list[Piece]:
-    """The blocks one call of `media` holds, given the capabilities the model has."""
-    found = [("human", form) for form in FORMS]
-    if media == "image" and "image_urls" in has:
-        found.append(("human", "url"))
-    if media in TOOL and f"{media}_tool_message" in has:
-        found += [("tool", form) for form in FORMS]
-    return found
+    """The blocks one call of `media` holds (of ids.MEDIA_PIECES), given the capabilities the model
+    has: a URL block with `image_urls`, the tool message with `<media>_tool_message`."""
+    return [piece for piece in ids.MEDIA_PIECES[media] if _held(media, piece, has)]
+
+
+def _held(media: str, piece: Piece, has: frozenset[str]) -> bool:
+    place, form = piece
+    if place == "tool":
+        return f"{media}_tool_message" in has
+    return form != "url" or "image_urls" in has
 
 
 def part_name(media: str, piece: Piece) -> str:
-    return f"media_{media}_{piece[0]}_{piece[1]}"
+    return ids.media_part(media, *piece)
 
 
 def v1_blocks() -> bool:
@@ -138,7 +142,7 @@ def _target(ctx: ProbeContext, call: Call, media: str, tools: bool) -> Any:
 
 
 def _media(ctx: ProbeContext, call: Call) -> None:
-    name = call.probe.removeprefix("media_")
+    name = call.probe.removeprefix(ids.media(""))
     media, _, rest = name.partition("_")
     whole = not rest
     place, _, form = rest.partition("_")
@@ -200,11 +204,7 @@ def _served(call: Call, wanted: bool, given: str | None = None) -> Iterator[str 
         call.extra["url_fetched"] = bool(fetched)
 
 
-PARTS = [
-    part_name(media, (place, form))
-    for media in MEDIA
-    for place in ("human", "tool")
-    for form in (*FORMS, "url")
-    if (place, form) in pieces(media, frozenset({"image_urls", f"{media}_tool_message"}))
-]
-MEDIA_PROBES = {**{f"media_{media}": _media for media in MEDIA}, **dict.fromkeys(PARTS, _media)}
+PROBES: dict[str, Probe] = {
+    **{ids.media(media): _media for media in ids.MEDIA_TYPES},
+    **{part: _media for media in ids.MEDIA_TYPES for part in ids.MEDIA_PARTS[media]},
+}

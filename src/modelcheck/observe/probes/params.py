@@ -1,9 +1,9 @@
-"""The calls the wider contract needs: a whole conversation, and a model built with stop or max tokens.
+"""The standard-params check's calls (checks/params.py): a model built with stop or max tokens.
 
-`history` sends one conversation with everything users send; the `history_*` parts are sent only
-when it raises, to name the part the model cannot take. `ctor_stop` and `max_tokens` build a copy
-of the model with a constructor `stop` (the chosen stop string) or a small max tokens, and invoke
-it without per-call arguments.
+`ctor_stop` and `max_tokens` build a copy of the model with a constructor `stop` (the chosen stop
+string) or a small max tokens, and invoke it without per-call arguments. The params read without
+a call (`ls_params`, `std_params`) and serialization's (`env_init`, `serialize`) are gathered by
+observe/contract.py, not here.
 """
 
 from __future__ import annotations
@@ -11,42 +11,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from modelcheck.core.probe_ids import HISTORY_LAST, PROMPT
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.probe_ids import PROMPT
 from modelcheck.core.records import Call
 from modelcheck.observe.contract import MAX_TOKENS_PROBE, feature_fields, variant
-from modelcheck.observe.probes import ProbeContext
-
-# Probes that only run when `history` raised (one call in all for a model that answers it).
-HISTORY_PARTS = ("history_turns", "history_systems", "history_named")
-STATIC = frozenset({"ls_params", "std_params", "env_init", "serialize"})
-"""Needs that make no model call: observe/contract.py gathers them."""
-
-
-def conversation(part: str) -> list[Any]:
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    systems = [SystemMessage("You are the modelcheck probe."), SystemMessage("Answer the last message.")]
-    pairs = [
-        HumanMessage("modelcheck history: the first question"),
-        AIMessage("the first answer"),
-        HumanMessage("modelcheck history: the second question"),
-        AIMessage("the second answer"),
-    ]
-    last = HumanMessage(HISTORY_LAST)
-    if part == "history_turns":
-        return [pairs[0], pairs[1], last]
-    if part == "history_systems":
-        return [*systems, *pairs, last]
-    if part == "history_named":
-        return [HumanMessage(HISTORY_LAST, name="modelcheck_user")]
-    named = HumanMessage("modelcheck history: the first question", name="modelcheck_user")
-    return [*systems, named, *pairs[1:], last]
-
-
-def _history(ctx: ProbeContext, call: Call) -> None:
-    if call.probe == "history":
-        call.extra["parts"] = HISTORY_PARTS  # sent only when the whole raises
-    ctx.returned(call, ctx.model.invoke(conversation(call.probe), ctx.config(call)))
+from modelcheck.observe.probes.context import Probe, ProbeContext
 
 
 def _built_with(model: Any, feature: str, value: Any) -> Any:
@@ -109,9 +78,6 @@ def _http_clients(root: Any, depth: int = 3) -> list[Any]:
     return found
 
 
-CONTRACT_PROBES = {
-    "history": _history,
-    **dict.fromkeys(HISTORY_PARTS, _history),
-    "ctor_stop": ctor_stop,
-    "max_tokens": max_tokens,
-}
+PROBES: dict[str, Probe] = {ids.CTOR_STOP: ctor_stop, ids.MAX_TOKENS: max_tokens}
+LATER = (ids.CTOR_STOP,)
+"""The constructor's stop is the stop string chosen from the first phase's answers: it runs after."""

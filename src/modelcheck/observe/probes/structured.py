@@ -1,4 +1,5 @@
-"""The calls `structured-output` needs: `with_structured_output` per method, schema kind and path.
+"""The structured-output check's calls (checks/structured.py): `with_structured_output` per method,
+schema kind and path.
 
 Which calls (modelcheck/core/structured_plan.py): two per method, the schema kinds rotated over invoke
 (include_raw=True) and stream. Each call records plain data in
@@ -21,8 +22,8 @@ from modelcheck.core.structured_plan import PLAN, SLOTS, SchemaKind
 from modelcheck.observe.convert import dump, to_output
 from modelcheck.observe.detection import structured_methods
 from modelcheck.observe.facts import owner_of
-from modelcheck.observe.probes import ProbeContext
-from modelcheck.observe.structured_schemas import EXAMPLE, SCHEMAS, Pet
+from modelcheck.observe.probes.context import Probe, ProbeContext
+from modelcheck.observe.probes.structured_schemas import EXAMPLE, SCHEMAS, Pet
 
 PROMPT = (
     "modelcheck structured output: describe a pet. Answer with one JSON object such as "
@@ -166,7 +167,6 @@ def structured_stream(ctx: ProbeContext, call: Call) -> None:
             _keep(ctx, call, value)
 
 
-SYNC_STRUCTURED = {
+PROBES: dict[str, Probe] = {
     name: structured_invoke if path == "invoke" else structured_stream for name, (_, path, _) in PLAN.items()
 }
-STRUCTURED_PROBES: dict[str, Any] = dict(SYNC_STRUCTURED)

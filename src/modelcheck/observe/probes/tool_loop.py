@@ -1,23 +1,22 @@
-"""The calls `tool-round-trip` and `tool-events` need: a tool's result sent back, and tool events.
+"""The tool loop checks' calls (checks/tool_loop.py): a tool's result sent back, and tool events.
 
-`tools_round_trip` runs after the tool calls of observe/tool_probes.py (in the second phase) and
+`tools_round_trip` runs after the tool calls of observe/probes/tools.py (in the second phase) and
 sends back the messages those calls gave, as the model gave them (so the ids and formats are the
 provider's own): one conversation of three rounds, each a call answered by a ToolMessage, with
 `status="error"`, with list content, then with string content last; the tools of those calls are
 bound, none forced. Only when it raises are the `tools_round_trip_*` parts sent, each one round
 with one form, to name the form the model cannot take.
 
-`tools_events_v3` binds the tools of the forced invoke of tool_probes.py and forces the call the
+`tools_events_v3` binds the tools of the forced invoke of tools.py and forces the call the
 same way (or prompts for it, for a model without `tool_choice`), then records
 `astream_events(version="v3")` as plain events, where langchain-core has it. The v2 stream needs no
-call: it carries the chunks of tool_probes.py's forced streams (see checks/tool_loop.py).
+call: it carries the chunks of tools.py's forced streams (see checks/tool_loop.py).
 """
 
 from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import (
@@ -30,16 +29,13 @@ from langchain_core.messages import (
 )
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from modelcheck.core.probe_ids import ROUND_TRIP
-from modelcheck.core.probe_ids import SENT_BACK as OWN
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.probe_ids import ROUND_TRIP, ROUND_TRIP_FORMS, ROUND_TRIP_PARTS, SENT_BACK
 from modelcheck.core.records import Call
-from modelcheck.observe.probes import ProbeContext, _record_events, _v3_unsupported
-from modelcheck.observe.tool_probes import PLAN_OF, PLANS
+from modelcheck.observe.probes.context import Probe, ProbeContext
+from modelcheck.observe.probes.events import record_events, v3_unsupported
+from modelcheck.observe.probes.tools import PLAN_OF, PLANS
 
-# The forms of a tool result, in the order the rounds send them (a success last: it gets the answer).
-# OWN: the forced calls whose answers are sent back, in order of preference; each round takes one.
-FORMS = ("error", "list", "string")
-PARTS = tuple(f"{ROUND_TRIP}_{form}" for form in FORMS)
 EVENTS_PLAN = "invoke"
 RESULT = "modelcheck round trip: the tool answered 42."
 
@@ -72,14 +68,14 @@ def own_message(ctx: ProbeContext, probe: str) -> AIMessage | None:
 
 def rounds(ctx: ProbeContext, forms: tuple[str, ...]) -> tuple[list[tuple[str, AIMessage]], bool]:
     """(probe, own message) for each form, and whether a message had to serve twice."""
-    own = [(p, m) for p in OWN if (m := own_message(ctx, p)) is not None]
+    own = [(p, m) for p in SENT_BACK if (m := own_message(ctx, p)) is not None]
     if not own:
         return [], False
     return [own[i % len(own)] for i in range(len(forms))], len(own) < len(forms)
 
 
 def round_trip(ctx: ProbeContext, call: Call) -> None:
-    forms = FORMS if call.probe == ROUND_TRIP else (call.probe.removeprefix(f"{ROUND_TRIP}_"),)
+    forms = ROUND_TRIP_FORMS if call.probe == ROUND_TRIP else (call.probe.removeprefix(f"{ROUND_TRIP}_"),)
     chosen, reused = rounds(ctx, forms)
     if not chosen:
         call.extra["unsupported"] = (
@@ -97,7 +93,7 @@ def round_trip(ctx: ProbeContext, call: Call) -> None:
     names = list(dict.fromkeys(m.tool_calls[0]["name"] for _, m in chosen))
     call.extra.update(tool=" and ".join(names), forms=list(forms), rounds=len(forms), reused=reused)
     if call.probe == ROUND_TRIP:
-        call.extra["parts"] = PARTS  # sent only when the whole raises
+        call.extra["parts"] = ROUND_TRIP_PARTS  # sent only when the whole raises
     try:
         bound = ctx.model.bind_tools(tools)
     except Exception as exc:
@@ -130,7 +126,7 @@ def _forced(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
 async def events_v3(ctx: ProbeContext, call: Call) -> None:
     from langchain_core._api import LangChainBetaWarning
 
-    reason = _v3_unsupported(ctx)
+    reason = v3_unsupported(ctx)
     if reason:
         call.extra["unsupported"] = reason
         return
@@ -145,13 +141,13 @@ async def events_v3(ctx: ProbeContext, call: Call) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LangChainBetaWarning)
         stream = await bound.astream_events(prompt, version="v3")
-    await _record_events(ctx, call, stream)
+    await record_events(ctx, call, stream)
 
 
-PROBES: dict[str, Callable[..., Any]] = {
+PROBES: dict[str, Probe] = {
     ROUND_TRIP: round_trip,
-    **dict.fromkeys(PARTS, round_trip),
-    "tools_events_v3": events_v3,
+    **dict.fromkeys(ROUND_TRIP_PARTS, round_trip),
+    ids.TOOLS_EVENTS_V3: events_v3,
 }
 LATER = (ROUND_TRIP,)
 """Probes that send back what earlier calls gave: they run in the second phase."""

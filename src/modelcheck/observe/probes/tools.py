@@ -1,4 +1,4 @@
-"""The calls the tool-calling checks need (`tools_*`): tools bound in every form, then called.
+"""The tool-calling checks' calls (checks/tools.py, `tools_*`): tools bound in every form, then called.
 
 `tools_bind` binds each tool form users pass (and `tool_choice`, where the model has it) without
 a model call. The calls spread the tool forms and `tool_choice` forms over the four paths, so one
@@ -14,7 +14,6 @@ forced the call, and for a stream the chunks added up as langchain-core adds the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -23,9 +22,10 @@ from langchain_core.tools import BaseTool, tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, SecretSurface
 from modelcheck.observe.convert import to_output
-from modelcheck.observe.probes import AsyncProbe, ProbeContext, SyncProbe
+from modelcheck.observe.probes.context import Probe, ProbeContext
 
 NON_ASCII = "你好啊集团"
 
@@ -141,13 +141,13 @@ PLANS: dict[str, tuple[list[Any], str, str, str | None]] = {
     ),
 }
 PLAN_OF = {
-    "tools_invoke": "invoke",
-    "tools_stream": "invoke",
-    "tools_ainvoke": "async",
-    "tools_astream": "async",
-    "tools_no_args": "no_args",
-    "tools_any": "any",
-    "tools_parallel": "parallel",
+    ids.TOOLS_INVOKE: "invoke",
+    ids.TOOLS_STREAM: "invoke",
+    ids.TOOLS_AINVOKE: "async",
+    ids.TOOLS_ASTREAM: "async",
+    ids.TOOLS_NO_ARGS: "no_args",
+    ids.TOOLS_ANY: "any",
+    ids.TOOLS_PARALLEL: "parallel",
 }
 
 
@@ -156,7 +156,7 @@ def _bound(ctx: ProbeContext, call: Call) -> tuple[Any, str] | None:
     tools, forced_prompt, prompted, choice = PLANS[PLAN_OF[call.probe]]
     forced = "tool_choice" in ctx.has
     kwargs: dict[str, Any] = {"tool_choice": choice} if forced and choice else {}
-    if call.probe == "tools_parallel":
+    if call.probe == ids.TOOLS_PARALLEL:
         kwargs["parallel_tool_calls"] = True
     call.extra["tools"] = {_name(t): _parameters(t) for t in tools}
     call.extra["tool_choice"] = kwargs.get("tool_choice")
@@ -268,17 +268,13 @@ def _assemble(ctx: ProbeContext, call: Call, chunks: list[Any]) -> None:
     ctx.surfaces.append(SecretSurface("streamed chunks added up", repr(full), call.probe))
 
 
-SYNC: dict[str, SyncProbe] = {
-    "tools_bind": tools_bind,
-    "tools_invoke": _invoked,
-    "tools_stream": _streamed,
-    "tools_no_args": _streamed,
-    "tools_any": _invoked,
+PROBES: dict[str, Probe] = {
+    ids.TOOLS_BIND: tools_bind,
+    ids.TOOLS_INVOKE: _invoked,
+    ids.TOOLS_STREAM: _streamed,
+    ids.TOOLS_NO_ARGS: _streamed,
+    ids.TOOLS_ANY: _invoked,
+    ids.TOOLS_AINVOKE: _ainvoked,
+    ids.TOOLS_ASTREAM: _astreamed,
+    ids.TOOLS_PARALLEL: _ainvoked,
 }
-ASYNC: dict[str, AsyncProbe] = {
-    "tools_ainvoke": _ainvoked,
-    "tools_astream": _astreamed,
-    "tools_parallel": _ainvoked,
-}
-TOOL_PROBES: dict[str, Callable[..., Any]] = {**SYNC, **ASYNC}
-"""Every tool probe, by name (`SYNC` run on threads, `ASYNC` on the loop)."""
