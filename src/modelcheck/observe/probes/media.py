@@ -21,6 +21,7 @@ it is free, so that the request a model sends holds the same URL on every run an
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -192,7 +193,9 @@ def _served(call: Call, wanted: bool, given: str | None = None) -> Iterator[str 
         server = ThreadingHTTPServer(("127.0.0.1", URL_PORT), handler)
     except OSError:  # the port is taken (another run): any free one
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="modelcheck-media-url", daemon=True)
+    # A short poll: `shutdown` waits for the serving loop's next poll (0.5 s by default, on every call).
+    serve = functools.partial(server.serve_forever, poll_interval=0.02)
+    thread = threading.Thread(target=serve, name="modelcheck-media-url", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{IMAGE.filename}"
     call.extra["url"] = url
