@@ -299,6 +299,21 @@ def test_under_ci_a_target_without_cassette_fails_with_the_command_that_records_
     assert not cassette(mc, CHAT).exists()
 
 
+def test_recording_some_checks_keeps_what_the_cassette_held_for_the_others(
+    mc: Modelcheck, server: OpenAIServer
+) -> None:
+    """`--modelcheck-record -k invoke` records invoke's calls again and keeps the rest: the whole
+    catalog still replays from the file, with the verdicts of the full recording."""
+    project(mc, server)
+    full = record(mc, server, CHAT)
+    whole = cassette(mc, CHAT).read_text(encoding="utf-8")
+    record(mc, server, CHAT, args=("-k", "invoke"))
+    assert cassette(mc, CHAT).read_text(encoding="utf-8") == whole
+    server.stop()
+    replayed = run(mc, f"--modelcheck={CHAT}")
+    assert outcomes(replayed) == outcomes(full)
+
+
 def test_a_changed_request_fails_with_the_recorded_request_against_the_new_one(
     mc: Modelcheck, server: OpenAIServer
 ) -> None:

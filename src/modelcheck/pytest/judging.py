@@ -64,6 +64,8 @@ def observe_target(
     from modelcheck.observe.observation import observe
 
     found: list[Caught] = []
+    if replay is not None and checks is not None and _some_of(loaded, checks):
+        replay.partial.add(loaded.target)
     try:
         with model_code_window(), catching(found):
             observation = observe(loaded, needs, replay, scrub.add, scrub, gated_of(checks or []))
@@ -88,6 +90,14 @@ def observe_target(
     scrub.add(observation.real_secrets)
     _file_warnings(observation, found, checks or [], scrub)
     return observation
+
+
+def _some_of(loaded: LoadedTarget, checks: list[Check]) -> bool:
+    """Whether the run observes the target for fewer checks than its catalog (`-k`, deselection)."""
+    from modelcheck.checks.catalog import checks_for
+
+    wanted = {c.id for c in checks_for(loaded.kind)} - set(loaded.settings.skip)
+    return not wanted <= {c.id for c in checks}
 
 
 def _gated(gated: dict[str, set[str]] | None) -> set[str]:

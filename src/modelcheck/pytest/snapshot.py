@@ -32,19 +32,25 @@ DIFF_CONTEXT = 1
 
 
 class OwnFilesExtension(JSONSnapshotExtension):
-    """A JSON extension that claims only its own files in `__snapshots__/modelcheck/`.
+    """A JSON extension that claims one file: the snapshot of the target whose assertion asks.
 
-    syrupy before 6 counts every file of a snapshot directory as a collection, and under
-    `--snapshot-update` deletes those no extension reads as "unknown": the cassettes replay keeps
-    beside the event snapshots (`<target>.cassette.yaml`) would be deleted. syrupy 6 and later
-    already ask the extension whether it owns a file.
+    syrupy finds "unused" snapshots among the files an extension discovers, and `--snapshot-update`
+    deletes them. Discovering the whole of `__snapshots__/modelcheck/` would have a run that checks
+    one target delete the reviewed snapshots of every other target, and (syrupy before 6) the
+    cassettes beside them as "unknown" files. So a run only ever sees, writes or deletes the files
+    of the targets it checked; a file of a target no longer checked stays until it is removed by
+    hand. Discovery from any other test location (a user's own test files) finds nothing.
     """
 
     def discover_snapshots(self, *, test_location: Any, ignore_extensions: Any = None) -> Any:
-        found = super().discover_snapshots(test_location=test_location, ignore_extensions=ignore_extensions)
         own = SnapshotCollections()
+        site = getattr(test_location, "item", None)
+        if not isinstance(site, SiteItem):
+            return own
+        found = super().discover_snapshots(test_location=test_location, ignore_extensions=ignore_extensions)
+        name = f"{site.name}.{self.file_extension}"
         for collection in found:
-            if self.is_snapshot_location(location=collection.location):
+            if Path(collection.location).name == name:
                 own.add(collection)
         return own
 

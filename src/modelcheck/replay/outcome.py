@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from pathlib import Path
 from typing import Any
 
 from modelcheck.core import probe_ids as ids
@@ -55,11 +56,25 @@ def _finish_recording(plan: ReplayPlan, tape: Tape, obs: Observation, secrets: l
         if probe in obs.calls:
             obs.calls[probe].failure = Failure("replay", "CassetteMiss", _canary_miss(misses))
     path = plan.path(obs.target)
-    if tape.recorded:
-        text = render(obs.target, record_command(obs.target), tape.recorded, evidence(obs))
-        write_checked(path, text, secrets)
+    recorded, observed = tape.recorded, evidence(obs)
+    if obs.target in plan.partial and path.is_file():
+        recorded, observed = _kept(path, recorded, observed)
+    if recorded:
+        write_checked(path, render(obs.target, record_command(obs.target), recorded, observed), secrets)
     elif path.is_file():
         path.unlink()  # the model makes no HTTP request now: an old cassette would only mislead
+
+
+def _kept(
+    path: Path, recorded: list[Interaction], observed: dict[str, Any]
+) -> tuple[list[Interaction], dict[str, Any]]:
+    """A recording of some of the checks (`-k`) keeps what the cassette held for the others: the
+    requests this run did not make again, and the async evidence of the probes it did not run."""
+    old, old_observed = parse(path)
+    made = {(i.method, i.uri, i.body) for i in recorded}
+    kept = [i for i in old if (i.method, i.uri, i.body) not in made]
+    probes = {**(old_observed.get("native-async") or {}), **observed["native-async"]}
+    return [*recorded, *kept], {"native-async": probes}
 
 
 def _by_probe(misses: list[Miss], obs: Observation) -> dict[str, list[Miss]]:

@@ -31,6 +31,8 @@ class ReplayPlan:
     rootdir: Path
     standins: dict[str, list[str]] = field(default_factory=dict)
     """target -> the canaries set in its unset `secret_env` variables while it was loaded."""
+    partial: set[str] = field(default_factory=set)
+    """Targets observed for only some of their checks (`-k`): a recording adds to their cassette."""
 
     def path(self, target: str) -> Path:
         return target_file(self.rootdir, target, ".cassette.yaml")
