@@ -101,8 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from_cli = False
     if _asked_for(config):
         from modelcheck.pytest.run import target_names  # lazy: only when modelcheck is asked for
+        from modelcheck.pytest.selection import catalog_selected, take_selectors
 
         names, from_cli = target_names(config)
+        take_selectors(config)
+        if not catalog_selected(config, from_cli):
+            names = []  # the run names test paths of its own: the ini's targets are not asked for
     if not names:
         if config.getoption("modelcheck_params") is not None:
             raise pytest.UsageError(
@@ -152,8 +156,9 @@ def pytest_collection_modifyitems(
     run = current_run(config)
     if run is not None:
         from modelcheck.pytest.items import make_items  # lazy: only when a run started
+        from modelcheck.pytest.selection import select
 
-        items.extend(make_items(session, run))
+        items.extend(select(make_items(session, run), config))
     # Suite tests (modelcheck.suite) carry their spec; looking for it imports nothing.
     suite_items = [
         i for i in items if isinstance(i, pytest.Function) and getattr(i.obj, "modelcheck_suite", None)

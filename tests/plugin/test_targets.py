@@ -292,6 +292,39 @@ def test_ini_targets_run_with_the_users_tests(mc: Modelcheck) -> None:
     assert outcomes(outcome.of(CHAT)) == {"passed"}
 
 
+def test_a_run_that_names_test_paths_runs_only_those_not_the_ini_targets(mc: Modelcheck) -> None:
+    """`pytest tests/test_x.py::test_one` with `modelcheck_targets` set runs that one test; the
+    catalog runs when the run selects it: no path, a `modelcheck::` node id, or the flag."""
+    mc.model(ECHO_CHAT)
+    mc.config('[tool.pytest.ini_options]\nmodelcheck_targets = ["mymodel:Chat"]\n')
+    mc.pytester.makepyfile(test_user=USER_TEST + "\n\ndef test_other():\n    pass\n")
+
+    one = mc.run("test_user.py::test_users_own")
+    one.result.assert_outcomes(passed=1)
+    assert not [line for line in one.result.outlines if line.startswith("modelcheck")]
+
+    check = mc.run("modelcheck::mymodel:Chat::invoke", "test_user.py::test_other")
+    check.result.assert_outcomes(passed=2)
+    assert check.of(CHAT) == {"invoke": "passed"}
+    check.result.stdout.fnmatch_lines(["test_user.py::test_other PASSED*"])
+
+    target = mc.run("modelcheck::mymodel:Chat", "-k", "invoke and not ainvoke")
+    assert target.of(CHAT) == {"invoke": "passed"} and "test_users_own" not in target.text()
+
+    flag = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke and not ainvoke or own", "test_user.py")
+    assert flag.of(CHAT) == {"invoke": "passed"}
+    flag.result.assert_outcomes(passed=2)
+
+    wrong = mc.run("modelcheck::mymodel:Other")
+    assert wrong.result.ret == pytest.ExitCode.USAGE_ERROR
+    wrong.result.stderr.fnmatch_lines(
+        [
+            "ERROR: modelcheck: the argument 'modelcheck::mymodel:Other' names no check of this run. "
+            "Its targets are: mymodel:Chat; *"
+        ]
+    )
+
+
 def test_report_header_names_versions_and_targets(mc: Modelcheck) -> None:
     outcome = mc.run("--modelcheck=reference_models:EchoLLM", "-k", "invoke and not ainvoke")
 
