@@ -348,7 +348,7 @@ def test_a_fixture_target_the_rootdir_cannot_see_says_where_to_define_it(
         },
     )
 
-    result = pytester.runpytest(*ARGS, "tests")
+    result = pytester.runpytest(*ARGS)  # no path: the ini targets run
 
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
