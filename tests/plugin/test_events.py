@@ -171,6 +171,57 @@ def test_excluded_fields_and_secrets_never_reach_the_snapshot(pytester: pytest.P
     run(pytester, *args).assert_outcomes(passed=1)
 
 
+LOOPBACK_CONFTEST = '''
+import socket
+import uuid
+
+import pytest
+
+from reference_models import EchoChatModel
+
+
+class Chat(EchoChatModel):
+    """A chat model of a provider's API (https://example.com/api), here its test double."""
+
+    deployment: str | None = None
+    """The deployment the provider assigned (different on every run)."""
+
+
+@pytest.fixture(scope="session")
+def api_server():
+    """A loopback stand-in for the provider's API, on a port the system picks for each run."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+
+
+@pytest.fixture
+def chat_model(api_server):
+    return Chat(base_url=api_server, deployment=uuid.uuid4().hex)
+'''
+
+
+def test_a_loopback_port_and_excluded_fields_do_not_break_the_serialized_snapshot(
+    pytester: pytest.Pytester,
+) -> None:
+    """A fixture server on an ephemeral port puts its URL in the model's serialized form: the port
+    reads `<port>`, and `snapshot_exclude` applies to that snapshot as to the event snapshot."""
+    pytester.makeconftest(LOOPBACK_CONFTEST)
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\nmodelcheck_targets = ["fixture:chat_model"]\n'
+        '[tool.modelcheck]\nsnapshot_exclude = ["deployment"]\n'
+    )
+    args = ("-k", "serialization or event-snapshot")
+    run(pytester, *args, "--snapshot-update").assert_outcomes(passed=2)
+    serialized = pytester.path / SNAPSHOTS / "fixture.chat_model.serialized.json"
+    text = serialized.read_text(encoding="utf-8")
+    assert '"base_url": "http://127.0.0.1:<port>/v1"' in text and '"deployment": "<excluded>"' in text
+    again = run(pytester, *args)  # another port, another deployment
+    again.assert_outcomes(passed=2)
+    assert serialized.read_text(encoding="utf-8") == text
+
+
 def test_event_snapshot_is_skipped_when_syrupy_is_disabled(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--modelcheck=reference_models:EchoLLM", "-k", EVENT_CHECKS, "-p", "no:syrupy")
     result.assert_outcomes(passed=1, skipped=1)

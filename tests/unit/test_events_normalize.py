@@ -172,3 +172,17 @@ def test_what_core_03_and_1x_write_differently_is_left_out() -> None:
     kept = [event(chunk={"content": "", "chunk_position": "last", "usage_metadata": {"input_tokens": 3}})]
     assert len(normalizer.events(kept, IdMap())) == 1
     assert normalizer.event(event(chunk={"example": True}), IdMap())["data"]["chunk"] == {"example": True}
+
+
+def test_a_loopback_port_reads_port_and_other_urls_stay() -> None:
+    from modelcheck.core.events import volatile_removed
+
+    event = {"event": "on_chat_model_end", "metadata": {"url": "http://127.0.0.1:44931/v1/chat"}}
+    out = Normalizer().event(event, IdMap())
+    assert out["metadata"]["url"] == "http://127.0.0.1:<port>/v1/chat"
+    kept = ["https://api.example.com:8443/v1", "http://10.0.0.2:8080", "see 127.0.0.1:80"]
+    assert volatile_removed(kept, ()) == kept
+    doc = {"kwargs": {"base_url": "http://localhost:5000", "deployment": "d-1", "n": [1]}}
+    assert volatile_removed(doc, ("deployment",)) == {
+        "kwargs": {"base_url": "http://localhost:<port>", "deployment": EXCLUDED, "n": [1]}
+    }

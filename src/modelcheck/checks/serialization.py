@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from modelcheck.checks.params import untried
+from modelcheck.core.events import volatile_removed
 from modelcheck.core.records import EnvTrial, Observation, SerialTrial, SnapshotResult
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 from modelcheck.secrets.scrub import Scrubber
@@ -82,10 +83,11 @@ def judge_serialization(obs: Observation) -> Verdict:
     if obs.serial_snapshot is None:
         return skipped("no snapshot store: the syrupy plugin is not active in this pytest run.")
     scrub = Scrubber([*obs.canaries, *obs.real_secrets])
+    exclude = tuple(obs.settings.get("snapshot_exclude", ()))
     document = {
         "modelcheck_serialized": 1,
         "target": obs.target,
-        "serialized": _scrubbed(trial.dumped, scrub),
+        "serialized": volatile_removed(_scrubbed(trial.dumped, scrub), exclude),
     }
     return _snapshot(obs.serial_snapshot(document))
 

@@ -7,7 +7,8 @@ can be tested on events written by hand.
 Normalizing makes a stream reviewable and stable from run to run: run ids become `<run-0>`,
 `<run-1>`… in order of first appearance (parent ids and message ids such as `lc_run--…` map the
 same way), version metadata and time fields are dropped, fields a target lists in
-`snapshot_exclude` become `<excluded>`, and secrets become `***`. What langchain-core 0.3 and 1.x
+`snapshot_exclude` become `<excluded>`, the port of a loopback URL (a test server on an ephemeral
+port) becomes `<port>`, and secrets become `***`. What langchain-core 0.3 and 1.x
 write differently around the same model (core 1.x's `chunk_position`, `ls_integration` and closing
 empty chunk, core 0.3's `example=False`, the `lc_run--`/`run--` id prefix) is left out, so one
 snapshot holds on both.
@@ -37,6 +38,11 @@ TIME_KEY_RE = re.compile(
     r"^(created|timestamp|time|latency|duration|elapsed)$"
     r"|_(at|time|timestamp|duration|latency|elapsed|ms|ns|seconds)$"
 )
+# A URL of this machine: a test double of the provider's API listens on a port that changes per run.
+LOOPBACK_URL_RE = re.compile(
+    r"\b((?:https?|wss?)://(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\])):\d{1,5}\b"
+)
+PORT = "<port>"
 EVENT_KEYS = ("event", "name", "run_id", "parent_ids", "tags", "metadata", "data")
 RUN_ID_PATHS = (("run_id",), ("parent_ids",))
 
@@ -168,12 +174,34 @@ class Normalizer:
         return self.scrub(key) if self.scrub is not None and isinstance(key, str) else key
 
     def _text(self, text: str, ids: IdMap) -> str:
-        text = ids.in_text(text)
+        text = loopback_port(ids.in_text(text))
         return self.scrub(text) if self.scrub is not None else text
 
     def _excluded(self, path: tuple[str, ...]) -> bool:
-        dotted = ".".join(path)
-        return any(dotted == e or dotted.endswith("." + e) for e in self.exclude)
+        return excluded(path, self.exclude)
+
+
+def excluded(path: tuple[str, ...], exclude: Iterable[str]) -> bool:
+    """Whether a `snapshot_exclude` entry names the field at `path`: its key, or a dotted path's end."""
+    dotted = ".".join(path)
+    return any(dotted == e or dotted.endswith("." + e) for e in exclude)
+
+
+def loopback_port(text: str) -> str:
+    """`http://127.0.0.1:44931/v1` -> `http://127.0.0.1:<port>/v1`; other URLs are left as they are."""
+    return LOOPBACK_URL_RE.sub(rf"\1:{PORT}", text)
+
+
+def volatile_removed(value: Any, exclude: Iterable[str], path: tuple[str, ...] = ()) -> Any:
+    """A plain JSON value with the fields `exclude` names read `<excluded>` and loopback ports
+    `<port>`: what every snapshot modelcheck writes does with what changes from run to run."""
+    if path and excluded(path, exclude):
+        return EXCLUDED
+    if isinstance(value, dict):
+        return {k: volatile_removed(v, exclude, (*path, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [volatile_removed(v, exclude, path) for v in value]
+    return loopback_port(value) if isinstance(value, str) else value
 
 
 def _dropped(key: str, value: Any) -> bool:
