@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from reference_models._fill import fill
+from reference_models._sampling import Draws, sampled
 
 __all__ = ["fill"]  # the reference chat model's rule, shared: the stubs fill schemas as it does
 
@@ -36,8 +37,19 @@ ECHO_PREFIX = "Echo: "
 
 
 def answer_for(text: str) -> str:
-    """Every stub answers deterministically: an echo of what it was asked."""
+    """A stub answers deterministically, an echo of what it was asked, unless it samples (`Sampler`)."""
     return ECHO_PREFIX + text
+
+
+class Sampler:
+    """A sampling stub's answers: a fresh random run of words per call (the sampling reference
+    models' rule), the n-th call's drawn from `Random(f"{seed}:{n}")` (system entropy without a seed)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.draws = Draws(seed)
+
+    def answer(self) -> str:
+        return sampled(self.draws.rng())
 
 
 def cut_at_stop(text: str, stop: str | list[str] | None) -> tuple[str, str | None]:

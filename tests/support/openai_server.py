@@ -4,9 +4,12 @@ It answers `POST .../chat/completions` and `POST .../completions` under any pref
 OpenAI, DeepSeek, Mistral, Together and Fireworks, `/openai/v1` for Groq), as JSON or as
 server-sent events ending in `data: [DONE]` (`"stream": true`), with the API's `usage` block (also
 at the end of a stream when `stream_options.include_usage` is set). Answers are deterministic
-echoes of the last user message (chat) or of the prompt (completions). `stop` (a string or a list)
-is applied as these APIs apply it: the answer is cut at the earliest occurrence of any stop string,
-and the stop string itself is NOT returned. A request whose bearer token is not the server's key
+echoes of the last user message (chat) or of the prompt (completions); a server made with
+`sampling=True` answers a fresh random run of words on every call instead, and fills tool arguments
+and structured output from one, as a model sampled at a temperature above 0 does. `stop` (a string
+or a list) is applied as these APIs apply it: the answer is cut at the earliest occurrence of any
+stop string, and the stop string itself is NOT returned (`drop_stop=True`: not applied at all, as an
+API that ignores `stop`). A request whose bearer token is not the server's key
 gets the API's 401 `invalid_api_key` error, which, like the real API's, shows only the key's first
 8 and last 4 characters (a server made with `show_key_in_errors=True` shows all of it: a leaky
 server, for proving that the error path is watched).
@@ -35,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +47,7 @@ from support.embeddings_api import openai_embeddings
 from support.loopback import (
     LoopbackServer,
     Reply,
+    Sampler,
     answer_for,
     bearer_token,
     called_tools,
@@ -285,7 +289,13 @@ def _choice(choice: Any, names: dict[str, Any], dialect: Dialect) -> str:
     )
 
 
-def structured_text(body: dict[str, Any], dialect: Dialect, texts: list[str], asked: str) -> str | None:
+def structured_text(
+    body: dict[str, Any],
+    dialect: Dialect,
+    texts: list[str],
+    asked: str,
+    filled: Callable[[dict[str, Any], str], Any] = fill,
+) -> str | None:
     """The answer `response_format` asks for: the JSON its schema fills, or JSON mode's object."""
     given = body.get("response_format")
     kind = given.get("type") if isinstance(given, dict) else None
@@ -299,9 +309,9 @@ def structured_text(body: dict[str, Any], dialect: Dialect, texts: list[str], as
             raise Refused(
                 "Missing required parameter: 'response_format.json_schema.name'.", "response_format"
             )
-        return json.dumps(fill(spec.get("schema", spec), asked), ensure_ascii=False)
+        return json.dumps(filled(spec.get("schema", spec), asked), ensure_ascii=False)
     if kind == "json_object" and isinstance(given.get("schema"), dict):  # Fireworks: JSON mode with a schema
-        return json.dumps(fill(given["schema"], asked), ensure_ascii=False)
+        return json.dumps(filled(given["schema"], asked), ensure_ascii=False)
     if kind == "json_object":
         if dialect.json_word and not any("json" in t.lower() for t in texts):
             raise Refused(
@@ -345,10 +355,29 @@ class OpenAIServer(LoopbackServer):
     name = "openai-server"
 
     def __init__(
-        self, api_key: str = "mc-real-key-for-the-loopback-server", *, show_key_in_errors: bool = False
+        self,
+        api_key: str = "mc-real-key-for-the-loopback-server",
+        *,
+        show_key_in_errors: bool = False,
+        sampling: bool = False,
+        drop_stop: bool = False,
+        seed: int | None = None,
     ) -> None:
         super().__init__(api_key)
         self.show_key_in_errors = show_key_in_errors
+        self.sampler = Sampler(seed) if sampling else None
+        self.drop_stop = drop_stop
+
+    def _stop(self, body: dict[str, Any]) -> Any:
+        """The stop strings the answer is cut at: none when the server drops them."""
+        return None if self.drop_stop else body.get("stop")
+
+    def _answer(self, asked: str) -> str:
+        return answer_for(asked) if self.sampler is None else self.sampler.answer()
+
+    def _filled(self, schema: dict[str, Any], asked: str) -> Any:
+        """A schema's value (tool arguments, structured output): a sampling server fills it anew."""
+        return fill(schema, asked if self.sampler is None else self.sampler.answer())
 
     @property
     def base_url(self) -> str:
@@ -397,16 +426,19 @@ class OpenAIServer(LoopbackServer):
         schemas, choice = bound_tools(body, dialect)
         users = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
         asked = users[-1] if users else ""
-        structured = structured_text(body, dialect, texts, asked)
+        structured = structured_text(body, dialect, texts, asked, self._filled)
         calls: list[dict[str, Any]] = []
         if messages and messages[-1].get("role") == "tool":
             text = f"{names[messages[-1]['tool_call_id']]} returned: {texts[-1]}"
         else:
             called = called_tools(list(schemas), asked, choice)
             called = called[:1] if body.get("parallel_tool_calls") is False else called
-            calls = [tool_call(n, name, fill(schemas[name], asked), dialect) for n, name in enumerate(called)]
-            text = answer_for(asked) if structured is None else structured
-        text, _ = cut_at_stop(text, body.get("stop"))
+            calls = [
+                tool_call(n, name, self._filled(schemas[name], asked), dialect)
+                for n, name in enumerate(called)
+            ]
+            text = self._answer(asked) if structured is None else structured
+        text, _ = cut_at_stop(text, self._stop(body))
         text = cut_tokens(text, body.get("max_completion_tokens") or body.get("max_tokens"))
         said = " ".join(c["function"]["arguments"] for c in calls) if calls else text
         usage = _usage(" ".join(texts), said)
@@ -456,7 +488,7 @@ class OpenAIServer(LoopbackServer):
         prompts = body.get("prompt")
         prompts = [prompts] if isinstance(prompts, str) else list(prompts or [""])
         answers = [
-            cut_tokens(cut_at_stop(answer_for(str(p)), body.get("stop"))[0], body.get("max_tokens"))
+            cut_tokens(cut_at_stop(self._answer(str(p)), self._stop(body))[0], body.get("max_tokens"))
             for p in prompts
         ]
         usage = _usage(" ".join(map(str, prompts)), " ".join(answers))
