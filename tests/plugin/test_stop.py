@@ -16,6 +16,7 @@ from modelcheck.checks.stop import cuts, first_stop, respected
 from modelcheck.core.records import StopProbe
 from modelcheck.observe.probes.stop import pick
 from reference_models._echo import apply_stop
+from reference_models.sampling import SamplingChatModel, SamplingLLM
 
 ECHO_CHAT = "reference_models:EchoChatModel"
 EXCLUDES = "reference_models.broken_checklist:ChatExcludesStop"
@@ -313,3 +314,69 @@ def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
             assert [v.outcome for v in verdicts] == ["passed", "passed"], verdicts
 
     judged()
+
+
+SAMPLED_STOP_CHECKS = ("stop-respected", "stop-included")
+
+
+def observe_stop(model: object, kind: str, policy: str = "include") -> list[str]:
+    """The stop checks' outcomes on one in-process observation of `model`."""
+    from modelcheck.checks.catalog import by_id
+    from modelcheck.core.settings import TargetSettings
+    from modelcheck.observe.observation import observe
+    from modelcheck.targets.loading import LoadedTarget
+
+    checks = [by_id(c) for c in SAMPLED_STOP_CHECKS]
+    settings = TargetSettings("sampled:Model", stop_policy=policy)
+    obs = observe(
+        LoadedTarget(settings, kind, model, "class", type(model)), set().union(*(c.needs for c in checks))
+    )  # type: ignore[arg-type]
+    return [c.judge(obs).outcome for c in checks]
+
+
+class SamplingChatIgnoresStop(SamplingChatModel):
+    """A sampling chat model whose API drops `stop`."""
+
+    def _answer(self, messages, stop):  # type: ignore[no-untyped-def]
+        return super()._answer(messages, None)
+
+
+class SamplingLLMIgnoresStop(SamplingLLM):
+    """A sampling text model whose API drops `stop`."""
+
+    def _answer(self, prompt, stop):  # type: ignore[no-untyped-def]
+        return super()._answer(prompt, None)
+
+
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize(("cls", "kind"), [(SamplingChatModel, "chat"), (SamplingLLM, "llm")])
+def test_a_sampling_model_passes_the_stop_checks_on_every_seed(cls: type, kind: str) -> None:
+    """The stop strings come from what every answer held, so a new answer holds one and ends there."""
+    outcomes = {seed: observe_stop(cls(seed=seed), kind) for seed in SEEDS}
+    assert {seed: o for seed, o in outcomes.items() if o != ["passed", "passed"]} == {}
+
+
+@pytest.mark.parametrize(
+    ("cls", "kind"), [(SamplingChatIgnoresStop, "chat"), (SamplingLLMIgnoresStop, "llm")]
+)
+def test_a_sampling_model_that_ignores_stop_is_caught_on_every_seed(cls: type, kind: str) -> None:
+    """Stop strings picked from an earlier answer let a random answer pass half the time; those every
+    answer held catch it on every seed."""
+    outcomes = {seed: observe_stop(cls(seed=seed), kind) for seed in SEEDS}
+    assert {seed: o for seed, o in outcomes.items() if o != ["failed", "skipped"]} == {}
+
+
+def test_a_deterministic_model_keeps_its_one_stop_string_from_the_middle() -> None:
+    """The sampling rule is for nondeterministic models only: the echo's stop probe is unchanged."""
+    from modelcheck.core.settings import TargetSettings
+    from modelcheck.observe.observation import observe
+    from modelcheck.targets.loading import LoadedTarget
+
+    model = reference_models.EchoChatModel()
+    target = LoadedTarget(TargetSettings("echo:Chat"), "chat", model, "class", type(model))
+    obs = observe(target, {"invoke", "ainvoke", "batch", "abatch", "stream", "astream", "stop_invoke"})
+    assert obs.stop_probe == pick("modelcheck probe: the quick brown fox jumps over the lazy dog")[0]
+    assert obs.stop_probe is not None and obs.stop_probe.common == ()
+    assert obs.calls["stop_invoke"].extra["stops"] == [obs.stop_probe.stop]

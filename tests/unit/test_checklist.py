@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from support.synthetic import (
+    CONSENSUS_PROBES,
     PROMPT,
     STREAMING,
     agreeing,
@@ -31,7 +32,7 @@ from modelcheck.core.records import (
     SecretSurface,
     StopProbe,
 )
-from modelcheck.core.verdict import failed
+from modelcheck.core.verdict import failed, skipped
 
 # --- streaming -------------------------------------------------------------------------------
 
@@ -197,14 +198,57 @@ def test_a_nondeterministic_model_is_judged_by_the_weaker_rule() -> None:
     obs = stop_obs(*stop_calls("the lazy dog brow"), deterministic=False)
     assert "weaker rule" in stop.judge_respected(obs).message
     assert stop.judge_respected(obs).outcome == stop.judge_included(obs).outcome == "passed"
-    never = stop_obs(*stop_calls("no stop here"), deterministic=False)
-    assert stop.judge_respected(never).outcome == "passed"
-    assert stop.judge_included(never).message == (
-        "the stop string never occurred in the nondeterministic model's answers."
-    )
     ignored = stop_obs(*stop_calls("a brow b"), deterministic=False)
     assert stop.judge_respected(ignored).outcome == "failed"
     assert "weaker rule" in stop.judge_respected(ignored).message
+
+
+def sampled_obs(free: str, text: str, policy: str = "include", **overrides: Call) -> Observation:
+    """A nondeterministic model that answered `free {i}` without stop strings, `text` with them."""
+    free_calls = [answered(p, f"{free} {i}") for i, p in enumerate(CONSENSUS_PROBES)]
+    calls = stop_calls(text, **overrides)
+    return observation(*free_calls, *calls, stop_probe=PROBE, settings={"stop_policy": policy})
+
+
+def test_a_nondeterministic_answer_that_shows_nothing_is_not_judged() -> None:
+    """No answer with stop strings holds one, and the answers without them did not all hold one:
+    whether stop strings are applied was never seen."""
+    never = sampled_obs("no stop string", "nor here")
+    assert stop.judge_respected(never) == skipped(
+        "nothing was judged: the model is nondeterministic, and none of its 4 answers given stop "
+        "strings (['brow'] and the like) held one, so none showed whether stop strings are applied."
+    )
+    assert stop.judge_included(never).message == (
+        "the stop strings never occurred in the nondeterministic model's answers."
+    )
+
+
+def test_a_nondeterministic_answer_without_the_stop_strings_every_free_answer_held_was_cut() -> None:
+    """Every answer without stop strings held one; none of the answers given them does: they were
+    cut before it. That respects stop, passes "exclude" and fails "include"."""
+    cut = sampled_obs("the quick brown fox", "the quick ")
+    assert stop.judge_respected(cut).outcome == "passed"
+    excluded = stop.judge_included(sampled_obs("the quick brown fox", "the quick ", "exclude"))
+    assert excluded.outcome == "passed"
+    assert "so the stop string is left out" in excluded.message
+    included = stop.judge_included(cut)
+    assert included.outcome == "failed"
+    assert included.message.startswith(
+        "invoke with stop=['brow'] gave 'the quick ', which ends before the stop string. The guides' "
+        "rule is to include the stop string in the output."
+    )
+    assert included.message.endswith(
+        'declare it with stop_policy = "exclude" in this target\'s [tool.modelcheck] table. (The model '
+        "is nondeterministic: no answer given stop strings held one, while every answer without them did.)"
+    )
+
+
+def test_one_answer_without_the_stop_strings_does_not_fail_include() -> None:
+    """An answer may lack the stop strings by chance: "include" fails only when every path shows it."""
+    one = sampled_obs("the quick brown fox", "the quick brow", stop_ainvoke=stopped("stop_ainvoke", "a "))
+    assert stop.judge_included(one).outcome == "passed"
+    three = sampled_obs("the quick brown fox", "a ", stop_ainvoke=stopped("stop_ainvoke", "the brow"))
+    assert stop.judge_included(three).outcome == "passed"
 
 
 @pytest.mark.parametrize(

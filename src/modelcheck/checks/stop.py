@@ -17,8 +17,9 @@ from __future__ import annotations
 from modelcheck.checks.common import expected_type, outcome, show
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import consensus
-from modelcheck.core.probe_ids import REDRIVES
+from modelcheck.core.probe_ids import REDRIVES, STOP_AGAIN
 from modelcheck.core.records import Call, Observation, Output, StopProbe
+from modelcheck.core.stops import cut_before, told
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 from modelcheck.core.wording import article
 
@@ -29,9 +30,11 @@ PATHS = {
     ids.STOP_ASTREAM: "astream",
     ids.DRIVE_STREAM: "_stream (as core's v3 stream_events drives it)",
     ids.DRIVE_ASTREAM: "_astream (as core's v3 astream_events drives it)",
+    **dict.fromkeys(STOP_AGAIN, "invoke (asked again)"),
 }
 # The call each stop path is compared with: the same path without stop strings.
 WITHOUT_STOP = {
+    **dict.fromkeys(STOP_AGAIN, ids.INVOKE),
     ids.STOP_INVOKE: ids.INVOKE,
     ids.STOP_AINVOKE: ids.AINVOKE,
     ids.STOP_STREAM: ids.STREAM,
@@ -186,7 +189,18 @@ def judge_respected(obs: Observation) -> Verdict:
         base = _base(obs, call, probe)
         if not respected(_text(call), base, stops, det):
             return failed(_ignored(path, _text(call), base, stops, det, _policy(obs)))
+    if not det and not any(told(obs, call) for _, call, _ in judged):
+        return skipped(_untold(judged))
     return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
+
+
+def _untold(judged: list[tuple[str, Call, list[str]]]) -> str:
+    stops = judged[0][2]
+    return (
+        f"nothing was judged: the model is nondeterministic, and none of its {len(judged)} answers "
+        f"given stop strings ({stops!r} and the like) held one, so none showed whether stop strings "
+        "are applied."
+    )
 
 
 def _wrong_type(obs: Observation, call: Call, path: str, stops: list[str]) -> Verdict | None:
@@ -225,7 +239,7 @@ def _ignored(path: str, text: str, base: str, stops: list[str], det: bool, polic
     before, after = cuts(base, stops)
     want = f"; expected {show(before if policy == 'exclude' else after)}" if det else ""
     rules = []
-    if len(stops) > 1:
+    if len(stops) > 1 and det:  # a nondeterministic model's stop strings are alike: any one cuts
         rules.append(
             "when several stop strings are given, the one that occurs first wins and one that "
             "never occurs changes nothing"
@@ -256,7 +270,7 @@ def judge_included(obs: Observation) -> Verdict:
     paths, left = _judged(obs, probe)
     if not paths:
         return skipped(f"no path could be probed with stop strings. {_left_out(left)}")
-    judged = 0
+    judged, cut = 0, []
     for path, call, stops in paths:
         text = _text(call)
         base = _base(obs, call, probe)
@@ -264,23 +278,52 @@ def judge_included(obs: Observation) -> Verdict:
             return skipped("stop is not respected (see stop-respected), so inclusion cannot be judged.")
         hit = first_stop(text if not det else base, stops)
         if hit is None:
+            if not det and cut_before(obs, text, stops):
+                cut.append((path, text, stops))
             continue
         judged += 1
         keeps = any(text.endswith(stop) for stop in stops if stop and stop in text)
         if keeps != (policy == "include"):
             return failed(_policy_message(path, text, hit[1], policy))
-    if not judged:
-        return skipped("the stop string never occurred in the nondeterministic model's answers.")
-    return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
+    return judged_by_cuts(judged, cut, len(paths), policy) or passed(
+        " ".join(n for n in ("" if det else NONDET, _left_out(left)) if n)
+    )
+
+
+def judged_by_cuts(
+    judged: int, cut: list[tuple[str, str, list[str]]], paths: int, policy: str
+) -> Verdict | None:
+    """A nondeterministic model none of whose answers held a stop string: an answer that held none
+    while every answer without stop strings held one was cut before it, the stop string left out.
+    That passes `exclude`; it fails `include` only when every path shows it (one answer may lack
+    the stop strings by chance)."""
+    if judged:
+        return None
+    never = skipped("the stop strings never occurred in the nondeterministic model's answers.")
+    if not cut:
+        return never
+    if policy == "exclude":
+        return passed(f"{NONDET} {CUT}, so the stop string is left out.")
+    if len(cut) < max(2, paths):
+        return never
+    path, text, stops = cut[0]
+    return failed(
+        f"{path} with stop={stops!r} gave {show(text)}, which ends before the stop string. {INCLUDE_RULE} "
+        f"(The model is nondeterministic: {CUT[0].lower() + CUT[1:]}.)"
+    )
+
+
+CUT = "No answer given stop strings held one, while every answer without them did"
+INCLUDE_RULE = (
+    "The guides' rule is to include the stop string in the output. Many provider APIs exclude it: "
+    'if yours does, declare it with stop_policy = "exclude" in this target\'s [tool.modelcheck] table.'
+)
 
 
 def _policy_message(path: str, text: str, stop: str, policy: str) -> str:
     if policy == "include":
         return (
-            f"{path} with stop {stop!r} gave {show(text)}, which ends before the stop string. The "
-            "guides' rule is to include the stop string in the output. Many provider APIs exclude it: "
-            'if yours does, declare it with stop_policy = "exclude" in this target\'s '
-            "[tool.modelcheck] table."
+            f"{path} with stop {stop!r} gave {show(text)}, which ends before the stop string. {INCLUDE_RULE}"
         )
     return (
         f"{path} with stop {stop!r} gave {show(text)}, which keeps the stop string, but this target "

@@ -57,6 +57,9 @@ STOP_AINVOKE = "stop_ainvoke"
 STOP_STREAM = "stop_stream"
 STOP_ASTREAM = "stop_astream"
 STOP_PROBES = (STOP_INVOKE, STOP_AINVOKE, STOP_STREAM, STOP_ASTREAM)
+STOP_AGAIN = ("again_stop_invoke_1", "again_stop_invoke_2")
+"""A nondeterministic model's `stop_invoke` asked again, one at a time, while no answer given stop
+strings has shown whether they are applied (observe/probes/stop.py `stop_again`)."""
 
 # Streaming (checks/streaming.py): a chat model's `_stream`/`_astream` driven with a recording run
 # manager, as core's v3 event stream drives it; the drives also take the stop strings.
@@ -171,6 +174,7 @@ STRUCTURED = frozenset(STRUCTURED_PLAN)
 
 FOLLOW_UPS: dict[str, str] = {
     **AGAIN,
+    **dict.fromkeys(STOP_AGAIN, STOP_INVOKE),
     **{redrive: drive for drive, redrive in REDRIVES.items()},
     **dict.fromkeys(HISTORY_PARTS, HISTORY),
     **{part: media(kind) for kind in MEDIA_TYPES for part in MEDIA_PARTS[kind]},

@@ -197,6 +197,14 @@ class StopProbe:
     stop: str
     later_stop: str | None
     absent_stop: str
+    # For a nondeterministic model: the stop strings found in every answer it gave, given together
+    # on every path so that any new answer is likely to hold one (`stop` is the first of them).
+    common: tuple[str, ...] = ()
+
+    @property
+    def stops(self) -> list[str]:
+        """The stop list a path gets when it tests no variant."""
+        return list(self.common) or [self.stop]
 
 
 @dataclass

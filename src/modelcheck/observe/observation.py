@@ -19,7 +19,7 @@ from modelcheck.observe.loopthread import shared_loop
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.output import model_output
 from modelcheck.observe.probes import LATER, NEEDS_STOP, ProbeContext
-from modelcheck.observe.probes.stop import choose_stop
+from modelcheck.observe.probes.stop import choose_stop, stop_again
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.targets.loading import LoadedTarget
@@ -186,6 +186,8 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     later += _parts(obs.calls)
     made = runner.run(later)
     obs.calls.update(made)
+    while (name := stop_again(obs)) is not None:  # a nondeterministic model's stop, asked again
+        obs.calls.update(runner.run([name]))
     obs.calls.update(runner.run(_redrives(obs) + _parts(made)))  # a later whole's parts (tool round trip)
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
     # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).

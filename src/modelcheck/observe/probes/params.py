@@ -32,7 +32,7 @@ def _built_with(model: Any, feature: str, value: Any) -> Any:
 
 def ctor_stop(ctx: ProbeContext, call: Call) -> None:
     assert ctx.stop is not None
-    stops = [ctx.stop.stop]
+    stops = ctx.stop.stops
     call.extra["stops"] = stops
     model = _built_with(ctx.model, "stop", stops)
     try:
