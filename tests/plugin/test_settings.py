@@ -76,6 +76,7 @@ def test_every_setting_key_is_accepted() -> None:
             "snapshot_exclude": ["id"],
             "capabilities": {"tool_calling": False, "serializable": True},
             "image_url": "https://example.com/modelcheck.png",
+            "nondeterministic": True,
         }
     )
 
@@ -89,7 +90,9 @@ def test_every_setting_key_is_accepted() -> None:
         "snapshot_exclude",
         "capabilities",
         "image_url",
+        "nondeterministic",
     }
+    assert settings.nondeterministic is True
     assert settings.capabilities == {"tool_calling": False, "serializable": True}
     assert settings.image_url == "https://example.com/modelcheck.png"
     assert (
@@ -135,6 +138,11 @@ def test_every_setting_key_is_accepted() -> None:
             "[tool.modelcheck] capabilities: tool_calling must be true or false",
         ),
         ({"capabilities": ["tool_calling"]}, "[tool.modelcheck] capabilities must be a table of names"),
+        (
+            {"nondeterministic": "yes"},
+            "[tool.modelcheck] nondeterministic is 'yes'; it must be true (the model samples: its answers "
+            "vary from call to call) or false",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -153,6 +161,7 @@ def test_every_setting_key_is_accepted() -> None:
         "capability-unknown",
         "capability-not-bool",
         "capabilities-type",
+        "nondeterministic-type",
     ],
 )
 def test_bad_setting(table: dict[str, object], expected: str) -> None:

@@ -447,6 +447,65 @@ def test_no_secret_in_what_modelcheck_wrote(openai_run: OpenAIRun) -> None:
 
 
 @pytest.fixture(scope="module")
+def sampling_runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, dict[str, Any]]]:
+    """The same targets, twice, against a server that answers a new random run of words per call."""
+    if find_spec("langchain_openai") is None:
+        pytest.skip(NO_OPENAI)
+    workdir = tmp_path_factory.mktemp("sampling")
+    server = OpenAIServer(sampling=True).start()
+    try:
+        write_targets(workdir, server)
+        targets = [f"--modelcheck=openai_targets:{n}" for n in [*OPENAI, *EXCLUDE]]
+        reports = [run_report(workdir, *targets)[0] for _ in range(2)]
+    finally:
+        server.stop()
+    return [{t.removeprefix("openai_targets:"): c for t, c in r.items()} for r in reports]
+
+
+@pytest.mark.parametrize(("target", "check", "pin"), params({**OPENAI, **EXCLUDE}))
+def test_a_sampling_api_gets_the_verdicts_of_the_echoing_one(
+    sampling_runs: list[dict[str, dict[str, Any]]], target: str, check: str, pin: Pin
+) -> None:
+    """Nondeterminism changes no verdict: every pin of the echoing server holds on both runs."""
+    for run in sampling_runs:
+        assert_pin(run[target][check], pin)
+
+
+def test_a_sampling_models_event_snapshot_matches_on_the_next_run(
+    sampling_runs: list[dict[str, dict[str, Any]]],
+) -> None:
+    """The second run compares with the snapshot the first wrote (matched: no "updated" message)."""
+    for target, checks in sampling_runs[1].items():
+        assert (checks["event-snapshot"]["outcome"], checks["event-snapshot"]["message"]) == ("passed", ""), (
+            target
+        )
+
+
+def test_a_sampling_api_that_drops_stop_is_caught(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The stop strings are chosen so that any new answer holds one: text after one gives it away."""
+    if find_spec("langchain_openai") is None:
+        pytest.skip(NO_OPENAI)
+    workdir = tmp_path_factory.mktemp("drop-stop")
+    server = OpenAIServer(sampling=True, drop_stop=True).start()
+    try:
+        write_targets(workdir, server)
+        names = ("chat", "text", "chat_exclude", "text_exclude")
+        report, _ = run_report(workdir, *(f"--modelcheck=openai_targets:{n}" for n in names), "-k", "stop-")
+    finally:
+        server.stop()
+    for checks in report.values():
+        assert_pin(checks["stop-respected"], STOP_IGNORED_SAMPLED)
+        assert_pin(checks["stop-included"], STOP_UNJUDGED)
+
+
+STOP_IGNORED_SAMPLED = failed(
+    "text follows the stop string. Cut the answer at the first occurrence of any stop string. The model "
+    "is nondeterministic, so the weaker rule was applied",
+    "the server drops `stop`",
+)
+
+
+@pytest.fixture(scope="module")
 def leaky_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, Any]], str]:
     """secret-masking against a server that shows the whole wrong key in its 401 error."""
     if find_spec("langchain_openai") is None:

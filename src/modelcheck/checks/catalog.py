@@ -185,7 +185,8 @@ CATALOG: tuple[Check, ...] = (
         "the normalized event stream matches its reviewed snapshot",
         "Event streams",
         events.judge_event_snapshot,
-        frozenset({ids.EVENTS_V2, ids.EVENTS_V2_CHAIN}),
+        # The consensus tells a nondeterministic model, whose snapshot keeps only the stable shape.
+        CONSENSUS | {ids.EVENTS_V2, ids.EVENTS_V2_CHAIN},
     ),
     Check(
         "capabilities",

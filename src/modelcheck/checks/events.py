@@ -15,8 +15,8 @@ from typing import Any
 
 from modelcheck.checks.common import call_failed, show
 from modelcheck.core import probe_ids as ids
-from modelcheck.core.consensus import consensus
-from modelcheck.core.events import IdMap, Normalizer, value_text
+from modelcheck.core.consensus import consensus, declared
+from modelcheck.core.events import STABLE_NOTE, IdMap, Normalizer, stable_events, value_text
 from modelcheck.core.records import Call, Kind, Observation, SnapshotResult
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 from modelcheck.secrets.scrub import Scrubber
@@ -448,12 +448,24 @@ def snapshot_document(obs: Observation, scrub: Any = None) -> dict[str, Any]:
     """The normalized v2 event streams of the model alone and in the chain, as the snapshot holds them."""
     exclude = tuple(obs.settings.get("snapshot_exclude", ()))
     normalizer = Normalizer(exclude=exclude, scrub=scrub)
+    model = normalizer.events(_events(obs.calls.get(ids.EVENTS_V2)), IdMap())
+    chain = normalizer.events(_events(obs.calls.get(ids.EVENTS_V2_CHAIN)), IdMap())
+    head = {"modelcheck_snapshot": SNAPSHOT_FORMAT, "target": obs.target}
+    if not sampled(obs):
+        return {**head, "model": model, "chain": chain}
+    # A sampling model's text (and how many chunks carry it) differs on every run: only its shape is kept.
     return {
-        "modelcheck_snapshot": SNAPSHOT_FORMAT,
-        "target": obs.target,
-        "model": normalizer.events(_events(obs.calls.get(ids.EVENTS_V2)), IdMap()),
-        "chain": normalizer.events(_events(obs.calls.get(ids.EVENTS_V2_CHAIN)), IdMap()),
+        **head,
+        "nondeterministic": STABLE_NOTE,
+        "model": stable_events(model),
+        "chain": stable_events(chain),
     }
+
+
+def sampled(obs: Observation) -> bool:
+    """Whether the model is declared nondeterministic or seen to be: its paths answered differently."""
+    agreed = consensus(obs)
+    return declared(obs) or (not agreed.deterministic and len(agreed.compared) > 1)
 
 
 def judge_event_snapshot(obs: Observation) -> Verdict:

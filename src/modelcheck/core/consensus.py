@@ -86,13 +86,19 @@ def consensus(obs: Observation) -> Consensus:
     present = {name: t for name, t in texts.items() if t is not None}
     counts = Counter(present.values()).most_common(2)
     compared = tuple(present)
-    if not counts:
+    if not counts or declared(obs):
         return Consensus(None, (), compared)
     top, n = counts[0]
     runner_up = counts[1][1] if len(counts) > 1 else 0
     if n >= max(MIN_AGREEING, len(present) - 1) and n != runner_up:
         return Consensus(top, tuple(k for k, t in present.items() if t == top), compared)
     return _drifted(obs, compared) or Consensus(None, (), compared)
+
+
+def declared(obs: Observation) -> bool:
+    """The target declares the model nondeterministic (`nondeterministic = true`): it is judged so
+    even on a run whose answers happen to agree."""
+    return bool(obs.settings.get("nondeterministic"))
 
 
 def split_sides(obs: Observation) -> tuple[dict[str, str], dict[str, str]] | None:
@@ -129,7 +135,7 @@ def repeats_wanted(obs: Observation) -> list[str]:
     """The repeat probes that would tell a drifting implementation from sampling: one path of each
     side of a split, asked REPEATS more times. Empty when the paths do not split that way."""
     sides = split_sides(obs)
-    if sides is None or consensus(obs).deterministic:
+    if sides is None or declared(obs) or consensus(obs).deterministic:
         return []
     return [again(str(_asked(obs, side)), i) for side in sides for i in range(1, REPEATS + 1)]
 

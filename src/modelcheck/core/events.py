@@ -223,6 +223,118 @@ def closing_chunk(event: dict[str, Any]) -> bool:
     return chunk.get("chunk_position") == "last" and not content_text(chunk.get("content")) and empty
 
 
+# ------------------------------------------------------------- the stable form of a sampled stream
+
+TEXT, COUNT, VARIES = "<text>", "<count>", "<varies>"
+STABLE_NOTE = (
+    "The model's answers vary from call to call (seen, or declared with nondeterministic = true), so "
+    "only what is stable is kept: answer text reads <text>, output token counts <count>, tool call "
+    "arguments and ids <varies>; a stream event that adds only text to the one before it (of the same "
+    "run) is merged into it, and stream events alike one after another are kept once."
+)
+# Fields of a chunk or an output that hold what the model generated.
+ANSWER_KEYS = frozenset({"content", "text", "reasoning_content", "reasoning", "thinking", "refusal"})
+CALL_KEYS = frozenset({"args", "arguments", "partial_json", "input"})
+TOOL_CALLS = frozenset({"tool_calls", "tool_call_chunks", "invalid_tool_calls", "function_call"})
+# Token counts that follow the answer's length (prompt and cache counts follow the prompt).
+OUTPUT_COUNT_RE = re.compile(r"output|completion|total|reasoning|candidates|^eval_count$")
+# What a chunk holds besides its text that makes it more than a piece of the text.
+PIECE_KEYS = frozenset({"content", "text", "id", "type", "name"})
+MAX_UNIT = 4
+
+
+def stable_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A normalized event stream of a nondeterministic model, as far as it repeats from run to run."""
+    out: list[dict[str, Any]] = []
+    for event in (_masked(e) for e in events):
+        if not (_merged(out, event) or _repeats(out, event)):
+            out.append(event)
+    return out
+
+
+def _masked(event: dict[str, Any]) -> dict[str, Any]:
+    if str(event.get("event", "")).startswith("on_prompt") or not isinstance(event.get("data"), dict):
+        return event
+    data = {k: _mask_answer(v, k) if k in ("chunk", "output") else v for k, v in event["data"].items()}
+    return {**event, "data": data}
+
+
+def _mask_answer(value: Any, key: str) -> Any:
+    """A chunk or an output with what the model generated masked (a text model's is the text)."""
+    return (TEXT if value else value) if isinstance(value, str) else _mask(value, (key,))
+
+
+def _mask(value: Any, path: tuple[str, ...]) -> Any:
+    key = path[-1]
+    in_call = any(p in TOOL_CALLS for p in path[:-1])
+    if key in CALL_KEYS or (in_call and key == "id"):
+        return VARIES if value not in (None, "", {}, []) else value
+    if isinstance(value, dict):
+        return {k: _mask(v, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, path) for v in value]
+    if isinstance(value, str) and key in ANSWER_KEYS:
+        return TEXT if value else value
+    counted = isinstance(value, int) and not isinstance(value, bool)
+    return COUNT if counted and any(OUTPUT_COUNT_RE.search(p) for p in path) else value
+
+
+def _streamed(event: dict[str, Any]) -> bool:
+    return str(event.get("event", "")).endswith("_stream")
+
+
+def _piece(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The chunk of a stream event that holds nothing but a piece of the text, else None."""
+    chunk = event.get("data", {}).get("chunk")
+    if not _streamed(event) or not isinstance(chunk, dict):
+        return None
+    return None if any(chunk.get(k) for k in chunk if k not in PIECE_KEYS) else chunk
+
+
+def _envelope(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k != "data"}
+
+
+def _merged(out: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+    """Merge a stream event that adds only text into the stream event before it of the same run."""
+    piece = _piece(event)
+    if piece is None:
+        return False
+    for i in range(len(out) - 1, -1, -1):
+        before = out[i]
+        if not _streamed(before):
+            return False
+        if before.get("run_id") == event.get("run_id"):
+            if _envelope(before) != _envelope(event):
+                return False
+            chunk = _with_text(before["data"]["chunk"], piece)
+            out[i] = {**before, "data": {**before["data"], "chunk": chunk}}
+            return True
+    return False
+
+
+def _with_text(chunk: Any, piece: dict[str, Any]) -> Any:
+    """`chunk` holding text when either it or the merged piece does."""
+    if not isinstance(chunk, dict):
+        return chunk
+    key = "content" if "content" in chunk else "text"
+    if chunk.get(key) == "" and piece.get(key):
+        return {**chunk, key: TEXT}
+    return chunk
+
+
+def _repeats(out: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+    """Whether `event` completes a repeat of the stream events just before it (then it is dropped,
+    and so is the rest of the repeat)."""
+    candidate = [*out, event]
+    for size in range(1, MAX_UNIT + 1):
+        unit = candidate[-size:]
+        if len(candidate) >= 2 * size and unit == candidate[-2 * size : -size] and all(map(_streamed, unit)):
+            del out[len(out) - size + 1 :]
+            return True
+    return False
+
+
 def render(document: dict[str, Any]) -> str:
     """The snapshot file: a JSON object whose event lists hold one event per line."""
     lines = ["{"]

@@ -34,6 +34,7 @@ SETTING_KEYS = (
     "snapshot_exclude",
     "capabilities",
     "image_url",
+    "nondeterministic",
 )
 README = "modelcheck README.md#configuring-a-target"
 
@@ -52,6 +53,7 @@ class TargetSettings:
     snapshot_exclude: tuple[str, ...] = ()
     capabilities: dict[str, bool] = field(default_factory=dict)
     image_url: str | None = None
+    nondeterministic: bool = False
     params_given: bool = False
 
 
@@ -230,6 +232,15 @@ def _image_url(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
     return {"image_url": value}
 
 
+def _nondeterministic(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, bool):
+        raise usage_error(
+            f"{where} nondeterministic is {value!r}; it must be true (the model samples: its answers "
+            "vary from call to call) or false (judge by what the model is seen to do, the default)."
+        )
+    return {"nondeterministic": value}
+
+
 def _str_list(value: Any, where: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise usage_error(f'{where} {key} must be a list of strings, e.g. {key} = ["..."].')
@@ -246,4 +257,5 @@ _VALIDATORS = {
     "snapshot_exclude": _snapshot_exclude,
     "capabilities": _capabilities,
     "image_url": _image_url,
+    "nondeterministic": _nondeterministic,
 }

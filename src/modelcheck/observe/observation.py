@@ -284,4 +284,5 @@ def _settings(target: LoadedTarget) -> dict[str, Any]:
         "snapshot_exclude": list(s.snapshot_exclude),
         "capabilities": dict(s.capabilities),
         "secret_env": list(s.secret_env),
+        "nondeterministic": s.nondeterministic,
     }
