@@ -4,7 +4,8 @@ The same probe prompt goes through invoke, ainvoke, batch, abatch, stream and as
 the paths that answered agree but at most one (and at least three agree), the model is taken as
 deterministic and that text is the reference every path is compared with. A broken path then
 stands out against the others; a model that answers differently from call to call gets shape
-checks only. Allowing only one dissenter keeps a sampling model with few possible answers from
+checks only (so does a model its target declares nondeterministic, whatever one run shows).
+Allowing only one dissenter keeps a sampling model with few possible answers from
 being taken as deterministic: with eight equally likely answers that happens about once in a
 thousand runs, against one in four if any three agreeing paths were enough.
 
