@@ -4,7 +4,10 @@ of the pure rule (`checks.stop.respected`) and of the stop string chooser (`obse
 from __future__ import annotations
 
 import contextlib
+import importlib
+import pkgutil
 import textwrap
+from types import ModuleType
 from unittest import mock
 
 import pytest
@@ -284,13 +287,23 @@ def test_stop_policy_is_per_target(mc, policy: str) -> None:
     assert outcome.of(ECHO_CHAT) == {"stop-included": "passed" if policy == "include" else "failed"}
 
 
+def _prompt_senders() -> list[ModuleType]:
+    """Every probe family module that sends the probe prompt (it imports it as `PROMPT`)."""
+    from modelcheck.core.probe_ids import PROMPT
+    from modelcheck.observe import probes
+
+    names = [f"{probes.__name__}.{m.name}" for m in pkgutil.iter_modules(probes.__path__)]
+    found = [m for m in map(importlib.import_module, names) if getattr(m, "PROMPT", None) == PROMPT]
+    assert {m.__name__.rsplit(".", 1)[1] for m in found} >= {"runnable", "stop", "streaming"}
+    return found
+
+
 @pytest.mark.parametrize("name", ["EchoLLM", "EchoChatModel"])
 def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
     """The whole observation (stop choice, the probes' stop lists, the judges) on random prompts."""
     from modelcheck.checks.catalog import by_id
     from modelcheck.core.settings import TargetSettings
     from modelcheck.observe.observation import observe
-    from modelcheck.observe.probes import runnable, stop, streaming
     from modelcheck.targets.loading import LoadedTarget, model_kind
 
     cls = getattr(reference_models, name)
@@ -303,8 +316,8 @@ def test_the_echo_models_pass_the_stop_checks_for_any_prompt(name: str) -> None:
     @given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
     def judged(prompt: str) -> None:
         target = LoadedTarget(TargetSettings(f"reference_models:{name}"), kind, cls(), "class", cls)
-        with contextlib.ExitStack() as patched:  # every module whose probes send the prompt
-            for module in (runnable, stop, streaming):
+        with contextlib.ExitStack() as patched:
+            for module in _prompt_senders():
                 patched.enter_context(mock.patch.object(module, "PROMPT", prompt))
             obs = observe(target, needs)
         verdicts = [c.judge(obs) for c in checks]
