@@ -23,7 +23,16 @@ import re
 from fnmatch import fnmatch
 
 import pytest
-from support.harness import ECHO_CHAT, Modelcheck, Outcome, finish, outcomes, start_subprocess
+from support.harness import (
+    ECHO_CHAT,
+    UNDECLARED,
+    Modelcheck,
+    Outcome,
+    finish,
+    messages,
+    outcomes,
+    start_subprocess,
+)
 
 from modelcheck.checks.catalog import checks_for
 
@@ -501,7 +510,10 @@ def test_an_empty_answer_skips_the_stop_checks_and_says_why(mc: Modelcheck, name
 
     verdicts = assert_clean(outcome, f"mymodel:{name}", kind)
     assert verdicts.pop("stop-respected") == verdicts.pop("stop-included") == "skipped"
-    assert outcomes(verdicts) == {"passed"}
+    # Any other check that cannot judge an empty answer skips, showing it ('').
+    said = messages(outcome, f"mymodel:{name}")
+    others = {c: v for c, v in verdicts.items() if v != "passed" and (c, v) not in UNDECLARED.items()}
+    assert set(others.values()) <= {"skipped"} and all("''" in said[c] for c in others), others
     outcome.result.stdout.fnmatch_lines(
         [
             "SKIPPED [[]2[]] *: no stop string could be chosen: the model's answer '' is too short to "

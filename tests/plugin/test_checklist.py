@@ -11,7 +11,7 @@ from __future__ import annotations
 import hypothesis  # noqa: F401
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
-from support.harness import broken_variants, outcomes
+from support.harness import broken_variants, messages, only, outcomes, section
 
 from modelcheck.checks.catalog import by_id, checks_for
 from modelcheck.targets.loading import model_kind
@@ -150,11 +150,19 @@ class Undocumented(Base):
 
 def test_checks_that_do_not_apply_are_skipped_with_the_reason(mc) -> None:
     mc.model(PLAIN)
-    outcome = mc.run("--modelcheck=mymodel:Plain", "-rs")
-    skipped = {"stream-callbacks", "stream-callback-order", "secret-fields", "secret-masking"}
-    skipped |= {"native-async-stream", "capabilities", "init-from-env", "serialization"}
-    expected = {c.id: "skipped" if c.id in skipped else "passed" for c in checks_for("llm")}
-    assert outcome.of("mymodel:Plain") == expected, outcome.text()
+    outcome = mc.run("--modelcheck=mymodel:Plain", "-rs", report=True)
+    verdicts = outcome.of("mymodel:Plain")
+    # Plain has no `_stream`, no secret, no env default, no capability a check requires, nothing
+    # declared: those checks skip; every other check passes or is skipped with its reason.
+    lacks = {*section("Streaming"), *section("Secrets"), *(c.id for c in checks_for("llm") if c.requires)}
+    lacks |= {"native-async-stream", "capabilities", "init-from-env"}
+    assert set(verdicts) == {c.id for c in checks_for("llm")}
+    assert {c for c, v in verdicts.items() if v == "skipped"} >= lacks, outcome.text()
+    has = {*section("Runnable surface"), *section("Stop tokens"), *section("Event streams")}
+    has |= {"identifying-params", "native-async", "docs", "ls-params", "standard-params"}
+    assert {c for c, v in verdicts.items() if v == "passed"} >= has, outcome.text()
+    assert set(verdicts.values()) == {"passed", "skipped"}, outcome.text()
+    assert all(m for c, m in messages(outcome, "mymodel:Plain").items() if verdicts[c] == "skipped")
     outcome.result.stdout.fnmatch_lines(
         [
             "SKIPPED [[]2[]] *: Plain implements neither `_stream` nor `_astream`, so stream() returns the "
@@ -169,7 +177,7 @@ def test_checks_that_do_not_apply_are_skipped_with_the_reason(mc) -> None:
 
 def test_identifying_params_message_lists_the_keys_seen(mc) -> None:
     mc.model(PLAIN)
-    outcome = mc.run("--modelcheck=mymodel:Named", "-k", "identifying")
+    outcome = mc.run("--modelcheck=mymodel:Named", *only("identifying-params"))
     assert outcome.failing("mymodel:Named") == {"identifying-params"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -183,7 +191,7 @@ def test_identifying_params_message_lists_the_keys_seen(mc) -> None:
 
 def test_docs_message_lists_the_undocumented_fields(mc) -> None:
     mc.model(PLAIN)
-    outcome = mc.run("--modelcheck=mymodel:Undocumented", "-k", "docs")
+    outcome = mc.run("--modelcheck=mymodel:Undocumented", *only("docs"))
     assert outcome.failing("mymodel:Undocumented") == {"docs"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -240,7 +248,7 @@ Local = make()
 def test_docs_finds_the_class_wherever_it_is_defined(mc) -> None:
     mc.model(PLACES)
     targets = ("mymodel:Outer.Nested", "mymodel:InIf", "mymodel:Local")
-    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), "-k", "docs")
+    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), *only("docs"))
     assert [outcome.of(t)["docs"] for t in targets] == ["failed", "failed", "passed"], outcome.text()
     outcome.result.stdout.fnmatch_lines(
         [
@@ -317,7 +325,7 @@ class Everything(EchoLLM):
 def test_docs_reads_the_shown_docstring_its_sections_and_leaves_private_fields_out(mc) -> None:
     mc.model(DOCS)
     names = ("OwnDocNoLink", "NoOwnDoc", "GoogleStyle", "NumpyStyle", "WithClient", "Everything")
-    outcome = mc.run(*(f"--modelcheck=mymodel:{n}" for n in names), "-k", "docs", report=True)
+    outcome = mc.run(*(f"--modelcheck=mymodel:{n}" for n in names), *only("docs"), report=True)
 
     verdicts = [outcome.of(f"mymodel:{n}")["docs"] for n in names]
     assert verdicts == ["failed", "passed", "passed", "failed", "failed", "failed"], outcome.text()

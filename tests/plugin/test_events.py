@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
+from support.harness import only, section
 
 # Imported once here, so in-process runs (pytester drops the modules a run imported) reuse them.
 import modelcheck.observe.observation
@@ -38,7 +39,7 @@ class Chat(EchoChatModel):
 
 
 # The event checks, not tool-events (a tool calling check whose id holds "event" too).
-EVENT_CHECKS = "event-stream or event-snapshot"
+EVENT_CHECKS = only(*section("Event streams"))[1]
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.harness import only, section
 
 import modelcheck.pytest.snapshot  # noqa: F401 - imported once, reused by the in-process runs
 from modelcheck.core.events import render
@@ -49,7 +50,7 @@ def test_the_same_bytes_across_runs_hash_seeds_and_xdist(
     # Another hash seed, in two xdist workers: syrupy compares the bytes, so passing means equal bytes.
     monkeypatch.setenv("PYTHONHASHSEED", "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1")
     compared = pytester.runpytest_subprocess(
-        *ARGS, "--modelcheck", "-k", "event-stream or event-snapshot", "-n", "2"
+        *ARGS, "--modelcheck", *only(*section("Event streams")), "-n", "2"
     )
     compared.assert_outcomes(passed=4)  # syrupy 4 prints no summary under xdist, so none is read here
     assert compared.ret == 0 and files(pytester) == first

@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from support.harness import Modelcheck, broken_variants, run_broken_chat
+from support.harness import MEDIA, Modelcheck, broken_variants, only, run_broken_chat
 
 from modelcheck.checks.catalog import by_id
 from modelcheck.core.records import Call
@@ -50,7 +50,6 @@ def test_the_standard_blocks_are_the_form_the_installed_core_documents() -> None
 
 # --- as users run it ---------------------------------------------------------------------------
 
-MEDIA_CHECKS = {"image-input", "pdf-input", "audio-input"}
 MESSAGES = {
     "ChatImageBlockRaises": "given a HumanMessage holding LangChain's standard `image` block (base64 "
     "data, image/png), the OpenAI-style `image_url` block (a data URL) and LangChain's standard "
@@ -81,9 +80,7 @@ def test_every_broken_variant_has_an_expected_message() -> None:
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_broken_variant_fails_only_its_check(mc: Modelcheck, name: str) -> None:
     verdicts = run_broken_chat(mc, f"reference_models.broken_media:{name}", BROKEN[name], MESSAGES[name])
-    assert {c: verdicts[c] for c in MEDIA_CHECKS - {BROKEN[name]}} == dict.fromkeys(
-        MEDIA_CHECKS - {BROKEN[name]}, "passed"
-    )
+    assert {c: verdicts[c] for c in MEDIA - {BROKEN[name]}} == dict.fromkeys(MEDIA - {BROKEN[name]}, "passed")
 
 
 PLAIN = '''
@@ -109,9 +106,9 @@ class Chat(BaseChatModel):
 def test_a_model_without_media_capabilities_skips_them_and_makes_no_media_call(mc: Modelcheck) -> None:
     mc.model(PLAIN)
 
-    outcome = mc.run("--modelcheck=mymodel:Chat", "-k", "input", "-rs", report=True)
+    outcome = mc.run("--modelcheck=mymodel:Chat", *only(*MEDIA), "-rs", report=True)
 
-    assert outcome.of("mymodel:Chat") == dict.fromkeys(MEDIA_CHECKS, "skipped")
+    assert outcome.of("mymodel:Chat") == dict.fromkeys(MEDIA, "skipped")
     outcome.result.stdout.fnmatch_lines(
         [
             "*: the model does not show the image_inputs capability (not shown by the class); if it "
@@ -130,7 +127,7 @@ def test_declared_media_are_checked_and_the_missing_sub_features_named(mc: Model
         """
     )
 
-    outcome = mc.run("--modelcheck=mymodel:Chat", "-k", "input", report=True)
+    outcome = mc.run("--modelcheck=mymodel:Chat", *only(*MEDIA), report=True)
 
     assert outcome.of("mymodel:Chat") == {
         "image-input": "passed",
@@ -179,7 +176,9 @@ class Refuses(EchoChatModel):
 def test_the_url_is_a_loopback_copy_of_the_shipped_png(mc: Modelcheck, broken: bool) -> None:
     mc.model(FETCHING.replace("{broken}", "yes" if broken else ""))
 
-    outcome = mc.run("--modelcheck=mymodel:Fetches", "--modelcheck=mymodel:Refuses", "-k", "image", "-rf")
+    outcome = mc.run(
+        "--modelcheck=mymodel:Fetches", "--modelcheck=mymodel:Refuses", *only("image-input"), "-rf"
+    )
 
     assert outcome.of("mymodel:Fetches") == {"image-input": "failed" if broken else "passed"}
     assert outcome.of("mymodel:Refuses") == {"image-input": "passed"}
@@ -246,7 +245,7 @@ def test_a_configured_image_url_is_sent_and_judged(mc: Modelcheck) -> None:
     mc.model(FETCHING.replace("{broken}", ""))
     mc.config('[tool.modelcheck."mymodel:Refuses"]\nimage_url = "https://example.com/modelcheck.png"\n')
 
-    outcome = mc.run("--modelcheck=mymodel:Refuses", "-k", "image", "-rf")
+    outcome = mc.run("--modelcheck=mymodel:Refuses", *only("image-input"), "-rf")
 
     assert outcome.of("mymodel:Refuses") == {"image-input": "failed"}
     outcome.result.stdout.fnmatch_lines(
@@ -288,7 +287,7 @@ def test_a_model_that_hangs_on_media_is_not_sent_each_block(mc: Modelcheck) -> N
     mc.model(HANGS)
     mc.config('[tool.modelcheck."mymodel:Hangs"]\ntimeout = 1\n')
 
-    outcome = mc.run("--modelcheck=mymodel:Hangs", "-k", "audio", report=True)
+    outcome = mc.run("--modelcheck=mymodel:Hangs", *only("audio-input"), report=True)
 
     assert outcome.of("mymodel:Hangs") == {"audio-input": "failed"}
     assert outcome.report()["targets"][0]["calls"] == 3  # invoke, invoke_messages, the audio message
@@ -315,7 +314,7 @@ class NeedsTools(EchoChatModel):
 def test_the_tool_message_comes_with_its_tool_bound(mc: Modelcheck) -> None:
     mc.model(NEEDS_TOOLS)
 
-    outcome = mc.run("--modelcheck=mymodel:NeedsTools", "-k", "image-input or pdf-input", report=True)
+    outcome = mc.run("--modelcheck=mymodel:NeedsTools", *only("image-input", "pdf-input"), report=True)
 
     assert outcome.of("mymodel:NeedsTools") == {"image-input": "passed", "pdf-input": "passed"}
     checks = {c["id"]: c["message"] for c in outcome.report()["targets"][0]["checks"]}
@@ -351,7 +350,7 @@ def test_a_tool_message_is_sent_unbound_where_tools_cannot_be_bound(mc: Modelche
     )
 
     outcome = mc.run(
-        "--modelcheck=mymodel:Chat", "--modelcheck=mymodel:BindRaises", "-k", "image", report=True
+        "--modelcheck=mymodel:Chat", "--modelcheck=mymodel:BindRaises", *only("image-input"), report=True
     )
 
     # The plain model has no bind_tools: it gets the tool message unbound, and answers it.

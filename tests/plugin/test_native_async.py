@@ -13,9 +13,9 @@ from collections.abc import Iterator
 # instead of being imported (and assertion-rewritten) again by every pytester run.
 import hypothesis  # noqa: F401
 import pytest
-from support.harness import outcomes
+from support.harness import only, outcomes, section
 
-NATIVE = ("native-async", "native-async-stream")
+NATIVE = section("Native async")
 
 MODELS = '''
 import asyncio
@@ -82,7 +82,7 @@ class CallOnly(LLM):
 
 def test_a_thread_pool_hand_off_names_the_function(mc) -> None:
     mc.model(MODELS)
-    outcome = mc.run("--modelcheck=mymodel:ToThread", "-k", "native-async")
+    outcome = mc.run("--modelcheck=mymodel:ToThread", *only(*NATIVE))
     assert outcome.of("mymodel:ToThread") == {"native-async": "failed", "native-async-stream": "passed"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -95,7 +95,7 @@ def test_a_thread_pool_hand_off_names_the_function(mc) -> None:
 
 def test_blocking_io_names_the_model_line_and_the_blocking_call(mc) -> None:
     mc.model(MODELS)
-    outcome = mc.run("--modelcheck=mymodel:SyncIO", "-k", "native-async")
+    outcome = mc.run("--modelcheck=mymodel:SyncIO", *only(*NATIVE))
     assert outcome.of("mymodel:SyncIO") == {"native-async": "failed", "native-async-stream": "passed"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -138,7 +138,7 @@ def test_a_block_that_outlasts_the_timeout_is_named_not_only_timed_out(mc) -> No
         [tool.modelcheck."mymodel:Stuck"]
         timeout = 1
     """)
-    outcome = mc.run("--modelcheck=mymodel:Slept", "--modelcheck=mymodel:Stuck", "-k", "native-async")
+    outcome = mc.run("--modelcheck=mymodel:Slept", "--modelcheck=mymodel:Stuck", *only(*NATIVE))
     assert outcome.failing("mymodel:Slept") == {"native-async"}
     # The loop is still held when astream's turn comes, so that cannot run either.
     assert outcome.failing("mymodel:Stuck") == {"native-async", "native-async-stream"}
@@ -189,7 +189,7 @@ class FetchesInThread(EchoChatModel):
 def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc) -> None:
     mc.model(HELPERS_IN_THREADS)
     outcome = mc.run(
-        "--modelcheck=mymodel:ParsesInThread", "--modelcheck=mymodel:FetchesInThread", "-k", "native"
+        "--modelcheck=mymodel:ParsesInThread", "--modelcheck=mymodel:FetchesInThread", *only(*NATIVE)
     )
     assert outcome.of("mymodel:ParsesInThread") == {"native-async": "passed", "native-async-stream": "passed"}
     assert outcome.failing("mymodel:FetchesInThread") == {"native-async"}
@@ -201,7 +201,7 @@ def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc)
             "See modelcheck docs/native-async.md#native-async."
         ]
     )
-    report = mc.run("--modelcheck=mymodel:ParsesInThread", "-k", "native-async and not stream", report=True)
+    report = mc.run("--modelcheck=mymodel:ParsesInThread", *only("native-async"), report=True)
     (target,) = report.report()["targets"]
     assert target["checks"][0]["message"] == (
         "during ainvoke, ParsesInThread._parse ran in a thread pool without blocking calls: CPU work "
@@ -211,7 +211,7 @@ def test_cpu_work_in_a_thread_is_not_the_fallback_but_sync_io_in_a_thread_is(mc)
 
 def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
     mc.model(MODELS)
-    outcome = mc.run("--modelcheck=mymodel:Simple", "-k", "native-async", "-rs")
+    outcome = mc.run("--modelcheck=mymodel:Simple", *only(*NATIVE), "-rs")
     assert outcome.of("mymodel:Simple") == {"native-async": "failed", "native-async-stream": "skipped"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -225,7 +225,7 @@ def test_simple_chat_models_thread_pool_agenerate_is_not_native(mc) -> None:
 
 def test_a_text_model_without_async_or_streaming(mc) -> None:
     mc.model(MODELS)
-    outcome = mc.run("--modelcheck=mymodel:CallOnly", "-k", "native-async or stream-callback", "-rs")
+    outcome = mc.run("--modelcheck=mymodel:CallOnly", *only(*NATIVE, *section("Streaming")), "-rs")
     assert outcome.of("mymodel:CallOnly") == {
         "native-async": "failed",
         "native-async-stream": "skipped",
@@ -279,7 +279,7 @@ def busy_machine() -> Iterator[None]:
 def test_reference_models_never_fail_native_async_on_a_busy_machine(mc, busy_machine: None) -> None:
     mc.model(FACTORIES, name="factories")
     targets = [f"factories:{kind}{i}" for kind in ("chat", "llm") for i in range(REPEATS)]
-    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), "-k", "native-async")
+    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), *only(*NATIVE))
     verdicts = outcome.verdicts
     assert len(verdicts) == len(targets) * len(NATIVE)
     assert outcomes(verdicts) == {"passed"}, outcome.text()
@@ -346,6 +346,6 @@ def second():
 def test_targets_share_one_loop_so_a_client_cached_across_instances_keeps_working(mc) -> None:
     """A second target of the same class is not failed for modelcheck closing the first one's loop."""
     mc.model(LOOP_BOUND)
-    outcome = mc.run("--modelcheck=mymodel:first", "--modelcheck=mymodel:second", "-k", "ainvoke")
+    outcome = mc.run("--modelcheck=mymodel:first", "--modelcheck=mymodel:second", *only("ainvoke"))
     assert outcome.of("mymodel:first") == {"ainvoke": "passed"}
     assert outcome.of("mymodel:second") == {"ainvoke": "passed"}

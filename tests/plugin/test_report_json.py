@@ -7,7 +7,7 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
-from support.harness import BASE_ARGS, REPORT, UNDECLARED, Modelcheck, outcomes
+from support.harness import BASE_ARGS, REPORT, UNDECLARED, Modelcheck, only, outcomes
 
 from modelcheck import __version__
 from modelcheck.checks.catalog import by_id, checks_for
@@ -84,7 +84,7 @@ def test_report_when_no_target_loads(mc: Modelcheck) -> None:
 def test_report_path_from_ini(mc: Modelcheck) -> None:
     mc.config('[tool.pytest.ini_options]\nmodelcheck_report = "out/modelcheck.json"\n')
 
-    mc.run(f"--modelcheck={LLM}", "-k", "batch")
+    mc.run(f"--modelcheck={LLM}", *only("batch", "abatch"))
 
     report = json.loads((mc.pytester.path / "out" / "modelcheck.json").read_text())
     assert_shape({**report, "targets": []})
@@ -92,7 +92,7 @@ def test_report_path_from_ini(mc: Modelcheck) -> None:
 
 
 def test_no_report_without_a_path(mc: Modelcheck) -> None:
-    mc.run(f"--modelcheck={LLM}", "-k", "batch")
+    mc.run(f"--modelcheck={LLM}", *only("batch", "abatch"))
 
     assert not (mc.pytester.path / REPORT).exists()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.harness import MEDIA_UNJUDGED, Modelcheck, undeclared
+from support.harness import MEDIA, Modelcheck, one_failure, undeclared
 
 from modelcheck.checks.catalog import checks_for
 from reference_models.broken_runnable import BROKEN
@@ -82,12 +82,12 @@ VARIANTS = [
 def test_broken_variant_fails_only_its_check(mc: Modelcheck, check: str, kind: str, name: str) -> None:
     target = f"reference_models.broken_runnable:{name}"
 
-    outcome = mc.run(f"--modelcheck={target}")
+    outcome = mc.run(f"--modelcheck={target}", report=True)
 
-    expected = dict.fromkeys(all_ids(kind), "passed") | undeclared(kind) | {check: "failed"}
+    assert set(outcome.of(target)) == all_ids(kind)
+    skipped = one_failure(outcome, target, check)
     if check == "invoke" and kind == "chat":  # a conversation is an invoke too: invoke's failure
-        expected |= {"message-history": "skipped", "tool-round-trip": "skipped"} | MEDIA_UNJUDGED
-    assert outcome.of(target) == expected
+        assert {"message-history", *MEDIA} <= set(skipped)
     wrong, right = TYPES.get((check, kind), ("", ""))
     lines = [line.format(wrong=wrong, right=right) for line in MESSAGES[check]]
     outcome.result.stdout.fnmatch_lines([f"*modelcheck {target} {check}*", *lines], consecutive=True)
@@ -165,14 +165,11 @@ class Flaky(EchoChatModel):
 def test_model_that_raises_fails_its_check_and_the_others_run(mc: Modelcheck) -> None:
     mc.model(RAISES)
 
-    outcome = mc.run("--modelcheck=mymodel:Flaky")
+    outcome = mc.run("--modelcheck=mymodel:Flaky", report=True)
 
-    assert outcome.of("mymodel:Flaky") == dict.fromkeys(all_ids("chat"), "passed") | undeclared("chat") | {
-        "invoke": "failed",
-        "message-history": "skipped",  # a conversation is an invoke too: invoke's failure
-        **MEDIA_UNJUDGED,
-        "tool-round-trip": "skipped",
-    }
+    assert set(outcome.of("mymodel:Flaky")) == all_ids("chat")
+    skipped = one_failure(outcome, "mymodel:Flaky", "invoke")  # the rest that call invoke skip
+    assert {"message-history", *MEDIA} <= set(skipped)  # a conversation is an invoke too
     outcome.result.stdout.fnmatch_lines(
         [
             "[[]invoke[]] invoke('<probe prompt>') raised in invoke (mymodel.py:*): ConnectionError: "

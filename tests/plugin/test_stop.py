@@ -13,6 +13,7 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.harness import only, section
 
 import reference_models
 from modelcheck.checks.stop import cuts, first_stop, respected
@@ -23,7 +24,7 @@ from reference_models.sampling import SamplingChatModel, SamplingLLM
 
 ECHO_CHAT = "reference_models:EchoChatModel"
 EXCLUDES = "reference_models.broken_checklist:ChatExcludesStop"
-STOP_CHECKS = ("stop-respected", "stop-included")
+STOP_CHECKS = section("Stop tokens")
 
 
 def test_exclude_policy_passes_an_excluding_model_and_fails_the_echo(mc) -> None:
@@ -36,7 +37,7 @@ def test_exclude_policy_passes_an_excluding_model_and_fails_the_echo(mc) -> None
         stop_policy = "exclude"
         """
     )
-    outcome = mc.run(f"--modelcheck={ECHO_CHAT}", f"--modelcheck={EXCLUDES}", "-k", "stop-")
+    outcome = mc.run(f"--modelcheck={ECHO_CHAT}", f"--modelcheck={EXCLUDES}", *only(*STOP_CHECKS))
     assert outcome.of(EXCLUDES) == dict.fromkeys(STOP_CHECKS, "passed")
     assert outcome.of(ECHO_CHAT) == {"stop-respected": "passed", "stop-included": "failed"}
     outcome.result.stdout.fnmatch_lines(
@@ -50,7 +51,7 @@ def test_exclude_policy_passes_an_excluding_model_and_fails_the_echo(mc) -> None
 
 def test_any_policy_skips_stop_included(mc) -> None:
     mc.config('[tool.modelcheck]\nstop_policy = "any"\n')
-    outcome = mc.run(f"--modelcheck={ECHO_CHAT}", f"--modelcheck={EXCLUDES}", "-k", "stop-", "-rs")
+    outcome = mc.run(f"--modelcheck={ECHO_CHAT}", f"--modelcheck={EXCLUDES}", *only(*STOP_CHECKS), "-rs")
     for target in (ECHO_CHAT, EXCLUDES):
         assert outcome.of(target) == {"stop-respected": "passed", "stop-included": "skipped"}
     outcome.result.stdout.fnmatch_lines(
@@ -122,7 +123,7 @@ class HumanOnStop(EchoChatModel):
 def test_a_wrong_type_under_stop_is_named_as_such(mc) -> None:
     """Not "gave 'hi': it is not the answer cut at a stop string": the type is what is wrong."""
     mc.model(WRONG_TYPE_ON_STOP)
-    outcome = mc.run("--modelcheck=mymodel:HumanOnStop", "-k", "stop")
+    outcome = mc.run("--modelcheck=mymodel:HumanOnStop", *only(*STOP_CHECKS))
     assert outcome.failing("mymodel:HumanOnStop") == {"stop-respected"}
     outcome.result.stdout.fnmatch_lines(
         [
@@ -168,7 +169,7 @@ class RandomTailIgnoresStop(RandomTail):
 def test_a_nondeterministic_model_gets_the_weaker_rule_and_no_false_failure(mc) -> None:
     mc.model(NONDETERMINISTIC)
     targets = ("mymodel:RandomChat", "mymodel:RandomTail", "mymodel:RandomTailIgnoresStop")
-    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), "-k", "stop-", report=True)
+    outcome = mc.run(*(f"--modelcheck={t}" for t in targets), *only(*STOP_CHECKS), report=True)
     for target in targets[:2]:
         assert outcome.of(target)["stop-respected"] == "passed", outcome.text()
         assert outcome.of(target)["stop-included"] in ("passed", "skipped")

@@ -8,12 +8,12 @@ import re
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from support.harness import ECHO_CHAT, Modelcheck, broken_variants, run_broken_chat
+from support.harness import ECHO_CHAT, Modelcheck, broken_variants, only, run_broken_chat
 
 from reference_models import broken_tool_loop
 
 REFERENCE = "modelcheck.reference_models:EchoChatModel"
-ONLY = ("-k", "tool-round-trip or tool-events")
+ONLY = only("tool-round-trip", "tool-events")
 MESSAGES = {
     "ChatNoToolRole": "given a conversation of the model's own tool calls answered by ToolMessages of "
     "every form (3 rounds, calls of *), invoke raised in _api_messages (broken_tool_loop.py:*) "

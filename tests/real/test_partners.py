@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from support.anthropic_server import AnthropicServer
+from support.harness import only, section
 from support.ollama_server import OllamaServer
 from support.openai_server import OpenAIServer
 from support.realpins import (
@@ -658,7 +659,7 @@ def partner_run(stubs: Stubs, tmp_path_factory: pytest.TempPathFactory) -> Partn
 @pytest.fixture(scope="module")
 def excluded_run(stubs: Stubs, tmp_path_factory: pytest.TempPathFactory) -> PartnerRun:
     config = '[tool.modelcheck]\ntimeout = 20\nstop_policy = "exclude"\n'
-    return run_partners(stubs, tmp_path_factory.mktemp("excluded"), config, "-k", "stop")
+    return run_partners(stubs, tmp_path_factory.mktemp("excluded"), config, *only(*section("Stop tokens")))
 
 
 def installed(target: str) -> None:

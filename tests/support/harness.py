@@ -20,7 +20,7 @@ import pytest
 
 import modelcheck.observe.observation  # noqa: F401
 import reference_models.broken_runnable  # noqa: F401
-from modelcheck.checks.catalog import IDS, checks_for
+from modelcheck.checks.catalog import CATALOG, IDS, checks_for
 
 # Snapshots of the event stream do not exist in a fresh pytester directory: let syrupy write them.
 CHECK_ARGS: tuple[str, ...] = ("--snapshot-update",) if "event-snapshot" in IDS else ()
@@ -44,8 +44,31 @@ class Chat(EchoChatModel):
 UNDECLARED = {"capabilities": "skipped"}
 # The reference chat model's `profile` claims its media inputs, which `capabilities` holds it to.
 CLAIMED = {"capabilities": "passed"}
-# A chat model whose invoke raises cannot have its media judged (its media calls are invokes too).
-MEDIA_UNJUDGED = dict.fromkeys(("image-input", "pdf-input", "audio-input"), "skipped")
+
+
+def section(name: str) -> frozenset[str]:
+    """The ids of a checklist section's checks (a `Check.section`)."""
+    ids = frozenset(c.id for c in CATALOG if c.section == name)
+    assert ids, f"no check of the catalog is in the section {name!r}"
+    return ids
+
+
+def requiring(capability: str) -> frozenset[str]:
+    """The ids of the checks skipped, with no call made, when the model lacks `capability`."""
+    return frozenset(c.id for c in CATALOG if c.requires == capability)
+
+
+def only(*check_ids: str) -> tuple[str, str]:
+    """`-k` arguments that select exactly these checks. pytest matches each word of `-k` as a
+    substring of the item's names, so every other check whose id holds one of these is left out by
+    name: a check added later never slips into a test's selection."""
+    assert set(check_ids) <= set(IDS), set(check_ids) - set(IDS)
+    others = sorted(c for c in IDS if c not in check_ids and any(i in c for i in check_ids))
+    chosen = " or ".join(sorted(check_ids))
+    return ("-k", f"({chosen})" + "".join(f" and not {o}" for o in others))
+
+
+MEDIA = section("Multimodal input")
 
 
 def undeclared(kind: str) -> dict[str, str]:
@@ -75,6 +98,30 @@ def run_broken_chat(mc: Modelcheck, target: str, check: str, message: str) -> di
     assert wrong == {check: "failed"}, outcome.text()
     outcome.result.stdout.fnmatch_lines([f"[[]{check}[]] {message}"])
     return verdicts
+
+
+def one_failure(outcome: Outcome, target: str, check: str) -> dict[str, str]:
+    """One defect, one failure: `check` fails alone on `target`; every other check passes, or is
+    skipped saying it cannot judge because of `check` ("(see <check>)"), or is `capabilities`
+    skipped for want of a declaration. The skipped checks' messages, by id (needs `report=True`)."""
+    verdicts = outcome.of(target)
+    assert {c: v for c, v in verdicts.items() if v not in ("passed", "skipped")} == {check: "failed"}, (
+        outcome.text()
+    )
+    skips = {c: m for c, m in messages(outcome, target).items() if verdicts[c] == "skipped"}
+    unexplained = {
+        c: m
+        for c, m in skips.items()
+        if f"(see {check})" not in m and (c, "skipped") not in UNDECLARED.items()
+    }
+    assert unexplained == {}, unexplained
+    return skips
+
+
+def messages(outcome: Outcome, target: str) -> dict[str, str]:
+    """check id -> the message of its verdict on `target`, from the JSON report."""
+    (found,) = [t for t in outcome.report()["targets"] if t["target"] == target]
+    return {c["id"]: c["message"] for c in found["checks"]}
 
 
 def outcomes(verdicts: dict[str, str]) -> set[str]:
