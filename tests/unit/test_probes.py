@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import pytest
 
-from modelcheck.checks.catalog import CATALOG, IDS, PROBE_CHECK, Check
+from modelcheck.checks.catalog import CATALOG, IDS, PROBE_CHECK, Check, probe_check
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict, passed
@@ -92,6 +92,14 @@ def test_pseudo_probes_are_needed_and_never_registered() -> None:
 def test_every_follow_up_follows_a_registered_probe() -> None:
     assert set(ids.FOLLOW_UPS) <= set(REGISTRY)
     assert set(ids.FOLLOW_UPS.values()) <= set(REGISTRY)
+
+
+def test_every_repeat_is_named_as_one_and_belongs_to_the_check_of_what_it_repeats() -> None:
+    repeats = sorted(p for p in REGISTRY if p.startswith("again_"))
+    assert repeats == sorted(ids.REPEATS_OF)
+    for probe in repeats:
+        base = ids.repeated(probe)
+        assert probe_check(probe, list(CATALOG)) == probe_check(base, list(CATALOG)) is not None, probe
 
 
 def test_the_registry_is_split_by_kind_without_loss() -> None:

@@ -46,20 +46,23 @@ AGAIN = {again(path, i): path for path in REPEATED for i in range(1, REPEATS + 1
 """Each repeat's id -> the path it repeats."""
 
 
-def repeated(probe: str) -> str:
-    """The path a repeat asks again (`again_invoke_1` -> `invoke`); any other id as it is."""
-    return AGAIN.get(probe, probe)
-
-
 # Stop tokens (checks/stop.py): each path with a stop list chosen from the model's own answer.
 STOP_INVOKE = "stop_invoke"
 STOP_AINVOKE = "stop_ainvoke"
 STOP_STREAM = "stop_stream"
 STOP_ASTREAM = "stop_astream"
 STOP_PROBES = (STOP_INVOKE, STOP_AINVOKE, STOP_STREAM, STOP_ASTREAM)
-STOP_AGAIN = ("again_stop_invoke_1", "again_stop_invoke_2")
+STOP_AGAIN = (again(STOP_INVOKE, 1), again(STOP_INVOKE, 2))
 """A nondeterministic model's `stop_invoke` asked again, one at a time, while no answer given stop
 strings has shown whether they are applied (observe/probes/stop.py `stop_again`)."""
+REPEATS_OF = {**AGAIN, **dict.fromkeys(STOP_AGAIN, STOP_INVOKE)}
+"""Every repeat's id (`again_*`) -> the call it asks again."""
+
+
+def repeated(probe: str) -> str:
+    """The call a repeat asks again (`again_invoke_1` -> `invoke`); any other id as it is."""
+    return REPEATS_OF.get(probe, probe)
+
 
 # Streaming (checks/streaming.py): a chat model's `_stream`/`_astream` driven with a recording run
 # manager, as core's v3 event stream drives it; the drives also take the stop strings.
@@ -173,8 +176,7 @@ TOOL_EVENTS = (TOOLS_EVENTS_V3,)
 STRUCTURED = frozenset(STRUCTURED_PLAN)
 
 FOLLOW_UPS: dict[str, str] = {
-    **AGAIN,
-    **dict.fromkeys(STOP_AGAIN, STOP_INVOKE),
+    **REPEATS_OF,
     **{redrive: drive for drive, redrive in REDRIVES.items()},
     **dict.fromkeys(HISTORY_PARTS, HISTORY),
     **{part: media(kind) for kind in MEDIA_TYPES for part in MEDIA_PARTS[kind]},
