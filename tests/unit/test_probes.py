@@ -9,7 +9,9 @@ that each rule catches what it is for.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +113,37 @@ def test_the_registry_is_split_by_kind_without_loss() -> None:
 def test_an_id_two_families_declare_is_refused() -> None:
     with pytest.raises(ValueError, match="declared by two families: invoke"):
         compose(({ids.INVOKE: invoke}, {ids.INVOKE: invoke}))
+
+
+# Ids that are also the name of something else the code names: the standard param `max_tokens`.
+ALSO_NAMES = frozenset({ids.MAX_TOKENS})
+
+
+def literal_ids(source: str, known: set[str]) -> list[tuple[int, str]]:
+    """The string literals in `source` that spell a probe id (one with an underscore: plain ids
+    such as `invoke` are also the names of the methods they call)."""
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and node.value in known
+        and "_" in node.value
+        and node.value not in ALSO_NAMES
+    ]
+
+
+def test_probe_ids_are_spelled_only_in_core_probe_ids() -> None:
+    src = Path(ids.__file__).resolve().parents[1]
+    known = set(REGISTRY) | ids.PSEUDO
+    found = [
+        f"{path.relative_to(src)}:{line}: {value!r}"
+        for path in sorted(src.rglob("*.py"))
+        if path.name != "probe_ids.py"
+        for line, value in literal_ids(path.read_text(encoding="utf-8"), known)
+    ]
+    assert found == []
+
+
+def test_a_spelled_out_probe_id_is_caught() -> None:
+    source = 'call = obs.calls.get("stop_invoke")\nfield = "max_tokens"\nmethod = "invoke"\n'
+    assert literal_ids(source, set(REGISTRY)) == [(1, "stop_invoke")]
