@@ -13,13 +13,13 @@ a model that cannot be rebuilt is still checked with them.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.core.records import FieldInfo, SecretSurface
+from modelcheck.secrets.canary import CANARY_PREFIX, is_canary, new_canary
 from modelcheck.secrets.fields import secret_fields
 from modelcheck.targets.containment import keep_alive
 from modelcheck.targets.loading import LoadedTarget
@@ -44,24 +44,6 @@ class CanaryPlan:
     @property
     def main_is_canary(self) -> bool:
         return self.model is not None and not self.real_secrets
-
-
-CANARY_PREFIX = "mc-canary-"
-
-
-def new_canary(label: str) -> str:
-    """A unique value, 16 random hex digits after a readable prefix.
-
-    Mixed case on purpose (`...-Mc...`): an upper- or lower-cased copy then differs from the canary
-    and is found only because detection ignores case, so the tests exercise that path. It holds no
-    character that URL-encoding or JSON would change, so every form of it stays long enough to find.
-    """
-    return f"{CANARY_PREFIX}{label}-Mc{secrets.token_hex(8)}"
-
-
-def is_canary(value: str) -> bool:
-    """A value modelcheck made: a replay's stand-in for a missing key is not a real secret."""
-    return value.startswith(CANARY_PREFIX)
 
 
 def plan_canaries(

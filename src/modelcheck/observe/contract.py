@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Contract, EnvTrial, ParamTrial, SerialTrial
-from modelcheck.observe.canary import new_canary, patched_env
+from modelcheck.observe.canary import patched_env
+from modelcheck.secrets.canary import new_canary
 from modelcheck.targets.containment import keep_alive
 
 OVERRIDE = "modelcheck-override-model"

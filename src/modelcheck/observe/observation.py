@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from modelcheck.core import probe_ids as ids
-from modelcheck.core.capabilities import gate
+from modelcheck.core.capabilities import gate, spec
 from modelcheck.core.consensus import repeats_wanted
 from modelcheck.core.probe_ids import REDRIVES
 from modelcheck.core.records import Call, Contract, Observation, SecretSurface
@@ -24,9 +24,6 @@ from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.targets.loading import LoadedTarget
 from modelcheck.targets.timebox import ModelCodeError, run_model_code
-
-if TYPE_CHECKING:
-    from modelcheck.replay.plan import ReplayPlan
 
 
 def core_features() -> dict[str, bool]:
@@ -45,17 +42,31 @@ def core_version() -> str:
     return version("langchain-core")
 
 
+class Tape(Protocol):
+    """Where the model's HTTP goes while it is observed: around its calls, then the canary's."""
+
+    def main(self) -> AbstractContextManager[None]: ...
+
+    def canary(self) -> AbstractContextManager[None]: ...
+
+
+Through = Callable[[Observation], AbstractContextManager[Tape]]
+"""Opens the tape for an observation that knows its secrets, and closes it after the calls."""
+
+
 def observe(
     target: LoadedTarget,
     needs: set[str],
-    replay: ReplayPlan | None = None,
+    through: Through | None = None,
     learn: Callable[[list[str]], None] = lambda secrets: None,
     mask: Callable[[str], str] = lambda text: text,
     gated: dict[str, set[str]] | None = None,
+    standins: Sequence[str] = (),
 ) -> Observation:
     """Make every call in `needs` once (with the canary instance where possible) and record it.
 
-    With a replay plan that covers the target, its HTTP is recorded or replayed (modelcheck.replay).
+    With `through`, the model's HTTP goes through the tape it opens (modelcheck.replay records or
+    replays it); `standins` are the canaries a replay set in the target's unset secret variables.
     Every piece of model code runs under the target's timeout; `learn` is told each secret (the
     canaries, the real ones) before any model code runs with it. What the model prints and logs
     meanwhile is kept as places a secret can leak to, and passed on to pytest through `mask`.
@@ -64,7 +75,7 @@ def observe(
     """
     printed: list[SecretSurface] = []
     with model_output(printed, mask):
-        obs = _observe(target, needs, replay, learn, gated)
+        obs = _observe(target, needs, through, learn, gated, standins)
     obs.surfaces.extend(printed)
     return obs
 
@@ -72,9 +83,10 @@ def observe(
 def _observe(
     target: LoadedTarget,
     needs: set[str],
-    replay: ReplayPlan | None,
+    through: Through | None,
     learn: Callable[[list[str]], None],
     gated: dict[str, set[str]] | None,
+    standins: Sequence[str],
 ) -> Observation:
     timeout = target.settings.timeout
 
@@ -97,7 +109,6 @@ def _observe(
         if all(_has(obs, n) for n in names.split("+"))
         for p in probes
     }
-    standins = replay.standins.get(target.target, []) if replay is not None else []
     plan = plan_canaries(target, facts.fields, standins, learn)
     obs.canaries, obs.canary_note = plan.canaries, plan.note
     if plan.hung:
@@ -120,7 +131,7 @@ def _observe(
         )
         return ProbeRunner(ctx, target.settings.timeout, loop, watch)
 
-    with _through_cassette(replay, obs) as tape:
+    with (through or _live)(obs) as tape:
         try:
             with patched_env(plan.env if plan.main_is_canary else {}), tape.main():
                 _observe_model(obs, runner(model), needs, masked=watched)
@@ -135,8 +146,6 @@ def _observe(
 
 def _has(obs: Observation, capability: str) -> bool:
     """Whether the checks gated on `capability` will judge (so their calls are worth making)."""
-    from modelcheck.core.capabilities import spec
-
     state = obs.capabilities.get(capability)
     # Usage shows only on a call: a capability a call can show, not yet known, is given its calls.
     unknown = state is not None and state.detected is None and spec(capability).by_call
@@ -153,17 +162,8 @@ class _Live:
 
 
 @contextmanager
-def _through_cassette(replay: ReplayPlan | None, obs: Observation) -> Iterator[Any]:
-    """The one place replay hooks in: a tape around the model's calls, finished after them."""
-    if replay is None or not replay.active(obs.target):
-        yield _Live()
-        return
-    from modelcheck.replay.outcome import finish, open_tape
-
-    secrets = [*obs.canaries, *obs.real_secrets]
-    tape, recorded = open_tape(replay, obs.target, secrets, str(obs.settings["secret_pattern"]))
-    yield tape
-    finish(replay, tape, recorded, obs, secrets)
+def _live(obs: Observation) -> Iterator[Tape]:
+    yield _Live()
 
 
 def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], masked: bool) -> None:

@@ -7,21 +7,27 @@ the same message whichever way the author asked for it.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelcheck.checks.catalog import Check, probe_check
+from modelcheck.checks.catalog import Check, checks_for, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
+from modelcheck.observe.loopwatch import current_probe
 from modelcheck.observe.warned import Caught, catching, raise_again
 from modelcheck.pytest.snapshot import attach
 from modelcheck.replay.cassette_file import CassetteError
+from modelcheck.replay.plan import ReplayPlan
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.containment import model_code_window
 from modelcheck.targets.loading import LoadedTarget
+
+if TYPE_CHECKING:
+    from modelcheck.observe.observation import Through
 
 
 def needs_of(checks: list[Check]) -> set[str]:
@@ -51,7 +57,7 @@ def observe_target(
     needs: set[str],
     scrub: Scrubber,
     config: Any = None,
-    replay: Any = None,
+    replay: ReplayPlan | None = None,
     checks: list[Check] | None = None,
 ) -> Observation:
     """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
@@ -66,9 +72,11 @@ def observe_target(
     found: list[Caught] = []
     if replay is not None and checks is not None and _some_of(loaded, checks):
         replay.partial.add(loaded.target)
+    standins = replay.standins.get(loaded.target, []) if replay is not None else []
     try:
         with model_code_window(), catching(found):
-            observation = observe(loaded, needs, replay, scrub.add, scrub, gated_of(checks or []))
+            through = _through(replay, loaded.target)
+            observation = observe(loaded, needs, through, scrub.add, scrub, gated_of(checks or []), standins)
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
     except (Exception, SystemExit) as exc:
@@ -94,10 +102,19 @@ def observe_target(
 
 def _some_of(loaded: LoadedTarget, checks: list[Check]) -> bool:
     """Whether the run observes the target for fewer checks than its catalog (`-k`, deselection)."""
-    from modelcheck.checks.catalog import checks_for
-
     wanted = {c.id for c in checks_for(loaded.kind)} - set(loaded.settings.skip)
     return not wanted <= {c.id for c in checks}
+
+
+def _through(replay: ReplayPlan | None, target: str) -> Through | None:
+    """The cassette the target's HTTP goes through, when the run's record/replay plan covers it."""
+    if replay is None or not replay.active(target):
+        return None
+    # lazy: vcrpy costs ~0.3 s to import and patches the HTTP clients; a run without cassettes
+    # never loads it
+    from modelcheck.replay.outcome import through_cassette
+
+    return partial(through_cassette, replay, probe=current_probe)
 
 
 def _gated(gated: dict[str, set[str]] | None) -> set[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +27,26 @@ MIN_BLOCKED_S = 0.01
 RECORDED = "seen when the cassette was recorded"
 
 
-def open_tape(plan: ReplayPlan, target: str, secrets: list[str], pattern: str) -> tuple[Tape, dict[str, Any]]:
+@contextmanager
+def through_cassette(plan: ReplayPlan, obs: Observation, probe: Callable[[], str | None]) -> Iterator[Tape]:
+    """The tape around one target's observation, opened once the observation knows the secrets to
+    keep out of the cassette, and finished after the model's calls (see `finish`)."""
+    secrets = [*obs.canaries, *obs.real_secrets]
+    tape, recorded = open_tape(plan, obs.target, secrets, str(obs.settings["secret_pattern"]), probe)
+    yield tape
+    finish(plan, tape, recorded, obs, secrets)
+
+
+def open_tape(
+    plan: ReplayPlan, target: str, secrets: list[str], pattern: str, probe: Callable[[], str | None]
+) -> tuple[Tape, dict[str, Any]]:
     """The tape for one target, with the cassette's recorded observations (raises CassetteError)."""
     path = plan.path(target)
     known = [*secrets, *plan.standins.get(target, [])]
     if plan.record or not path.is_file():
-        return Tape(plan.record, [], known, pattern), {}
+        return Tape(plan.record, [], known, pattern, probe), {}
     interactions, observed = parse(path)
-    return Tape(False, interactions, known, pattern), observed
+    return Tape(False, interactions, known, pattern, probe), observed
 
 
 def finish(

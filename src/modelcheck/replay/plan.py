@@ -16,6 +16,7 @@ import pytest
 
 from modelcheck.core.paths import target_file
 from modelcheck.core.settings import usage_error
+from modelcheck.secrets.canary import new_canary
 
 RECORD = "--modelcheck-record"
 REPLAY_ONLY = "--modelcheck-replay-only"
@@ -45,8 +46,6 @@ class ReplayPlan:
         """Canaries for the target's unset secret variables when it replays: no key is needed."""
         if self.record or not self.active(target):
             return {}
-        from modelcheck.observe.canary import new_canary
-
         env = {n: new_canary(n.lower()) for n in names if not os.environ.get(n)}
         self.standins[target] = list(env.values())
         return env

@@ -13,7 +13,7 @@ with a project's own vcrpy or pytest-recording cassettes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +26,6 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.request import Request
 
-from modelcheck.observe.loopwatch import current_probe
 from modelcheck.replay.bodies import to_bytes, to_doc
 from modelcheck.replay.cassette_file import CassetteError, Interaction
 from modelcheck.replay.redact import KEPT_HEADERS, Redactor
@@ -58,12 +57,13 @@ class _Cassette(Cassette):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.misses: list[Miss] = []
         self.phase = ""
+        self.probe: Callable[[], str | None] = lambda: None
         self._lock = threading.Lock()
 
     def filter_request(self, request: Request) -> Any:
         kept = super().filter_request(request)
         if kept and self.write_protected:
-            probe = current_probe()
+            probe = self.probe()
             with self._lock:
                 self.misses.append(Miss(f"{self.phase}{probe}" if probe else None, kept))
             _hide_secrets(request, kept)
@@ -125,12 +125,21 @@ def _response(i: Interaction) -> dict[str, Any]:
 
 
 class Tape:
-    """Record or replay one target's HTTP; `recorded` is what the main calls did (record mode)."""
+    """Record or replay one target's HTTP; `recorded` is what the main calls did (record mode).
+
+    `probe` tells which probe is making the call in progress (None outside any), to name it in a miss.
+    """
 
     def __init__(
-        self, record: bool, interactions: list[Interaction], secrets: list[str], pattern: str
+        self,
+        record: bool,
+        interactions: list[Interaction],
+        secrets: list[str],
+        pattern: str,
+        probe: Callable[[], str | None],
     ) -> None:
         self.record = record
+        self.probe = probe
         self.loaded = interactions
         self.redactor = Redactor(secrets, pattern)
         self.recorded: list[Interaction] = []
@@ -172,6 +181,7 @@ class Tape:
                 "cannot be recorded or replayed. Upgrade vcrpy: pip install -U vcrpy."
             ) from None
         cassette.phase = phase
+        cassette.probe = self.probe
         try:
             yield cassette
         finally:
