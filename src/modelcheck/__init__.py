@@ -39,6 +39,7 @@ def suite(
     secret_pattern: str | None = None,
     snapshot_exclude: list[str] | None = None,
     marks: dict[str, Any] | None = None,
+    **unknown: Any,
 ) -> type[Any]:
     """A test class with one test per check of the catalog, for a model or a fixture's model.
 
@@ -56,7 +57,7 @@ def suite(
     __tracebackhide__ = True
     from modelcheck.pytest.suites import make_suite
 
-    return make_suite(model, fixture, _settings(locals()), marks)
+    return make_suite(model, fixture, _settings(locals()), marks, unknown)
 
 
 def check(
@@ -87,8 +88,9 @@ def check(
 
 def _settings(given: dict[str, Any]) -> dict[str, Any]:
     """The settings passed as keywords (the ones left at None are not given)."""
-    names = ("params", "stop_policy", "skip", "timeout", "secret_env", "secret_pattern", "snapshot_exclude")
-    return {k: given[k] for k in names if given.get(k) is not None}
+    from modelcheck.pytest.suites import SETTINGS
+
+    return {k: given[k] for k in SETTINGS if given.get(k) is not None}
 
 
 def __getattr__(name: str) -> Any:

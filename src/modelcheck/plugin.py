@@ -166,12 +166,13 @@ def pytest_collection_modifyitems(
     if suite_items:
         # lazy: only when the session holds suites (modelcheck.suite)
         from modelcheck.pytest.run import ensure_run
-        from modelcheck.pytest.suites import describe, is_suite_item
+        from modelcheck.pytest.suites import declare, describe, is_suite_item
 
-        ensure_run(config)
+        run = ensure_run(config)
         for item in suite_items:
             if is_suite_item(item):
                 item.user_properties.append(("modelcheck", describe(item)))
+                declare(item, run)
 
 
 class RunHooks:
@@ -182,13 +183,38 @@ class RunHooks:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        """Scrub what pytest captured around a check (the model's prints and log lines): pytest
-        shows it beside a failure and junit XML keeps it."""
+        """Scrub every report of the run once it knows the declared secrets: what pytest captured
+        (the model's prints and log lines) and the failure text (a fixture's traceback and locals),
+        which the terminal, junit XML and the reports show."""
         outcome = yield
-        report = outcome.get_result()
         run = current_run(self.config)
-        if run is not None and any(name == "modelcheck" for name, _ in report.user_properties):
-            report.sections = [(title, run.scrub(text)) for title, text in report.sections]
+        if run is not None:
+            from modelcheck.pytest.scrub_reports import scrub_report
+
+            scrub_report(outcome.get_result(), run.scrub)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
+        """A collection error's text is scrubbed too (a test module's params, a conftest's key)."""
+        outcome = yield
+        run = current_run(self.config)
+        if run is not None:
+            from modelcheck.pytest.scrub_reports import scrub_report
+
+            scrub_report(outcome.get_result(), run.scrub)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> Any:
+        """A fixture that builds a target's model runs as model code (see pytest/fixture_guard)."""
+        __tracebackhide__ = True  # its locals hold the run, with every report so far
+        run = current_run(self.config)
+        timeout = run.fixture_timeouts.get(fixturedef.argname) if run is not None else None
+        if timeout is None or "." in fixturedef.func.__qualname__.replace("<locals>.", ""):
+            return (yield)
+        from modelcheck.pytest.fixture_guard import guarded
+
+        with guarded(fixturedef, timeout, run.scrub):
+            return (yield)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if any(name == "modelcheck" for name, _ in report.user_properties):

@@ -10,7 +10,10 @@ each item then judges its check on it (see `observed`), and reports to the run's
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 import pytest
@@ -26,6 +29,7 @@ from modelcheck.targets.langchain_tests import is_standard_tests
 from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_kind
 
 ARG = "check_id"
+SETTINGS = ("params", "stop_policy", "skip", "timeout", "secret_env", "secret_pattern", "snapshot_exclude")
 KINDS = {"llm": "text models", "chat": "chat models"}
 
 
@@ -70,14 +74,23 @@ STORE = pytest.StashKey[SuiteStore]()
 
 
 def make_suite(
-    source: Any, fixture: str | None, settings: dict[str, Any], marks: dict[str, Any] | None = None
+    source: Any,
+    fixture: str | None,
+    settings: dict[str, Any],
+    marks: dict[str, Any] | None = None,
+    unknown: Iterable[str] = (),
 ) -> type[Any]:
     """The test class for `modelcheck.suite`; bad arguments raise at once, naming the fix."""
     __tracebackhide__ = True
     try:
+        if unknown:
+            raise usage_error(
+                f"modelcheck.suite() got unknown keywords {sorted(unknown)}; it takes a model or "
+                f"fixture=, marks=, and the target's settings: {', '.join(SETTINGS)}."
+            )
         spec = _spec(source, fixture, settings, marks or {})
     except pytest.UsageError as exc:
-        raise pytest.UsageError(str(exc)) from None  # raised here: the author's line, not ours
+        raise suite_error(str(exc)) from None
 
     def test_check(self: Any, check_id: str, request: pytest.FixtureRequest) -> None:
         """One check of modelcheck's catalog on this class's model."""
@@ -86,6 +99,17 @@ def make_suite(
     namespace: dict[str, Any] = {"modelcheck_suite": spec, "test_check": _decorate(test_check, spec)}
     namespace["__annotations__"] = {"modelcheck_suite": ClassVar[SuiteSpec]}
     return type("ModelcheckSuite", (), namespace)
+
+
+def suite_error(message: str) -> pytest.Collector.CollectError:
+    """A bad `modelcheck.suite(...)` call as one paragraph that names the author's file and line:
+    pytest shows a collection error of this type as its text alone, without the source line or
+    the module's globals (which hold the params, and a key written into them)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("modelcheck"):
+        frame = frame.f_back
+    where = f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+    return pytest.Collector.CollectError(f"{where}: {message.removeprefix('modelcheck: ')}")
 
 
 def make_module_test(fixture: str, settings: dict[str, Any], label: str) -> Any:
@@ -170,6 +194,26 @@ def describe(item: pytest.Item) -> dict[str, Any]:
     """The item's entry in the reports, filled in as it runs."""
     check = by_id(item.callspec.params[ARG])  # type: ignore[attr-defined]
     return {"target": target_label(item), "id": check.id, "section": check.section}
+
+
+def declare(item: pytest.Item, run: Any) -> None:
+    """What the run must know of a suite's target before any of its code runs: its declared
+    secrets (params, `secret_env`), so every report is scrubbed of them even when its fixture
+    fails, and, for a fixture, the timeout it runs under."""
+    from modelcheck.secrets.known import configured_secrets
+
+    spec = spec_of(item)
+    if spec is None:
+        return
+    defaults, _ = split_table(read_pyproject(item.config.rootpath))
+    try:
+        settings = build_settings(target_label(item), defaults, spec.settings, IDS, None, where=spec.where)
+    except pytest.UsageError:
+        return  # the check's item says so when it runs
+    run.scrub.add(configured_secrets(settings))
+    if spec.fixture:
+        known = run.fixture_timeouts.get(spec.fixture, settings.timeout)
+        run.fixture_timeouts[spec.fixture] = min(known, settings.timeout)
 
 
 def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) -> None:
