@@ -218,8 +218,7 @@ def test_a_suite_uses_fixtures_of_its_own_directory(pytester: pytest.Pytester) -
     [
         (
             "modelcheck.suite(EchoChatModel, fixture='chat_model')",
-            "modelcheck.suite() takes either a model * or fixture='name' *, not both and not "
-            "neither.*",
+            "modelcheck.suite() takes either a model * or fixture='name' *, not both and not neither.*",
         ),
         (
             "modelcheck.suite(EchoChatModel, stop_policy='sometimes')",

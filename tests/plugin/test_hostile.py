@@ -10,6 +10,7 @@ the key in every form `forms()` lists.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import textwrap
@@ -820,3 +821,51 @@ def test_a_warning_that_points_at_a_line_holding_the_key_never_shows_that_line(m
     shown = "*mymodel.py (source line withheld: it holds a secret):15: UserWarning: Deprecated is deprecated*"
     assert any(fnmatch(line, shown) for line in outcome.text().splitlines()), outcome.text()
     assert_never_shown(outcome, KEY)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not os.path.isdir("/proc"),
+    reason="root may write anywhere but /proc: only a run as root shows permissions are not enough",
+)
+def test_a_report_path_the_permissions_allow_but_the_system_refuses_is_a_usage_error(mc: Modelcheck) -> None:
+    mc.model(ECHO_CHAT)
+    outcome = mc.run("--modelcheck=mymodel:Chat", "--modelcheck-report=/proc/modelcheck.json")
+    assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR, outcome.text()
+    outcome.result.stderr.fnmatch_lines(["*--modelcheck-report=/proc/modelcheck.json cannot be written (*"])
+    assert_no_traceback(outcome)
+
+
+def test_a_report_path_that_can_be_written_is_left_as_it_was(mc: Modelcheck) -> None:
+    """Writing to prove the path writable leaves no file behind, and an existing one untouched."""
+    mc.model(ECHO_CHAT)
+    kept = mc.pytester.path / "kept.md"
+    kept.write_text("the author's notes\n", encoding="utf-8")
+    mc.pytester.mkdir("sub")
+    for report in ("new.json", "kept.md"):  # the markdown path, checked next, stops the run
+        outcome = mc.run(
+            "--modelcheck=mymodel:Chat", f"--modelcheck-report={report}", "--modelcheck-markdown=sub/"
+        )
+        assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR, outcome.text()
+    assert not (mc.pytester.path / "new.json").exists()
+    assert kept.read_text(encoding="utf-8") == "the author's notes\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://\t", "it holds a space, tab, newline or other control character"),
+        ("https://example.com/a\nb.png", "it holds a space, tab, newline or other control character"),
+        ("https://example.com/" + "a" * 100_000, "longer than 2048 characters"),
+        ("https:///modelcheck.png", "it names no host"),
+        ("ftp://example.com/x.png", "not an http(s) URL"),
+    ],
+)
+def test_an_image_url_that_is_no_url_to_fetch_is_a_usage_error(
+    mc: Modelcheck, url: str, problem: str
+) -> None:
+    mc.model(ECHO_CHAT)
+    mc.config(f'[tool.modelcheck."mymodel:Chat"]\nimage_url = {json.dumps(url)}\n')
+    outcome = mc.run("--modelcheck=mymodel:Chat")
+    assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR, outcome.text()
+    outcome.result.stderr.fnmatch_lines([f"*image_url is *: {problem}. It must be an http(s) URL*"])
+    assert len(outcome.text()) < 5_000  # a 100 kB URL is not echoed whole

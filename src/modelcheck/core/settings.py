@@ -223,13 +223,35 @@ def _capabilities(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, An
     return {"capabilities": dict(value)}
 
 
+MAX_URL = 2048  # what browsers and most servers accept; a longer one is not a URL to fetch
+
+
 def _image_url(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
+    problem = _url_problem(value)
+    if problem is not None:
+        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}... ({len(value)} characters)"
         raise usage_error(
-            f"{where} image_url is {value!r}; it must be an http(s) URL of a small image the model's "
-            'service can fetch, e.g. image_url = "https://example.com/modelcheck.png".'
+            f"{where} image_url is {shown}: {problem}. It must be an http(s) URL of a small image the "
+            'model\'s service can fetch, e.g. image_url = "https://example.com/modelcheck.png".'
         )
     return {"image_url": value}
+
+
+def _url_problem(value: Any) -> str | None:
+    """Why `value` is not an http(s) URL a service can fetch, or None."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return "not an http(s) URL"
+    if len(value) > MAX_URL:
+        return f"longer than {MAX_URL} characters"
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "it holds a space, tab, newline or other control character"
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    return None if host else "it names no host"
 
 
 def _nondeterministic(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:

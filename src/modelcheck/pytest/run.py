@@ -202,11 +202,29 @@ def check_output_path(option: str, raw: str | None, base: Path) -> None:
             problem = f"cannot be written: {parent} is not writable"
         elif path.exists() and not os.access(path, os.W_OK):
             problem = "exists and is not writable"
+        else:
+            problem = _write_fails(path)
     if problem is not None:
         raise usage_error(
             f"{option}={raw} {problem}. Give the path of a file to write, e.g. {option}=report.json "
             f"(for --modelcheck-markdown: checklist.md)."
         )
+
+
+def _write_fails(path: Path) -> str | None:
+    """Why `path` cannot be written, found by opening it to append (permissions alone do not tell:
+    root may write anywhere but /proc and read-only mounts); a file made for the test is removed."""
+    if not path.parent.is_dir():
+        return None  # the report's folders are made when it is written, under a writable one
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror or type(exc).__name__})"
+    if not existed:
+        path.unlink(missing_ok=True)
+    return None
 
 
 def all_broken(run: ModelcheckRun) -> pytest.UsageError | None:
