@@ -187,6 +187,12 @@ class RunHooks:
         (the model's prints and log lines) and the failure text (a fixture's traceback and locals),
         which the terminal, junit XML and the reports show."""
         outcome = yield
+        report = outcome.get_result()
+        suite = getattr(getattr(item, "obj", None), "modelcheck_suite", None)
+        if report.failed and call.excinfo is not None and suite is not None:
+            from modelcheck.pytest.suites import missing_fixture  # lazy: only for a failed suite item
+
+            report.longrepr = missing_fixture(item, call.excinfo.value) or report.longrepr
         run = current_run(self.config)
         if run is not None:
             from modelcheck.pytest.scrub_reports import scrub_report

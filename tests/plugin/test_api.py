@@ -360,6 +360,49 @@ def test_a_fixture_target_the_rootdir_cannot_see_says_where_to_define_it(
     )
 
 
+def test_a_misspelt_fixture_target_names_the_fixture_meant(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        **{
+            "conftest.py": "import pytest\n\n@pytest.fixture\ndef chat_model():\n    return None\n",
+            "pyproject.toml": '[tool.pytest.ini_options]\nmodelcheck_targets = ["fixture:chat_modle"]\n',
+        },
+    )
+
+    result = pytester.runpytest(*ARGS)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "modelcheck: target 'fixture:chat_modle': no fixture named 'chat_modle' is visible from the "
+            "rootdir (*). Did you mean 'chat_model'? A fixture target's fixture must be defined *"
+        ]
+    )
+
+
+def test_a_suite_whose_fixture_is_misspelt_names_the_fixture_meant(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        **{
+            "conftest.py": "import pytest\nfrom modelcheck.reference_models import EchoChatModel\n\n"
+            "@pytest.fixture\ndef chat_model():\n    return EchoChatModel()\n",
+            "test_model.py": "import modelcheck\n\nTestModel = modelcheck.suite(fixture='chat_modle')\n",
+        },
+    )
+
+    result = pytester.runpytest(*ARGS, "-k", "invoke or batch")
+
+    result.assert_outcomes(errors=4)  # invoke, ainvoke, batch, abatch
+    result.stdout.fnmatch_lines(
+        [
+            "modelcheck.suite(fixture='chat_modle'): no fixture named 'chat_modle' is visible from "
+            "test_model.py::TestModel. Did you mean 'chat_model'? Name a fixture "
+            "defined in this test module, a conftest.py above it, or a plugin."
+        ]
+    )
+    assert "available fixtures" not in result.stdout.str()
+
+
 def test_a_fixture_that_returns_no_model_fails_once_and_says_so(pytester: pytest.Pytester) -> None:
     write(
         pytester,

@@ -112,8 +112,12 @@ def test_every_setting_key_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ({"timout": 3}, "unknown key 'timout' in [tool.modelcheck]. The keys a target takes are: params, "),
-        ({TARGET: {"skp": []}}, f"unknown key 'skp' in [tool.modelcheck.\"{TARGET}\"]."),
+        (
+            {"timout": 3},
+            "unknown key 'timout' in [tool.modelcheck]. Did you mean 'timeout'? The keys a target "
+            "takes are: params, ",
+        ),
+        ({TARGET: {"skp": []}}, f"unknown key 'skp' in [tool.modelcheck.\"{TARGET}\"]. Did you mean 'skip'?"),
         ({"timeout": "fast"}, "[tool.modelcheck] timeout is 'fast'; it must be a positive number of seconds"),
         ({"timeout": 0}, "[tool.modelcheck] timeout is 0; it must be a positive number"),
         ({"timeout": True}, "[tool.modelcheck] timeout is True; it must be a positive number"),
@@ -226,8 +230,13 @@ NEEDS_REGION = (
             f"unknown key 'model' in [[]tool.modelcheck.\"{TARGET}\"[]]. The keys a target takes are: "
             "params, stop_policy, skip, timeout, *",
         ),
+        (
+            'stop_polcy = "any"',
+            "unknown key 'stop_polcy' in [[]tool.modelcheck[]]. Did you mean 'stop_policy'? The keys a "
+            "target takes are: *",
+        ),
     ],
-    ids=["stop-policy", "timeout-type", "unknown-key"],
+    ids=["stop-policy", "timeout-type", "unknown-key", "misspelt-key"],
 )
 def test_pyproject_error_stops_the_run_with_its_paragraph(mc: Modelcheck, toml: str, expected: str) -> None:
     mc.model(ECHO_CHAT)

@@ -6,6 +6,7 @@ whose one paragraph names the key, the value and the fix.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from dataclasses import dataclass, field, replace
@@ -138,8 +139,10 @@ def _apply(
     settings: TargetSettings, key: str, value: Any, where: str, check_ids: tuple[str, ...]
 ) -> TargetSettings:
     if key not in SETTING_KEYS:
+        close = difflib.get_close_matches(key, SETTING_KEYS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise usage_error(
-            f"unknown key {key!r} in {where}. The keys a target takes are: "
+            f"unknown key {key!r} in {where}.{hint} The keys a target takes are: "
             f"{', '.join(SETTING_KEYS)}; a target's own table is named by its "
             'module:Name, e.g. [tool.modelcheck."mypkg.models:ChatMyModel"].'
         )

@@ -14,7 +14,7 @@ from modelcheck.core.settings import FIXTURE
 from modelcheck.core.verdict import Verdict
 from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.pytest.run import BrokenTarget, ModelcheckRun, observer
-from modelcheck.pytest.suites import make_module_test
+from modelcheck.pytest.suites import fixture_hint, make_module_test
 from modelcheck.targets.loading import LoadedTarget
 
 ROOT = "modelcheck"
@@ -185,8 +185,9 @@ def fixture_node(
         name,
         (
             f"modelcheck: target {name!r}: no fixture named {fixture!r} is visible from the rootdir "
-            f"({session.config.rootpath}). A fixture target's fixture must be defined in the rootdir's "
-            "conftest.py or in a plugin; a fixture in a subdirectory's conftest.py is seen only by the "
+            f"({session.config.rootpath}).{fixture_hint(fixture, node)} A fixture target's fixture "
+            "must be defined in the rootdir's conftest.py or in a plugin; a fixture in a "
+            "subdirectory's conftest.py is seen only by the "
             f"tests under it: there, write `TestModel = modelcheck.suite(fixture={fixture!r})` in a test "
             "module instead."
         ),

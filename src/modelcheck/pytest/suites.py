@@ -10,6 +10,7 @@ each item then judges its check on it (see `observed`), and reports to the run's
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -270,6 +271,32 @@ def _load(request: pytest.FixtureRequest, spec: SuiteSpec, target: SuiteTarget, 
     except TargetError as exc:
         where = f"the fixture {spec.fixture!r}" if spec.fixture else spec.where
         target.error = run.scrub(f"{exc} (the model comes from {where})")
+
+
+def fixture_hint(name: str, node: pytest.Item | pytest.Collector) -> str:
+    """The ` Did you mean 'x'?` naming the fixtures visible from `node` whose names are near `name`."""
+    manager = node.session._fixturemanager
+    known: set[str] = set()  # pytest 8 keeps the fixtures by name in one table, pytest 9 in two
+    for table in ("_arg2fixturedefs", "_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
+        known.update(getattr(manager, table, {}))
+    visible = sorted(n for n in known if manager.getfixturedefs(n, node))
+    close = difflib.get_close_matches(name, visible, n=3)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def missing_fixture(item: pytest.Item, error: BaseException | None) -> str | None:
+    """The paragraph for a suite item whose `fixture=` names no fixture visible from it, else None
+    (pytest's own message lists every fixture, but not the one the author meant)."""
+    spec = spec_of(item)
+    if spec is None or spec.fixture is None or not isinstance(error, pytest.FixtureLookupError):
+        return None
+    if error.argname != spec.fixture:
+        return None
+    return (
+        f"{spec.where}: no fixture named {spec.fixture!r} is visible from {target_key(item)[0]}."
+        f"{fixture_hint(spec.fixture, item)} Name a fixture defined in this test module, a "
+        "conftest.py above it, or a plugin."
+    )
 
 
 def _secret_params(settings: TargetSettings) -> list[str]:
