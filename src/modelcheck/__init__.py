@@ -55,7 +55,7 @@ def suite(
     `marks` maps check ids to marks for their items, e.g. `{"docs": pytest.mark.xfail(reason=...)}`.
     """
     __tracebackhide__ = True
-    from modelcheck.pytest.suites import make_suite
+    from modelcheck.pytest.suites import make_suite  # lazy: `import modelcheck` stays cheap
 
     return make_suite(model, fixture, _settings(locals()), marks, unknown)
 
@@ -80,7 +80,7 @@ def check(
     project's `[tool.modelcheck]` defaults applied.
     """
     __tracebackhide__ = True
-    from modelcheck.pytest.adhoc import check as run_check
+    from modelcheck.pytest.adhoc import check as run_check  # lazy: `import modelcheck` stays cheap
 
     settings = _settings({k: v for k, v in locals().items() if k not in ("model", "only")})
     return run_check(model, only, settings, None)
@@ -95,15 +95,15 @@ def _settings(given: dict[str, Any]) -> dict[str, Any]:
 
 def __getattr__(name: str) -> Any:
     if name == "CheckResult":
-        from modelcheck.pytest.adhoc import CheckResult
+        from modelcheck.pytest.adhoc import CheckResult  # lazy: `import modelcheck` stays cheap
 
         return CheckResult
     if name == "Observation":
-        from modelcheck.core.records import Observation
+        from modelcheck.core.records import Observation  # lazy: `import modelcheck` stays cheap
 
         return Observation
     if name == "Verdict":
-        from modelcheck.core.verdict import Verdict
+        from modelcheck.core.verdict import Verdict  # lazy: `import modelcheck` stays cheap
 
         return Verdict
     raise AttributeError(f"module 'modelcheck' has no attribute {name!r}")

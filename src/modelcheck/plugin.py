@@ -90,7 +90,7 @@ def _asked_for(config: pytest.Config) -> bool:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if config.getoption("modelcheck_init") is None:
         return None
-    from modelcheck.pytest.scaffold import main
+    from modelcheck.pytest.scaffold import main  # lazy: only under --modelcheck-init
 
     return main(config)
 
@@ -100,7 +100,8 @@ def pytest_configure(config: pytest.Config) -> None:
     names: list[str] = []
     from_cli = False
     if _asked_for(config):
-        from modelcheck.pytest.run import target_names  # lazy: only when modelcheck is asked for
+        # lazy: only when modelcheck is asked for
+        from modelcheck.pytest.run import target_names
         from modelcheck.pytest.selection import catalog_selected, take_selectors
 
         names, from_cli = target_names(config)
@@ -155,7 +156,8 @@ def pytest_collection_modifyitems(
 ) -> None:
     run = current_run(config)
     if run is not None:
-        from modelcheck.pytest.items import make_items  # lazy: only when a run started
+        # lazy: only when a run started
+        from modelcheck.pytest.items import make_items
         from modelcheck.pytest.selection import select
 
         items.extend(select(make_items(session, run), config))

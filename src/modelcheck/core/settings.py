@@ -209,6 +209,8 @@ def _snapshot_exclude(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str
 
 
 def _capabilities(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
+    # lazy: plugin.py imports this module in every pytest run, and the capabilities (with the
+    # records) cost more than the rest of the plugin's start-up; only a target's table needs them
     from modelcheck.core.capabilities import NAMES
 
     example = "capabilities = {tool_calling = true, image_inputs = false}"

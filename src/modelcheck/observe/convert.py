@@ -7,7 +7,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
-from modelcheck.core.events import content_text
+from modelcheck.core.events import content_text, to_plain
 from modelcheck.core.records import Kind, Output
 
 
@@ -46,8 +46,6 @@ def dump(value: Any) -> str:
 
 def _usage(message: Any) -> dict[str, Any] | None:
     """The message's usage metadata as plain data (token details as nested dicts), or None."""
-    from modelcheck.core.events import to_plain
-
     usage = getattr(message, "usage_metadata", None)
     return to_plain(dict(usage)) if usage else None
 

@@ -19,8 +19,11 @@ from typing import Any
 
 import pytest
 
+from modelcheck.checks.catalog import IDS
 from modelcheck.core.records import Kind
 from modelcheck.core.settings import build_settings, read_pyproject, split_table, usage_error
+from modelcheck.observe.contract import env_sources
+from modelcheck.observe.detection import detect_class, profile_of
 from modelcheck.targets.loading import TargetError, build_model, model_kind, resolve_target
 
 ACTION_PLACEHOLDER = "<owner>/modelcheck@<commit sha>"
@@ -60,8 +63,6 @@ def main(config: pytest.Config) -> int:
 
 def inspect_target(target: str, root: Path) -> Found:
     """The target's class, kind and what its class shows, or a usage error that names the fix."""
-    from modelcheck.checks.catalog import IDS
-
     if ":" not in target:
         raise usage_error(f"--modelcheck-init={target!r} is not module.path:Name. Name your model's class.")
     defaults, tables = split_table(read_pyproject(root))
@@ -97,8 +98,6 @@ def _try_build(obj: Any, settings: Any) -> tuple[Any, list[str]]:
 
 
 def _capabilities(model: Any, cls: type[Any], kind: Kind) -> tuple[list[str], list[str]]:
-    from modelcheck.observe.detection import detect_class, profile_of
-
     states = detect_class(cls, kind, {}, profile_of(model) if model is not None else {})
     detected = [name for name, state in states.items() if state.detected]
     unknown = [name for name, state in states.items() if state.detected is None]
@@ -106,8 +105,6 @@ def _capabilities(model: Any, cls: type[Any], kind: Kind) -> tuple[list[str], li
 
 
 def _env_vars(cls: type[Any]) -> list[str]:
-    from modelcheck.observe.contract import env_sources
-
     return [env for _field, env in env_sources(cls)]
 
 

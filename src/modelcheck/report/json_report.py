@@ -7,6 +7,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from modelcheck import __version__
+from modelcheck.checks.catalog import IDS
+from modelcheck.core.capabilities import rows
 from modelcheck.pytest.run import BrokenTarget, ModelcheckRun
 
 SCHEMA = 1
@@ -46,8 +49,6 @@ def _longrepr_text(report: Any) -> str:
 
 
 def build(run: ModelcheckRun) -> dict[str, Any]:
-    from modelcheck import __version__
-
     targets = []
     for loaded in run.targets:
         if isinstance(loaded, BrokenTarget):
@@ -67,9 +68,6 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
 
 
 def _target_entry(run: ModelcheckRun, kind: str | None, name: str) -> dict[str, Any]:
-    from modelcheck.checks.catalog import IDS
-    from modelcheck.core.capabilities import rows
-
     order = {cid: i for i, cid in enumerate(IDS)}
     checks = sorted(run.results.get(name, []), key=lambda c: order.get(c["id"], len(order)))
     return {

@@ -19,6 +19,8 @@ from modelcheck.core.settings import TargetSettings
 from modelcheck.core.wording import article
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.scrub import Scrubber
+from modelcheck.targets import tamper
+from modelcheck.targets.langchain_tests import StandardTestsError, is_standard_tests, read
 from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 ACCEPTED = (
@@ -55,8 +57,6 @@ def load_target(settings: TargetSettings, search_paths: list[Path]) -> LoadedTar
 
 def resolve_target(settings: TargetSettings, search_paths: list[Path]) -> Any:
     """The object the target names (a class, an instance or a factory), imported, not yet built."""
-    from modelcheck.targets import tamper
-
     module_name, attr = split_target(settings.target)
     import langchain_core.language_models  # noqa: F401 - what a module could patch, loaded first
 
@@ -128,8 +128,6 @@ def model_kind(obj: Any) -> Kind | None:
 
 
 def build_model(obj: Any, settings: TargetSettings) -> LoadedTarget:
-    from modelcheck.targets.langchain_tests import is_standard_tests
-
     if is_standard_tests(obj):
         return _from_standard_tests(obj, settings)
     if isinstance(obj, type):
@@ -164,8 +162,6 @@ def _from_class(cls: type[Any], settings: TargetSettings) -> LoadedTarget:
 
 def _from_standard_tests(tests: type[Any], settings: TargetSettings) -> LoadedTarget:
     """A langchain-tests subclass: the model class and params it names (see standard_tests)."""
-    from modelcheck.targets.langchain_tests import StandardTestsError, read
-
     try:
         cls, settings = read(tests, settings)
     except StandardTestsError as exc:

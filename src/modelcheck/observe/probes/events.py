@@ -7,10 +7,12 @@ records the events as plain data in `call.extra["events"]`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from modelcheck.core import probe_ids as ids
+from modelcheck.core.events import to_plain
 from modelcheck.core.probe_ids import PROMPT
 from modelcheck.core.records import Call, SecretSurface
 from modelcheck.observe.probes.context import Probe, ProbeContext
@@ -74,10 +76,6 @@ def v3_unsupported(ctx: ProbeContext) -> str | None:
 
 async def record_events(ctx: ProbeContext, call: Call, events: AsyncIterator[Any]) -> None:
     """Keep every event as plain data, and the stream as a place a secret can surface."""
-    import json
-
-    from modelcheck.core.events import to_plain
-
     recorded: list[Any] = call.extra.setdefault("events", [])
     try:
         async for event in events:
