@@ -357,6 +357,8 @@ import sys
 
 def test_langchain_core_imported():
     print("langchain_core loaded:", "langchain_core" in sys.modules)
+    wings = {m.split(".")[1] for m in sys.modules if m.startswith("modelcheck.")}
+    print("modelcheck's working wings loaded:", sorted(wings & {"checks", "observe", "replay", "report"}))
 """
 
 
@@ -371,4 +373,7 @@ def test_langchain_is_imported_only_when_asked_for(pytester: pytest.Pytester) ->
     (code, output), (code_with, output_with) = finish(without), finish(with_checks)
     assert "langchain_core loaded: False" in output, output
     assert "langchain_core loaded: True" in output_with, output_with
+    # The plugin's start-up imports none of the observer, the checks, the cassettes or the reports.
+    assert "modelcheck's working wings loaded: []" in output, output
+    assert "modelcheck's working wings loaded: ['checks', 'observe', 'replay']" in output_with, output_with
     assert code == code_with == 0
