@@ -7,7 +7,7 @@ them from the JSON report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from modelcheck.checks import (
     conversation,
@@ -330,6 +330,52 @@ def checks_for(kind: Kind) -> list[Check]:
 
 def by_id(check_id: str) -> Check:
     return next(c for c in CATALOG if c.id == check_id)
+
+
+# The checks whose verdict (or calls) a check's judge reads, to leave a defect that shows on its
+# calls too to the check it belongs to (one defect, one failure). Their calls are made with it, so
+# that a check gives the same verdict alone (`-k <id>`) as in the whole catalog.
+DEFERS: dict[str, tuple[str, ...]] = {
+    "stream-callbacks": ("stop-respected",),  # the drives get stop strings when stop is probed
+    "stream-callback-order": ("stream-callbacks", "stop-respected"),
+    "stop-included": ("stop-respected",),
+    "secret-masking": ("serialization",),  # a serializable model's dumpd form is serialization's
+    "usage-metadata": ("stop-respected",),
+    "standard-params": ("stop-respected", "invoke"),
+    # A ToolMessage with media that raises as a plain one does is tool-round-trip's.
+    **dict.fromkeys(("image-input", "pdf-input", "audio-input"), ("tool-round-trip",)),
+    "bind-tools": ("invoke", "tool-calls"),
+    "tool-calls": ("invoke", "ainvoke", "stream", "astream", "bind-tools"),
+    "tool-events": ("stream", "astream"),
+    "structured-output": ("invoke", "ainvoke", "stream", "astream"),
+}
+
+
+def planned(checks: list[Check]) -> list[Check]:
+    """`checks` and every check their judges read (transitively): the checks whose calls are made.
+
+    A check read only by checks gated on one capability is gated on it too (its calls are not made
+    for a model that lacks it)."""
+    chosen = {c.id: c for c in checks}
+    gates: dict[str, set[str | None]] = {}
+    todo = [(c, c.requires) for c in checks]
+    while todo:
+        check, gate = todo.pop()
+        for cid in DEFERS.get(check.id, ()):
+            other = by_id(cid)
+            if cid in chosen or not other.kinds & check.kinds:
+                continue
+            inherited = other.requires or gate
+            if inherited not in gates.setdefault(cid, set()):
+                gates[cid].add(inherited)
+                todo.append((other, inherited))
+    # Once per gate it is read under (unconditionally, if one check reads it so).
+    extra = [
+        replace(by_id(cid), requires=gate)
+        for cid, reqs in gates.items()
+        for gate in ({None} if None in reqs else reqs)
+    ]
+    return [*checks, *extra]
 
 
 # The check whose call each probe is: a warning the call raises is shown under that check.

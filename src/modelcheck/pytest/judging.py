@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelcheck.checks.catalog import Check, checks_for, probe_check
+from modelcheck.checks.catalog import Check, checks_for, planned, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 
 def needs_of(checks: list[Check]) -> set[str]:
-    """The probes the given checks need, together (but those of checks gated on a capability)."""
+    """The probes the given checks need, together (but those of checks gated on a capability), with
+    those of the checks their judges read (`catalog.planned`)."""
     needs: set[str] = set()
-    for check in checks:
+    for check in planned(checks):
         if check.requires is None:
             needs |= check.needs
     return needs
@@ -43,7 +44,7 @@ def gated_of(checks: list[Check]) -> dict[str, set[str]]:
     """For each capability some of the checks need, the probes only those checks make; a sub-feature's
     probes under "<capability>+<sub-feature>" (made when the model has both)."""
     gated: dict[str, set[str]] = {}
-    for check in checks:
+    for check in planned(checks):
         if check.requires is not None:
             gated.setdefault(check.requires, set()).update(check.needs)
         for capability, probes in check.gated:  # a sub-feature: needs the check's capability too
