@@ -88,7 +88,7 @@ def check(
 
 def _settings(given: dict[str, Any]) -> dict[str, Any]:
     """The settings passed as keywords (the ones left at None are not given)."""
-    from modelcheck.pytest.suites import SETTINGS
+    from modelcheck.pytest.suites import SETTINGS  # lazy: `import modelcheck` stays cheap
 
     return {k: given[k] for k in SETTINGS if given.get(k) is not None}
 

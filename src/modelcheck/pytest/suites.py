@@ -26,6 +26,7 @@ from modelcheck.core.settings import TargetSettings, build_settings, read_pyproj
 from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
+from modelcheck.secrets.known import configured_secrets
 from modelcheck.targets.langchain_tests import is_standard_tests
 from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_kind
 
@@ -201,8 +202,6 @@ def declare(item: pytest.Item, run: Any) -> None:
     """What the run must know of a suite's target before any of its code runs: its declared
     secrets (params, `secret_env`), so every report is scrubbed of them even when its fixture
     fails, and, for a fixture, the timeout it runs under."""
-    from modelcheck.secrets.known import configured_secrets
-
     spec = spec_of(item)
     if spec is None:
         return
