@@ -197,7 +197,7 @@ class RunHooks:
             report.longrepr = missing_fixture(item, call.excinfo.value) or report.longrepr
         run = current_run(self.config)
         if run is not None:
-            from modelcheck.pytest.scrub_reports import scrub_report
+            from modelcheck.pytest.scrub_reports import scrub_report  # lazy: only when a run started
 
             scrub_report(outcome.get_result(), run.scrub)
 
@@ -207,7 +207,7 @@ class RunHooks:
         outcome = yield
         run = current_run(self.config)
         if run is not None:
-            from modelcheck.pytest.scrub_reports import scrub_report
+            from modelcheck.pytest.scrub_reports import scrub_report  # lazy: only when a run started
 
             scrub_report(outcome.get_result(), run.scrub)
 
@@ -219,7 +219,7 @@ class RunHooks:
         timeout = run.fixture_timeouts.get(fixturedef.argname) if run is not None else None
         if timeout is None or "." in fixturedef.func.__qualname__.replace("<locals>.", ""):
             return (yield)
-        from modelcheck.pytest.fixture_guard import guarded
+        from modelcheck.pytest.fixture_guard import guarded  # lazy: only for a target's fixture
 
         with guarded(fixturedef, timeout, run.scrub):
             return (yield)

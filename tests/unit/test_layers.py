@@ -141,8 +141,47 @@ def problems(src: Path) -> list[str]:
     return upward(edges) + loops(edges)
 
 
+def unexplained_lazy_imports(src: Path) -> list[str]:
+    """Imports of the package inside a function with no `# lazy: <why>` comment on the line or in
+    the comments and imports just above it (one comment may explain a group of imports)."""
+    found = []
+    for name, path in modules(src).items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for func in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            found += [
+                f"{name}:{node.lineno}: an import inside a function without '# lazy: <why>'"
+                for node in ast.walk(func)
+                if isinstance(node, (ast.Import, ast.ImportFrom))
+                and _of_the_package(node)
+                and not _explained(lines, node.lineno - 1)
+            ]
+    return found
+
+
+def _of_the_package(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level > 0 or (node.module or "").split(".")[0] == "modelcheck"
+    return any(alias.name.split(".")[0] == "modelcheck" for alias in node.names)
+
+
+def _explained(lines: list[str], index: int) -> bool:
+    """Whether the import on line `index` (from 0), or the run of comments and imports it ends, says
+    `# lazy:`."""
+    while index >= 0 and lines[index].strip().startswith(("#", "from ", "import ")):
+        if "# lazy:" in lines[index]:
+            return True
+        index -= 1
+    return False
+
+
 def test_imports_point_down_and_form_no_loop() -> None:
     assert problems(SRC) == []
+
+
+def test_each_import_inside_a_function_says_why_it_waits() -> None:
+    assert unexplained_lazy_imports(SRC) == []
 
 
 def test_every_wing_has_a_place_and_the_places_form_floors() -> None:
@@ -211,3 +250,14 @@ def test_a_module_outside_the_wings_is_named(tmp_path: Path) -> None:
     (src / "modelcheck" / "extras.py").write_text("import modelcheck.core.records\n", encoding="utf-8")
 
     assert problems(src) == ["modelcheck.extras:1: the wing 'extras' is not in MAY_IMPORT: give it a place"]
+
+
+def test_an_import_inside_a_function_without_a_reason_is_found(tmp_path: Path) -> None:
+    src = _copy(tmp_path)
+    _plant(src, "checks.conversation", "\ndef _planted() -> None:\n    from modelcheck.core import records\n")
+    explained = "\ndef _planted() -> None:\n    # lazy: a reason\n    from ..core import records\n"
+    _plant(src, "checks.usage", explained)
+
+    (problem,) = unexplained_lazy_imports(src)
+
+    assert problem.startswith("modelcheck.checks.conversation:")
