@@ -20,6 +20,7 @@ from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.output import model_output
 from modelcheck.observe.probes import LATER, NEEDS_STOP, ProbeContext
 from modelcheck.observe.probes.stop import choose_stop, stop_again
+from modelcheck.observe.progress import Report, Tracker
 from modelcheck.observe.recorder import Sequencer
 from modelcheck.observe.runner import ProbeRunner
 from modelcheck.targets.loading import LoadedTarget
@@ -62,6 +63,7 @@ def observe(
     mask: Callable[[str], str] = lambda text: text,
     gated: dict[str, set[str]] | None = None,
     standins: Sequence[str] = (),
+    progress: Report | None = None,
 ) -> Observation:
     """Make every call in `needs` once (with the canary instance where possible) and record it.
 
@@ -71,11 +73,13 @@ def observe(
     canaries, the real ones) before any model code runs with it. What the model prints and logs
     meanwhile is kept as places a secret can leak to, and passed on to pytest through `mask`.
     `gated` maps a capability to the calls only checks that need it make: they are made when the
-    model has that capability ("a+b": when it has both).
+    model has that capability ("a+b": when it has both). `progress` is told each phase and, while
+    calls run, how many are done of those planned and which it waits on (observe/progress.py).
     """
     printed: list[SecretSurface] = []
+    tracker = Tracker(target.settings.target, progress)
     with model_output(printed, mask):
-        obs = _observe(target, needs, through, learn, gated, standins)
+        obs = _observe(target, needs, through, learn, gated, standins, tracker)
     obs.surfaces.extend(printed)
     return obs
 
@@ -87,12 +91,14 @@ def _observe(
     learn: Callable[[list[str]], None],
     gated: dict[str, set[str]] | None,
     standins: Sequence[str],
+    tracker: Tracker,
 ) -> Observation:
     timeout = target.settings.timeout
 
     def guard(fn: Callable[[], Any], what: str) -> Any:
         return run_model_code(fn, timeout, what)
 
+    tracker.enter("reading the model's class and fields")
     facts = gather_facts(target.model, target.kind, guard)
     obs = Observation(
         target.settings.target,
@@ -109,6 +115,7 @@ def _observe(
         if all(_has(obs, n) for n in names.split("+"))
         for p in probes
     }
+    tracker.enter("planting canary secrets")
     plan = plan_canaries(target, facts.fields, standins, learn)
     obs.canaries, obs.canary_note = plan.canaries, plan.note
     if plan.hung:
@@ -129,7 +136,7 @@ def _observe(
         ctx = ProbeContext(
             instance, target.kind, Sequencer(), [], whole=whole, has=has, image_url=target.settings.image_url
         )
-        return ProbeRunner(ctx, target.settings.timeout, loop, watch)
+        return ProbeRunner(ctx, target.settings.timeout, loop, watch, tracker)
 
     with (through or _live)(obs) as tape:
         try:
@@ -137,6 +144,7 @@ def _observe(
                 _observe_model(obs, runner(model), needs, masked=watched)
             if not plan.main_is_canary and plan.model is not None and ids.CANARY in needs:
                 with patched_env(plan.env), tape.canary():
+                    tracker.enter("calling the copy that holds canary secrets")
                     _observe_canary(obs, runner(plan.model))
         finally:
             watch.uninstall()
@@ -171,13 +179,16 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     secret_env = tuple(obs.settings.get("secret_env", ()))
     try:
         what = "building copies of the model (standard params, env, serialization)"
+        runner.tracker.enter(what)
         obs.contract = run_model_code(lambda: gather(ctx.model, needs, secret_env), runner.timeout, what)
     except ModelCodeError as exc:
         obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
+    runner.tracker.enter("calling the model")
     obs.calls.update(runner.run([n for n in wanted if n not in LATER]))
     obs.calls.update(runner.run(repeats_wanted(obs)))
     if any(n in NEEDS_STOP for n in needs):
+        runner.tracker.enter("calling the model with the stop string")
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop
     later = [n for n in wanted if n in LATER and (ctx.stop is not None or n not in NEEDS_STOP)]
@@ -192,6 +203,7 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
     # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).
     if masked:
+        runner.tracker.enter("reading where a secret can leak")
         _read_places(obs, runner)
 
 

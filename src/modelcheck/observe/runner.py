@@ -7,6 +7,7 @@ exception's type and message; either way the other probes still run and the run 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from typing import Any
@@ -16,6 +17,7 @@ from modelcheck.observe.loopthread import LoopThread
 from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.modelcode import raise_site
 from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
+from modelcheck.observe.progress import TICK, Tracker
 from modelcheck.targets.exit_guard import abandon
 
 
@@ -42,15 +44,25 @@ def _model_exit(call: Call, exc: BaseException) -> BaseException:
 class ProbeRunner:
     """Runs named probes against one model and returns finished, frozen `Call` records."""
 
-    def __init__(self, ctx: ProbeContext, timeout: float, loop: LoopThread, watch: LoopWatch) -> None:
+    def __init__(
+        self,
+        ctx: ProbeContext,
+        timeout: float,
+        loop: LoopThread,
+        watch: LoopWatch,
+        tracker: Tracker | None = None,
+    ) -> None:
         self.ctx = ctx
         self.timeout = timeout
         self.loop = loop
         self.watch = watch
+        self.tracker = tracker or Tracker("", None)
         self.started: set[str] = set()
         self.done: set[str] = set()
 
     def run(self, names: list[str]) -> dict[str, Call]:
+        if names:
+            self.tracker.plan(len(names))
         calls = {name: Call(name) for name in names}
         done: set[str] = set()
         self.done = done
@@ -62,13 +74,33 @@ class ProbeRunner:
         if async_names and not self.loop.blocked:
             future = self.loop.submit(self._async_phase(calls, watched, others, done))
             slots = len(watched) + (1 if others else 0)
-            if not self.loop.wait(future, self.timeout * slots + 2.0):
+            if not self._wait(future, self.timeout * slots + 2.0):
                 self._keep_stalls(calls, watched, done)
         for _name, thread in threads:
-            thread.join(max(0.0, self.timeout - (time.perf_counter() - thread.started)))
+            self._join(thread)
             if thread.is_alive():
                 abandon(thread)
+        if names:
+            self.tracker.finish(len(names))
         return {name: self._finish(call, name in done, name in started) for name, call in calls.items()}
+
+    def _wait(self, future: concurrent.futures.Future[Any], seconds: float) -> bool:
+        """The loop's wait for `future`, telling the tracker what runs every TICK meanwhile."""
+        end = time.perf_counter() + seconds
+        while not future.done() and end - time.perf_counter() > TICK:
+            concurrent.futures.wait([future], TICK)
+            self._tick()
+        return self.loop.wait(future, max(0.0, end - time.perf_counter()))
+
+    def _join(self, thread: Any) -> None:
+        """Wait for a sync probe's thread until its deadline, telling the tracker meanwhile."""
+        while thread.is_alive() and (left := self.timeout - (time.perf_counter() - thread.started)) > 0:
+            thread.join(min(TICK, left))
+            self._tick()
+
+    def _tick(self) -> None:
+        done = set(self.done)
+        self.tracker.tick(len(done), self.started - done)
 
     def _start_thread(self, call: Call, done: set[str]) -> tuple[str, Any]:
         fn = SYNC_PROBES[call.probe]

@@ -19,6 +19,7 @@ from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
 from modelcheck.observe.loopwatch import current_probe
 from modelcheck.observe.warned import Caught, catching, raise_again
+from modelcheck.pytest.progress import progress_line
 from modelcheck.pytest.snapshot import attach
 from modelcheck.replay.cassette_file import CassetteError
 from modelcheck.replay.plan import ReplayPlan
@@ -64,6 +65,7 @@ def observe_target(
     """Make every call in `needs` once (through the run's record/replay plan, if any); with a pytest
     config, give event-snapshot syrupy's store. A cassette that cannot be used fails the check.
 
+    With a pytest config, the terminal shows the observer's progress (pytest/progress.py).
     The model code runs inside containment's window (os._exit refused, threads it leaves running
     handed to the exit guard), and the scrubber learns each secret before model code runs with it."""
     # lazy: the observer imports LangChain and every probe, which a run pays for only when it
@@ -75,9 +77,10 @@ def observe_target(
         replay.partial.add(loaded.target)
     standins = replay.standins.get(loaded.target, []) if replay is not None else []
     try:
-        with model_code_window(), catching(found):
+        with model_code_window(), catching(found), progress_line(config, scrub) as progress:
             through = _through(replay, loaded.target)
-            observation = observe(loaded, needs, through, scrub.add, scrub, gated_of(checks or []), standins)
+            gated = gated_of(checks or [])
+            observation = observe(loaded, needs, through, scrub.add, scrub, gated, standins, progress)
     except CassetteError as exc:
         pytest.fail(scrub(str(exc)), pytrace=False)
     except (Exception, SystemExit) as exc:
