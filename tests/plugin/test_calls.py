@@ -22,6 +22,8 @@ calls on a model that passes them (19 for invoke, streams, batches, conversation
 21 for tool calling; 24 for structured output and JSON mode; 10 for media). A test that stops early
 saves a model author nothing once the model passes it, so BUDGET is half of 74: 37. The text model
 has none of those capabilities; its budget stays 20 (langchain-tests has no suite for text models).
+The reference embeddings model's whole catalog, the batch split by its own batch size included,
+stays within 12 calls (it makes 11).
 """
 
 from __future__ import annotations
@@ -35,14 +37,15 @@ from modelcheck.checks.catalog import checks_for
 
 BUDGET = 37  # the reference chat model with every capability: half of langchain-tests' 74 calls
 TEXT_BUDGET = 20
-BUDGETS = {"llm": TEXT_BUDGET, "chat": BUDGET}
+EMBEDDINGS_BUDGET = 12
+BUDGETS = {"llm": TEXT_BUDGET, "chat": BUDGET, "embeddings": EMBEDDINGS_BUDGET}
 REFERENCE = {
     "modelcheck.reference_models:EchoLLM": "llm",
     "modelcheck.reference_models:EchoChatModel": "chat",
 }
 
 COUNTING = '''
-from reference_models import EchoChatModel, EchoLLM
+from reference_models import EchoChatModel, EchoEmbeddings, EchoLLM
 
 CALLS = []
 
@@ -91,8 +94,24 @@ class CountingChat(EchoChatModel):
         count("chat")
         async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
             yield chunk
+
+
+class CountingEmbeddings(EchoEmbeddings):
+    """The reference embeddings model, counting every call (https://example.com/api)."""
+
+    def embed_documents(self, texts):
+        count("embeddings")
+        return super().embed_documents(texts)
+
+    async def aembed_documents(self, texts):
+        count("embeddings")
+        return await super().aembed_documents(texts)
 '''
-COUNTED = {"mymodel:CountingLLM": "llm", "mymodel:CountingChat": "chat"}
+COUNTED = {
+    "mymodel:CountingLLM": "llm",
+    "mymodel:CountingChat": "chat",
+    "mymodel:CountingEmbeddings": "embeddings",
+}
 WRITE_COUNTS = """
 import os
 import sys
@@ -139,6 +158,15 @@ def test_reference_models_run_the_whole_catalog_within_the_budget(mc: Modelcheck
         assert 0 < calls[target] <= BUDGETS[kind], f"{target}: {calls[target]} model calls"
         skipped = ", 1 skipped" if undeclared(kind)["capabilities"] == "skipped" else ""
         outcome.result.stdout.fnmatch_lines([f"*{target} *: * passed{skipped}; {calls[target]} model calls"])
+
+
+def test_the_reference_embeddings_model_runs_its_catalog_within_the_budget(mc: Modelcheck) -> None:
+    target = "modelcheck.reference_models:EchoEmbeddings"
+    outcome = mc.run(f"--modelcheck={target}", report=True)
+
+    calls = reported_calls(outcome)[target]
+    assert outcome.of(target) == {c.id: "passed" for c in checks_for("embeddings")}
+    assert 0 < calls <= EMBEDDINGS_BUDGET, f"{target}: {calls} model calls"
 
 
 @pytest.mark.parametrize(

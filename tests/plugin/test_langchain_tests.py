@@ -57,6 +57,58 @@ STAND_IN = {
                 return {**super().standard_chat_model_params, "api_key": "test"}
         """,
 }
+STAND_IN_EMBEDDINGS = {
+    "langchain_tests/unit_tests/embeddings.py": """
+        class EmbeddingsTests:
+            @property
+            def embeddings_class(self):
+                raise NotImplementedError
+
+            @property
+            def embedding_model_params(self):
+                return {}
+
+
+        class EmbeddingsUnitTests(EmbeddingsTests):
+            @property
+            def init_from_env_params(self):
+                return {}, {}, {}
+        """,
+    "langchain_tests/integration_tests/__init__.py": "",
+    "langchain_tests/integration_tests/embeddings.py": """
+        from langchain_tests.unit_tests.embeddings import EmbeddingsTests
+
+
+        class EmbeddingsIntegrationTests(EmbeddingsTests):
+            pass
+        """,
+    "test_embeddings_standard.py": """
+        from langchain_tests.integration_tests.embeddings import EmbeddingsIntegrationTests
+        from langchain_tests.unit_tests.embeddings import EmbeddingsUnitTests
+
+        from modelcheck.reference_models import EchoEmbeddings
+
+
+        class TestEchoEmbeddings(EmbeddingsIntegrationTests):
+            @property
+            def embeddings_class(self):
+                return EchoEmbeddings
+
+            @property
+            def embedding_model_params(self):
+                return {"model": "echo-standard-embed", "dimensions": 12}
+
+
+        class TestEchoEmbeddingsUnit(EmbeddingsUnitTests):
+            @property
+            def embeddings_class(self):
+                return EchoEmbeddings
+
+            @property
+            def init_from_env_params(self):
+                return {"ECHO_API_KEY": "api_key"}, {}, {"api_key": "api_key"}
+        """,
+}
 
 STANDARD = """
 from langchain_tests.unit_tests import ChatModelUnitTests
@@ -134,3 +186,26 @@ def test_a_subclass_that_cannot_be_read_is_not_loaded_and_says_why(project: pyte
             "NotImplementedError: . Fix the class, then run again."
         ]
     )
+
+
+def test_an_embeddings_tests_subclass_is_a_target_of_its_own_kind(project: pytest.Pytester) -> None:
+    for name, source in STAND_IN_EMBEDDINGS.items():
+        (project.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.path / name).write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
+    targets = (
+        "test_embeddings_standard:TestEchoEmbeddings",
+        "test_embeddings_standard:TestEchoEmbeddingsUnit",
+    )
+    result = project.runpytest(*ARGS, *(f"--modelcheck={t}" for t in targets), "--modelcheck-report=r.json")
+
+    report = {t["target"]: t for t in json.loads((project.path / "r.json").read_text())["targets"]}
+    for target in targets:
+        outcomes = {c["id"]: c["outcome"] for c in report[target]["checks"]}
+        assert report[target]["kind"] == "embeddings"
+        assert set(outcomes) == {c.id for c in checks_for("embeddings")}
+        assert set(outcomes.values()) == {"passed"}, result.stdout.str()
+    # embedding_model_params reached the constructor; init_from_env_params named the key's env var.
+    messages = {c["id"]: c["message"] for c in report[targets[0]]["checks"]}
+    assert messages["embed-shape"].endswith("12 numbers long")
+    unit = {c["id"]: c["message"] for c in report[targets[1]]["checks"]}
+    assert "api_key read ECHO_API_KEY as a SecretStr" in unit["init-from-env"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from modelcheck.checks import embeddings
+from modelcheck.checks.catalog import by_id, checks_for
 from modelcheck.core.embedding_plan import BATCH, BATCH_SIZE, LONG, ODD, PLAN, A
 from modelcheck.core.records import (
     Call,
@@ -79,12 +80,12 @@ def with_call(obs: Observation, call: Call) -> Observation:
     return replace(obs, calls={**obs.calls, call.probe: call})
 
 
-def judge(name: str, obs: Observation) -> tuple[str, str]:
-    verdict = getattr(embeddings, f"judge_{name}")(obs)
+def judge(check: str, obs: Observation) -> tuple[str, str]:
+    verdict = by_id(check).judge(obs)
     return verdict.outcome, verdict.message
 
 
-JUDGES = ("shape", "agreement", "order", "empty", "odd_input", "native_async", "model_name")
+JUDGES = tuple(c.id for c in checks_for("embeddings") if c.section == "Embeddings")
 
 
 @pytest.mark.parametrize("name", JUDGES)
@@ -119,7 +120,7 @@ def test_float32_noise_agrees_and_another_text_or_a_multiple_does_not() -> None:
     ],
 )
 def test_shape_fails_a_query_vector_that_is_not_plain_finite_floats(vector: Vector, said: str) -> None:
-    outcome, message = judge("shape", with_call(reference(), embedded_call("embed_query", [vector])))
+    outcome, message = judge("embed-shape", with_call(reference(), embedded_call("embed_query", [vector])))
     assert outcome == "failed"
     assert f"embed_query({A!r}) returned {said}." in message
     assert "Fix: return `[float(x) for x in vector]`" in message
@@ -127,23 +128,23 @@ def test_shape_fails_a_query_vector_that_is_not_plain_finite_floats(vector: Vect
 
 def test_shape_fails_a_documents_call_with_a_vector_missing() -> None:
     call = embedded_call("aembed_documents", [vec(A), vec("b")])
-    outcome, message = judge("shape", with_call(reference(), call))
+    outcome, message = judge("embed-shape", with_call(reference(), call))
     assert outcome == "failed"
     assert "aembed_documents([3 texts]) returned 2 vectors for 3 texts." in message
 
 
 def test_shape_fails_queries_and_documents_of_different_lengths() -> None:
     obs = with_call(reference(), embedded_call("embed_query", [vec(A, 4)]))
-    outcome, message = judge("shape", obs)
+    outcome, message = judge("embed-shape", obs)
     assert outcome == "failed"
     assert "not all of one length (embed_query: 4; embed_documents: 8; aembed_query: 8;" in message
 
 
 def test_shape_holds_a_declared_dimension() -> None:
-    outcome, message = judge("shape", reference(dimension=("dimensions", 16)))
+    outcome, message = judge("embed-shape", reference(dimension=("dimensions", 16)))
     assert outcome == "failed"
     assert "declares dimensions=16, but its vectors have 8 numbers" in message
-    assert judge("shape", reference(dimension=("dimensions", SIZE)))[0] == "passed"
+    assert judge("embed-shape", reference(dimension=("dimensions", SIZE)))[0] == "passed"
 
 
 def test_shape_names_a_call_that_raised_and_what_it_returned_instead_of_vectors() -> None:
@@ -151,7 +152,7 @@ def test_shape_names_a_call_that_raised_and_what_it_returned_instead_of_vectors(
     docs = Call(
         "embed_documents", embedded=Embedded("embed_documents", PLAN["embed_documents"][1], "str", None)
     )
-    outcome, message = judge("shape", with_call(obs, docs))
+    outcome, message = judge("embed-shape", with_call(obs, docs))
     assert outcome == "failed"
     assert "embed_query raised RuntimeError: no key." in message
     assert "embed_documents([3 texts]) returned str, not a list of vectors." in message
@@ -162,7 +163,7 @@ def test_shape_names_a_call_that_raised_and_what_it_returned_instead_of_vectors(
 
 def test_agreement_fails_an_async_path_that_embeds_another_way() -> None:
     obs = with_call(reference(), embedded_call("aembed_query", [vec("prefix: " + A)]))
-    outcome, message = judge("agreement", obs)
+    outcome, message = judge("embed-agreement", obs)
     assert outcome == "failed"
     assert f"aembed_query({A!r}) and embed_query({A!r}) are" in message
     assert "the async methods must send the request the sync ones send" in message
@@ -171,7 +172,7 @@ def test_agreement_fails_an_async_path_that_embeds_another_way() -> None:
 
 def test_agreement_fails_a_text_whose_vector_depends_on_its_batch() -> None:
     obs = with_call(reference(), embedded_call("embed_single", [vec("alone: " + A)]))
-    outcome, message = judge("agreement", obs)
+    outcome, message = judge("embed-agreement", obs)
     assert outcome == "failed"
     assert f"embed_documents([{A!r}])[0] and embed_documents([3 texts])[0]" in message
     assert "must not depend on the other texts of its batch" in message
@@ -179,22 +180,22 @@ def test_agreement_fails_a_text_whose_vector_depends_on_its_batch() -> None:
 
 def test_a_query_that_differs_from_its_document_fails_unless_declared_asymmetric() -> None:
     obs = with_call(reference(), embedded_call("embed_query", [vec("query: " + A)]))
-    outcome, message = judge("agreement", obs)
+    outcome, message = judge("embed-agreement", obs)
     assert outcome == "failed"
     assert "`asymmetric = true`" in message
     declared = replace(obs, facts=replace(obs.facts, embedding=EmbeddingFacts(asymmetric="declared")))
     declared = with_call(declared, embedded_call("aembed_query", [vec("query: " + A)]))
-    outcome, message = judge("agreement", declared)
+    outcome, message = judge("embed-agreement", declared)
     assert outcome == "passed"
     assert "Queries were not compared with documents: declared." in message
 
 
 def test_a_sampling_model_is_not_compared_across_calls() -> None:
     again = embedded_call("embed_again", [vec("x"), vec("y"), vec("z")])
-    outcome, message = judge("agreement", with_call(reference(), again))
+    outcome, message = judge("embed-agreement", with_call(reference(), again))
     assert outcome == "skipped"
     assert "it samples" in message and "text 0 came back" in message
-    outcome, message = judge("order", with_call(reference(), again))
+    outcome, message = judge("embed-order", with_call(reference(), again))
     assert outcome == "skipped"
     assert "one vector per text" in message
 
@@ -209,7 +210,7 @@ def batch(vectors: list[Vector], **fields: Any) -> Call:
 def test_order_names_the_index_that_moved() -> None:
     # The batches came back in reverse: [C, A], [D, B], [C] -> C | D, B | C, A
     given = [vec(t) for t in (BATCH[4], BATCH[2], BATCH[3], BATCH[0], BATCH[1])]
-    outcome, message = judge("order", with_call(reference(), batch(given)))
+    outcome, message = judge("embed-order", with_call(reference(), batch(given)))
     assert outcome == "failed"
     assert "embed_documents([5 texts]) with chunk_size=2 returned vectors out of place" in message
     assert f"index 1 ({A!r}) holds a vector that matches none of the batch's texts" in message
@@ -219,52 +220,56 @@ def test_order_names_the_index_that_moved() -> None:
 
 def test_order_catches_a_batch_repeated_in_place_of_the_next() -> None:
     given = [vec(t) for t in (BATCH[0], BATCH[1], BATCH[0], BATCH[1], BATCH[4])]
-    outcome, message = judge("order", with_call(reference(), batch(given)))
+    outcome, message = judge("embed-order", with_call(reference(), batch(given)))
     assert outcome == "failed"
     assert f"index 3 ({BATCH[3]!r}) holds the vector of index 1 ({A!r})" in message
     assert "indices 0 and 2 hold the same vector for different texts" in message
 
 
 def test_order_fails_a_batch_that_lost_vectors_and_a_request_over_the_batch_size() -> None:
-    outcome, message = judge("order", with_call(reference(), batch([vec(t) for t in BATCH[:4]])))
+    outcome, message = judge("embed-order", with_call(reference(), batch([vec(t) for t in BATCH[:4]])))
     assert outcome == "failed"
     assert "returned 4 vectors for 5 texts" in message
-    outcome, message = judge("order", with_call(reference(), batch([vec(t) for t in BATCH], requests=(5,))))
+    outcome, message = judge(
+        "embed-order", with_call(reference(), batch([vec(t) for t in BATCH], requests=(5,)))
+    )
     assert outcome == "failed"
     assert "set to chunk_size=2, but a request carried 5 texts" in message
 
 
 def test_order_says_how_the_batch_went_out() -> None:
     assert (
-        judge("order", reference())[1]
+        judge("embed-order", reference())[1]
         == "5 texts with chunk_size=2 went out in 3 requests (2, 2, 1) and came back in order."
     )
     whole = with_call(reference(), embedded_call("embed_batch"))
-    assert "has no batch-size setting" in judge("order", whole)[1]
+    assert "has no batch-size setting" in judge("embed-order", whole)[1]
 
 
 def test_order_leaves_a_failing_embed_documents_to_shape() -> None:
     obs = with_call(reference(), raised("embed_documents"))
-    assert judge("order", obs)[0] == "skipped"
+    assert judge("embed-order", obs)[0] == "skipped"
 
 
 # --- embed-empty --------------------------------------------------------------------------------
 
 
 def test_empty_fails_a_request_for_no_texts_a_raise_and_a_wrong_answer() -> None:
-    outcome, message = judge("empty", with_call(reference(), embedded_call("embed_empty", requests=(0,))))
+    outcome, message = judge(
+        "embed-empty", with_call(reference(), embedded_call("embed_empty", requests=(0,)))
+    )
     assert outcome == "failed"
     assert "returned [], but sent 1 request to the service for no texts" in message
     outcome, message = judge(
-        "empty", with_call(reference(), raised("embed_empty", "IndexError", "list index out of range"))
+        "embed-empty", with_call(reference(), raised("embed_empty", "IndexError", "list index out of range"))
     )
     assert outcome == "failed"
-    assert "embed_documents([]) raised IndexError: list index out of range." in message
+    assert "embed_documents([]) raised: IndexError: list index out of range; an empty list" in message
     assert "`if not texts: return []`" in message
-    outcome, message = judge("empty", with_call(reference(), embedded_call("embed_empty", [vec("")])))
+    outcome, message = judge("embed-empty", with_call(reference(), embedded_call("embed_empty", [vec("")])))
     assert (outcome, "returned a list of 1 vector; expected []" in message) == ("failed", True)
     unobserved = with_call(reference(), embedded_call("embed_empty"))
-    assert judge("empty", unobserved) == (
+    assert judge("embed-empty", unobserved) == (
         "passed",
         "returned []; whether it asked the service could not be observed",
     )
@@ -275,21 +280,21 @@ def test_empty_fails_a_request_for_no_texts_a_raise_and_a_wrong_answer() -> None
 
 def test_odd_input_takes_a_clear_error_but_not_a_bug_or_a_silent_wrong_vector() -> None:
     clear = with_call(reference(), raised("embed_blank", "BadRequestError", "'$.input' is invalid"))
-    outcome, message = judge("odd_input", clear)
+    outcome, message = judge("embed-odd-input", clear)
     assert outcome == "passed"
     assert "the empty string raised BadRequestError: '$.input' is invalid" in message
     bug = with_call(reference(), raised("embed_blank", "IndexError", "list index out of range"))
-    outcome, message = judge("odd_input", bug)
+    outcome, message = judge("embed-odd-input", bug)
     assert outcome == "failed"
     assert "does not say what is wrong with the input" in message
     short = with_call(reference(), embedded_call("embed_long", [vec(LONG, 4)]))
-    outcome, message = judge("odd_input", short)
+    outcome, message = judge("embed-odd-input", short)
     assert outcome == "failed"
     assert "a long text returned a vector of 4 numbers, where other texts get 8" in message
     skipped_text = with_call(reference(), embedded_call("embed_unicode", []))
-    assert "non-ASCII text returned 0 vectors for 1 text" in judge("odd_input", skipped_text)[1]
+    assert "non-ASCII text returned 0 vectors for 1 text" in judge("embed-odd-input", skipped_text)[1]
     hung = Call("embed_blank", failure=Failure("timeout", "TimeoutError", "did not answer within 5 s"))
-    assert judge("odd_input", with_call(reference(), hung))[0] == "failed"
+    assert judge("embed-odd-input", with_call(reference(), hung))[0] == "failed"
 
 
 def test_every_odd_probe_is_named() -> None:
@@ -302,7 +307,7 @@ def test_every_odd_probe_is_named() -> None:
 def test_native_async_fails_core_fallbacks_and_threads_and_stalls() -> None:
     obs = reference()
     fallback = replace(obs, facts=replace(obs.facts, native={"aembed_documents": "m.Model"}))
-    outcome, message = judge("native_async", fallback)
+    outcome, message = judge("embed-native-async", fallback)
     assert outcome == "failed"
     assert (
         "does not override aembed_query, so langchain-core's default runs in a thread pool "
@@ -310,12 +315,12 @@ def test_native_async_fails_core_fallbacks_and_threads_and_stalls() -> None:
     )
     threaded = embedded_call("aembed_query")
     threaded.executor_calls.append(ExecutorCall("m.Model.embed_query"))
-    outcome, message = judge("native_async", with_call(obs, threaded))
+    outcome, message = judge("embed-native-async", with_call(obs, threaded))
     assert outcome == "failed"
     assert "during aembed_query, work was sent to a thread pool (m.Model.embed_query)" in message
     stalled = embedded_call("aembed_documents")
     stalled.stalls.append(LoopStall(0.4, "m.py:3 in aembed_documents"))
-    outcome, message = judge("native_async", with_call(obs, stalled))
+    outcome, message = judge("embed-native-async", with_call(obs, stalled))
     assert outcome == "failed"
     assert "blocked for 0.40 s in m.py:3 in aembed_documents" in message
 
@@ -329,7 +334,7 @@ def test_native_async_lets_cpu_work_and_one_time_set_up_through() -> None:
     ]
     second = embedded_call("aembed_query")
     second.executor_calls.append(ExecutorCall("m.Model._tokenize"))
-    outcome, message = judge("native_async", with_call(with_call(obs, first), second))
+    outcome, message = judge("embed-native-async", with_call(with_call(obs, first), second))
     assert outcome == "passed"
     assert "m.Model._tokenize ran in a thread pool without blocking calls" in message
     assert "get_platform" not in message
@@ -340,6 +345,6 @@ def test_native_async_lets_cpu_work_and_one_time_set_up_through() -> None:
 
 def test_model_name_fails_a_model_that_names_none() -> None:
     obs = reference()
-    outcome, message = judge("model_name", replace(obs, facts=replace(obs.facts, model_name=None)))
+    outcome, message = judge("embed-model-name", replace(obs, facts=replace(obs.facts, model_name=None)))
     assert outcome == "failed"
     assert "Model names no model" in message

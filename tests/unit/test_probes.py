@@ -115,8 +115,9 @@ def test_an_id_two_families_declare_is_refused() -> None:
         compose(({ids.INVOKE: invoke}, {ids.INVOKE: invoke}))
 
 
-# Ids that are also the name of something else the code names: the standard param `max_tokens`.
-ALSO_NAMES = frozenset({ids.MAX_TOKENS})
+# Ids that are also the name of something else the code names: the standard param `max_tokens`, and
+# the embeddings methods each of the four plain embeddings calls is named after.
+ALSO_NAMES = frozenset({ids.MAX_TOKENS, *ids.EMBED_SHAPE})
 
 
 def literal_ids(source: str, known: set[str]) -> list[tuple[int, str]]:

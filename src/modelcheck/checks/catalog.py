@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from modelcheck.checks import (
     conversation,
     docs,
+    embeddings,
     events,
     identity,
     media,
@@ -36,6 +37,8 @@ from modelcheck.core.verdict import Verdict
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CHAT: frozenset[Kind] = frozenset({"chat"})
+EMBEDDINGS: frozenset[Kind] = frozenset({"embeddings"})
+ALL: frozenset[Kind] = BOTH | EMBEDDINGS
 NO_CALL: frozenset[str] = frozenset()
 # Each section's rules and messages live on one page of docs/; failure messages link there.
 DOC_PAGES: dict[str, str] = {
@@ -55,6 +58,7 @@ DOC_PAGES: dict[str, str] = {
     "Multimodal input": "multimodal",
     "Tool calling": "tools",
     "Structured output": "structured-output",
+    "Embeddings": "embeddings",
 }
 
 
@@ -137,13 +141,14 @@ CATALOG: tuple[Check, ...] = (
         stop.judge_included,
         STOPS,
     ),
-    Check("secret-fields", "credential fields are SecretStr", "Secrets", secrets.judge_fields, NO_CALL),
+    Check("secret-fields", "credential fields are SecretStr", "Secrets", secrets.judge_fields, NO_CALL, ALL),
     Check(
         "secret-masking",
         "a canary secret never surfaces",
         "Secrets",
         secrets.judge_masking,
-        CONSENSUS | {ids.CANARY},
+        CONSENSUS | {ids.CANARY, ids.EMBED_QUERY, ids.AEMBED_QUERY},
+        ALL,
     ),
     Check(
         "identifying-params",
@@ -172,6 +177,7 @@ CATALOG: tuple[Check, ...] = (
         "Documentation",
         docs.judge_docs,
         NO_CALL,
+        ALL,
     ),
     Check(
         "event-stream",
@@ -225,6 +231,7 @@ CATALOG: tuple[Check, ...] = (
         "Standard params",
         params.judge_standard_params,
         CONSENSUS | {ids.STD_PARAMS, ids.CTOR_STOP, ids.MAX_TOKENS},
+        ALL,
     ),
     Check(
         "init-from-env",
@@ -232,6 +239,7 @@ CATALOG: tuple[Check, ...] = (
         "Serialization",
         serialization.judge_init_from_env,
         frozenset({ids.ENV_INIT}),
+        ALL,
     ),
     Check(
         "serialization",
@@ -318,6 +326,71 @@ CATALOG: tuple[Check, ...] = (
         CHAT,
         requires="structured_output",
         gated=(("json_schema", slot_probes("js")), ("json_mode", slot_probes("jm"))),
+    ),
+    Check(
+        "embed-shape",
+        "vectors are lists of plain finite floats, one per text, all of one length",
+        "Embeddings",
+        embeddings.judge_shape,
+        frozenset({ids.EMBED_QUERY, ids.EMBED_DOCUMENTS, ids.AEMBED_QUERY, ids.AEMBED_DOCUMENTS}),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-order",
+        "a batch split by the model's own batch size comes back in order",
+        "Embeddings",
+        embeddings.judge_order,
+        frozenset({ids.EMBED_BATCH, ids.EMBED_DOCUMENTS, ids.EMBED_AGAIN}),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-agreement",
+        "a text gets one vector alone and in a batch, sync and async, as query and document",
+        "Embeddings",
+        embeddings.judge_agreement,
+        frozenset(
+            {
+                ids.EMBED_QUERY,
+                ids.EMBED_DOCUMENTS,
+                ids.EMBED_SINGLE,
+                ids.EMBED_AGAIN,
+                ids.AEMBED_QUERY,
+                ids.AEMBED_DOCUMENTS,
+            }
+        ),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-empty",
+        "embed_documents([]) returns [] without a request",
+        "Embeddings",
+        embeddings.judge_empty,
+        frozenset({ids.EMBED_EMPTY}),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-odd-input",
+        "an empty, long or non-ASCII text embeds or raises a clear error",
+        "Embeddings",
+        embeddings.judge_odd_input,
+        frozenset({ids.EMBED_BLANK, ids.EMBED_LONG, ids.EMBED_UNICODE, ids.EMBED_DOCUMENTS}),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-native-async",
+        "aembed_query and aembed_documents are natively async",
+        "Embeddings",
+        embeddings.judge_native_async,
+        frozenset({ids.AEMBED_QUERY, ids.AEMBED_DOCUMENTS}),
+        EMBEDDINGS,
+    ),
+    Check(
+        "embed-model-name",
+        "the model it embeds with is named",
+        "Embeddings",
+        embeddings.judge_model_name,
+        NO_CALL,
+        EMBEDDINGS,
     ),
 )
 

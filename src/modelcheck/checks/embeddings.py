@@ -41,13 +41,14 @@ from collections.abc import Sequence
 
 from modelcheck.checks.common import call_failed
 from modelcheck.checks.native_async import SYNC_METHODS, fallbacks, recurring, replay_note
+from modelcheck.core import probe_ids as ids
 from modelcheck.core.embedding_plan import ODD
 from modelcheck.core.records import Call, Embedded, Observation, Vector
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
 from modelcheck.core.wording import plural
 
 AGREE = 0.02
-SHAPE_PROBES = ("embed_query", "embed_documents", "aembed_query", "aembed_documents")
+SHAPE_PROBES = ids.EMBED_SHAPE
 # langchain-core's fallback for a missing async method runs one of these in a thread pool.
 EMBED_SYNC = SYNC_METHODS | {"embed_query", "embed_documents"}
 ASYNC_FALLBACK = {"aembed_documents": "embed_documents", "aembed_query": "embed_query"}
@@ -170,7 +171,7 @@ def same_texts(obs: Observation, first: str, second: str) -> tuple[bool, str] | 
 
 def sampling(obs: Observation) -> str | None:
     """Why the comparisons across calls cannot be judged (the model samples, or it is unknown)."""
-    repeat = same_texts(obs, "embed_documents", "embed_again")
+    repeat = same_texts(obs, ids.EMBED_DOCUMENTS, ids.EMBED_AGAIN)
     if repeat is None:
         return (
             "embed_documents did not give one vector per text twice for the same texts, so whether "
@@ -299,14 +300,14 @@ def judge_agreement(obs: Observation) -> Verdict:
 
 def _pairs(obs: Observation) -> list[tuple[tuple[str, int], tuple[str, int], str]]:
     pairs = [
-        (("embed_single", 0), ("embed_documents", 0), ALONE),
-        (("aembed_query", 0), ("embed_query", 0), ASYNC),
+        ((ids.EMBED_SINGLE, 0), (ids.EMBED_DOCUMENTS, 0), ALONE),
+        ((ids.AEMBED_QUERY, 0), (ids.EMBED_QUERY, 0), ASYNC),
     ]
-    docs = well_formed(obs.calls.get("embed_documents")) or ()
-    pairs += [(("aembed_documents", i), ("embed_documents", i), ASYNC) for i in range(len(docs))]
+    docs = well_formed(obs.calls.get(ids.EMBED_DOCUMENTS)) or ()
+    pairs += [((ids.AEMBED_DOCUMENTS, i), (ids.EMBED_DOCUMENTS, i), ASYNC) for i in range(len(docs))]
     asymmetric = obs.facts.embedding is not None and obs.facts.embedding.asymmetric is not None
     if not asymmetric:
-        pairs.append((("embed_query", 0), ("embed_single", 0), QUERY))
+        pairs.append(((ids.EMBED_QUERY, 0), (ids.EMBED_SINGLE, 0), QUERY))
     return pairs
 
 
@@ -329,13 +330,13 @@ def _named(obs: Observation, probe: str, i: int) -> str:
 
 
 def judge_order(obs: Observation) -> Verdict:
-    call = obs.calls.get("embed_batch")
+    call = obs.calls.get(ids.EMBED_BATCH)
     fail = call_failed(call, _batch_name(call))
     if fail is not None:
         return fail
     assert call is not None and call.embedded is not None
     embedded = call.embedded
-    if well_formed(obs.calls.get("embed_documents")) is None:
+    if well_formed(obs.calls.get(ids.EMBED_DOCUMENTS)) is None:
         return skipped("embed_documents itself did not give one vector per text; embed-shape reports it.")
     vectors = embedded.vectors
     if vectors is None or len(vectors) != len(embedded.texts):
@@ -398,28 +399,29 @@ def _setting(embedded: Embedded) -> tuple[str, int] | None:
     return (found[0], int(found[1])) if found else None
 
 
-def _truth(obs: Observation, texts: tuple[str, ...], vectors: tuple[Vector, ...]) -> dict[str, Vector]:
-    """The vector each text of the batch should get: as embed_documents gave it, else its first place."""
-    docs = obs.calls["embed_documents"].embedded
+def _truth(obs: Observation) -> dict[str, Vector]:
+    """The vector each text should get, as embed_documents gave it (a text it did not embed has none:
+    only its difference from the others is judged)."""
+    docs = obs.calls[ids.EMBED_DOCUMENTS].embedded
     assert docs is not None and docs.vectors is not None
-    truth = dict(zip(docs.texts, docs.vectors, strict=True))
-    for text, vector in zip(texts, vectors, strict=True):
-        truth.setdefault(text, vector)
-    return truth
+    return dict(zip(docs.texts, docs.vectors, strict=True))
 
 
 def _misplaced(obs: Observation, embedded: Embedded, vectors: tuple[Vector, ...]) -> list[str]:
     texts = embedded.texts
-    truth = _truth(obs, texts, vectors)
+    truth = _truth(obs)
     problems = []
     for i, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
-        if agree(vector, truth[text]):
+        own = truth.get(text)
+        owner = next(
+            (j for j, t in enumerate(texts) if t != text and t in truth and agree(vector, truth[t])), None
+        )
+        if (own is not None and agree(vector, own)) or (own is None and owner is None):
             continue
-        owner = next((j for j, t in enumerate(texts) if t != text and agree(vector, truth[t])), None)
         holds = (
             f"the vector of index {owner} ({short(texts[owner])})"
             if owner is not None
-            else "a vector that matches none of the batch's texts"
+            else "a vector that matches none of the batch's texts as they embed alone"
         )
         problems.append(f"index {i} ({short(text)}) holds {holds}")
     for i, j in _duplicates(texts, vectors):
@@ -458,7 +460,13 @@ EMPTY_FIX = (
 
 
 def judge_empty(obs: Observation) -> Verdict:
-    call = obs.calls.get("embed_empty")
+    call = obs.calls.get(ids.EMBED_EMPTY)
+    if call is not None and call.failure is not None and call.failure.kind == "raised":
+        where = f" in {call.failure.where}" if call.failure.where else ""
+        return failed(
+            f"embed_documents([]) raised{where}: {call.failure.describe()}; an empty list of texts must "
+            f"give []. {EMPTY_FIX}"
+        )
     fail = call_failed(call, "embed_documents([])")
     if fail is not None:
         return failed(f"{fail.message} An empty list of texts must give []. {EMPTY_FIX}")
@@ -484,9 +492,9 @@ def judge_empty(obs: Observation) -> Verdict:
 # ------------------------------------------------------------------ embed-odd-input
 
 ODD_NAMES = {
-    "embed_blank": "the empty string",
-    "embed_long": "a long text",
-    "embed_unicode": "non-ASCII text",
+    ids.EMBED_BLANK: "the empty string",
+    ids.EMBED_LONG: "a long text",
+    ids.EMBED_UNICODE: "non-ASCII text",
 }
 
 
@@ -510,7 +518,7 @@ def judge_odd_input(obs: Observation) -> Verdict:
 
 
 def _size(obs: Observation) -> int | None:
-    vectors = well_formed(obs.calls.get("embed_documents"))
+    vectors = well_formed(obs.calls.get(ids.EMBED_DOCUMENTS))
     usable = [v for v in vectors or () if value_problem(v) is None]
     return len(usable[0].values) if usable else None
 
@@ -521,7 +529,7 @@ def _odd(call: Call | None, name: str, size: int | None) -> tuple[str | None, st
     failure = call.failure
     if failure is not None:
         if failure.kind == "raised" and failure.type_name not in UNCLEAR and failure.message.strip():
-            return None, f"{name} raised {failure.describe()}"
+            return None, f"{name} raised {failure.describe().rstrip('.')}"
         fail = call_failed(call, f"embed_documents of {name}")
         assert fail is not None
         if failure.kind == "raised":
@@ -566,7 +574,7 @@ def judge_native_async(obs: Observation) -> Verdict:
         call = obs.calls.get(probe)
         if call is None or (not call.ok and not call.stalls):
             continue  # a failed call is embed-shape's to report
-        other = obs.calls.get("aembed_query" if probe == "aembed_documents" else "aembed_documents")
+        other = obs.calls.get(ids.AEMBED_QUERY if probe == ids.AEMBED_DOCUMENTS else ids.AEMBED_DOCUMENTS)
         verdict = _judge_async_run(call, probe, other)
         if verdict.outcome == "failed":
             return verdict

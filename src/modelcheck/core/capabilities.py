@@ -23,6 +23,7 @@ from modelcheck.core.verdict import Verdict, failed, passed, skipped
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CHAT: frozenset[Kind] = frozenset({"chat"})
+EMBEDDINGS: frozenset[Kind] = frozenset({"embeddings"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("audio_inputs", "takes audio in messages", CHAT, ("audio-input",)),
     Capability("model_override", "takes a per-call `model=` override", BOTH, ("ls-params",)),
     Capability("serializable", "serializes with `dumpd`/`load`", BOTH, ("serialization",)),
+    Capability(
+        "asymmetric",
+        "embeds queries otherwise than documents (a query instruction or input type)",
+        EMBEDDINGS,
+        ("embed-agreement",),
+    ),
 )
 NAMES: tuple[str, ...] = tuple(c.name for c in CAPABILITIES)
 

@@ -26,6 +26,8 @@ and embed-native-async (the two async calls).
 
 from __future__ import annotations
 
+from modelcheck.core import probe_ids as ids
+
 A = "the quick brown fox jumps over a dog"
 B = "pack my box with five dozen liquor jugs"
 C = "how vexingly quick daft zebras jump"
@@ -39,19 +41,17 @@ _WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "fox", "golf", "hotel", 
 LONG = " ".join(_WORDS[i % len(_WORDS)] for i in range(LONG_WORDS))
 UNICODE = "naïve café, Straße, 東京の夜景, Ελληνικά, emoji 🙂 and a zero\u200bwidth space"
 
-QUERY_PROBES = ("embed_query", "aembed_query")
-DOCUMENT_PROBES = ("embed_documents", "aembed_documents")
-ODD = {"embed_blank": "", "embed_long": LONG, "embed_unicode": UNICODE}
+ODD = {ids.EMBED_BLANK: "", ids.EMBED_LONG: LONG, ids.EMBED_UNICODE: UNICODE}
 # probe -> (method, texts): every call modelcheck makes to an embeddings model.
 PLAN: dict[str, tuple[str, tuple[str, ...]]] = {
-    "embed_query": ("embed_query", (A,)),
-    "embed_documents": ("embed_documents", DOCUMENTS),
-    "embed_single": ("embed_documents", (A,)),
-    "aembed_query": ("aembed_query", (A,)),
-    "aembed_documents": ("aembed_documents", DOCUMENTS),
-    "embed_again": ("embed_documents", DOCUMENTS),
-    "embed_batch": ("embed_documents", BATCH),
-    "embed_empty": ("embed_documents", ()),
+    ids.EMBED_QUERY: ("embed_query", (A,)),
+    ids.EMBED_DOCUMENTS: ("embed_documents", DOCUMENTS),
+    ids.EMBED_SINGLE: ("embed_documents", (A,)),
+    ids.AEMBED_QUERY: ("aembed_query", (A,)),
+    ids.AEMBED_DOCUMENTS: ("aembed_documents", DOCUMENTS),
+    ids.EMBED_AGAIN: ("embed_documents", DOCUMENTS),
+    ids.EMBED_BATCH: ("embed_documents", BATCH),
+    ids.EMBED_EMPTY: ("embed_documents", ()),
     **{probe: ("embed_documents", (text,)) for probe, text in ODD.items()},
 }
 # The fields an embeddings class sets its batch size with, and its output size with.

@@ -184,3 +184,24 @@ FOLLOW_UPS: dict[str, str] = {
 }
 """Probes no check names: each is made only after the call it follows (here its value) showed it is
 needed: a path asked again, a drive made again without stop strings, a part of a whole that raised."""
+
+# Embeddings (checks/embeddings.py): the only calls an `Embeddings` model gets; the plan
+# (core/embedding_plan.py) says what each sends.
+EMBED_QUERY = "embed_query"
+AEMBED_QUERY = "aembed_query"
+EMBED_DOCUMENTS = "embed_documents"
+AEMBED_DOCUMENTS = "aembed_documents"
+EMBED_SINGLE = "embed_single"
+EMBED_AGAIN = "embed_again"
+EMBED_BATCH = "embed_batch"
+EMBED_EMPTY = "embed_empty"
+EMBED_BLANK = "embed_blank"
+EMBED_LONG = "embed_long"
+EMBED_UNICODE = "embed_unicode"
+EMBED_SHAPE = (EMBED_QUERY, EMBED_DOCUMENTS, AEMBED_QUERY, AEMBED_DOCUMENTS)
+"""The four plain calls, one of each public method."""
+EMBED_ODD = (EMBED_BLANK, EMBED_LONG, EMBED_UNICODE)
+"""One odd text each: the empty string, a long text, text outside ASCII."""
+EMBEDDINGS = frozenset({*EMBED_SHAPE, EMBED_SINGLE, EMBED_AGAIN, EMBED_BATCH, EMBED_EMPTY, *EMBED_ODD})
+EMBED_CANARY_PATHS = (EMBED_QUERY, AEMBED_QUERY)
+"""What the canary instance of an embeddings model is asked (its key in a request, an error)."""

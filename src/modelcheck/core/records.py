@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["llm", "chat"]
+Kind = Literal["llm", "chat", "embeddings"]
 
 
 @dataclass(frozen=True)

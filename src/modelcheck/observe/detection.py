@@ -215,6 +215,18 @@ def _serializable(cls: type[Any], kind: Kind, profile: Mapping[str, Any]) -> Det
     )
 
 
+# Fields whose presence says an embeddings class embeds queries otherwise than documents.
+ASYMMETRIC_FIELDS = ("query_instruction", "query_prefix", "query_task_type", "query_input_type")
+
+
+def _asymmetric(cls: type[Any], kind: Kind, profile: Mapping[str, Any]) -> Detection:
+    fields = getattr(cls, "model_fields", {})
+    found = next((name for name in ASYMMETRIC_FIELDS if name in fields), None)
+    return (
+        (True, f"it has a `{found}` field", None, "") if found else (None, "not shown by the class", None, "")
+    )
+
+
 DETECTORS: dict[str, Callable[[type[Any], Kind, Mapping[str, Any]], Detection]] = {
     "streaming": _streaming,
     "native_async": _native_async,
@@ -233,4 +245,5 @@ DETECTORS: dict[str, Callable[[type[Any], Kind, Mapping[str, Any]], Detection]] 
     "audio_inputs": _input("audio_inputs"),
     "model_override": _model_override,
     "serializable": _serializable,
+    "asymmetric": _asymmetric,
 }

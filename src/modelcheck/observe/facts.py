@@ -13,7 +13,8 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from modelcheck.core.records import Facts, FieldInfo, Kind
+from modelcheck.core.embedding_plan import BATCH_FIELDS, DIMENSION_FIELDS
+from modelcheck.core.records import EmbeddingFacts, Facts, FieldInfo, Kind
 from modelcheck.observe.fielddocs import documented_in, private_fields
 from modelcheck.targets.timebox import ModelCodeError
 
@@ -41,7 +42,11 @@ FRAMEWORK_PACKAGES = ("langchain_core", "pydantic")
 NATIVE_METHODS = {
     "chat": ("_agenerate", "_astream", "_stream", "_generate", "stream", "astream"),
     "llm": ("_acall", "_agenerate", "_astream", "_stream", "_call", "_generate", "stream", "astream"),
+    "embeddings": ("aembed_documents", "aembed_query", "embed_documents", "embed_query"),
 }
+# Where an embeddings class keeps the name of the model it embeds with (it has no
+# `_identifying_params`).
+MODEL_NAME_FIELDS = ("model", "model_name", "model_id", "deployment", "deployment_name")
 
 
 def gather_facts(model: Any, kind: Kind, guard: ModelCode = direct) -> Facts:
@@ -57,6 +62,10 @@ def gather_facts(model: Any, kind: Kind, guard: ModelCode = direct) -> Facts:
         facts.docs_error = f"the source of {cls.__qualname__} could not be read ({exc})"
         facts.fields = list(field_infos(cls, read_source=False))
     facts.native = {name: owner_of(cls, name) for name in NATIVE_METHODS[kind]}
+    if kind == "embeddings":
+        facts.embedding = guard(lambda: embedding_facts(model), "reading the embeddings settings")
+        facts.model_name = guard(lambda: embedding_model_name(model), "reading the model name")
+        return facts
     try:
         facts.streams = guard(lambda: streaming_paths(model, facts.native), "reading _should_stream")
     except ModelCodeError:  # hung or raised SystemExit: judge by the methods alone
@@ -71,6 +80,29 @@ def gather_facts(model: Any, kind: Kind, guard: ModelCode = direct) -> Facts:
     except Exception as exc:
         facts.identifying_params_error = f"raised {type(exc).__name__}: {exc}"
     return facts
+
+
+def embedding_model_name(model: Any) -> str | None:
+    """The first non-empty string of MODEL_NAME_FIELDS the model holds."""
+    return next(
+        (v for name in MODEL_NAME_FIELDS if isinstance(v := getattr(model, name, None), str) and v.strip()),
+        None,
+    )
+
+
+def embedding_facts(model: Any) -> EmbeddingFacts:
+    """The declared output size and the batch-size field (whether queries are embedded otherwise is
+    the `asymmetric` capability's, filled in by the observer)."""
+    return EmbeddingFacts(_setting(model, DIMENSION_FIELDS), _setting(model, BATCH_FIELDS))
+
+
+def _setting(model: Any, names: tuple[str, ...]) -> tuple[str, int] | None:
+    """The first of `names` the model sets to a positive int, with its value."""
+    for name in names:
+        value = getattr(model, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return name, value
+    return None
 
 
 def streaming_paths(model: Any, native: dict[str, str | None]) -> dict[str, bool]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from typing import Any, Protocol
 
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.capabilities import gate, spec
 from modelcheck.core.consensus import repeats_wanted
-from modelcheck.core.probe_ids import REDRIVES
+from modelcheck.core.probe_ids import EMBED_CANARY_PATHS, EMBEDDINGS, REDRIVES
 from modelcheck.core.records import Call, Contract, Observation, SecretSurface
+from modelcheck.observe import requests_seen
 from modelcheck.observe.canary import patched_env, plan_canaries, read_surfaces
 from modelcheck.observe.contract import gather
 from modelcheck.observe.detection import detect, observed
@@ -109,6 +111,7 @@ def _observe(
         settings=_settings(target),
     )
     obs.capabilities = detect(target.model, target.kind, target.settings.capabilities)
+    _asymmetric(obs)
     needs = needs | {
         p
         for names, probes in (gated or {}).items()
@@ -138,7 +141,8 @@ def _observe(
         )
         return ProbeRunner(ctx, target.settings.timeout, loop, watch, tracker)
 
-    with (through or _live)(obs) as tape:
+    counted = requests_seen.installed() if target.kind == "embeddings" else nullcontext()
+    with counted, (through or _live)(obs) as tape:
         try:
             with patched_env(plan.env if plan.main_is_canary else {}), tape.main():
                 _observe_model(obs, runner(model), needs, masked=watched)
@@ -150,6 +154,15 @@ def _observe(
             watch.uninstall()
     observed(obs)
     return obs
+
+
+def _asymmetric(obs: Observation) -> None:
+    """An embeddings model's declared (or detected) asymmetric queries, for embed-agreement."""
+    state = obs.capabilities.get("asymmetric")
+    if obs.facts.embedding is None or state is None or not state.effective:
+        return
+    why = f"declared in [tool.modelcheck] for {obs.target}" if state.declared else state.how
+    obs.facts.embedding = replace(obs.facts.embedding, asymmetric=why)
 
 
 def _has(obs: Observation, capability: str) -> bool:
@@ -229,7 +242,7 @@ def _redrives(obs: Observation) -> list[str]:
 
 
 def _observe_canary(obs: Observation, runner: ProbeRunner) -> None:
-    calls = runner.run(list(ids.CANARY_PATHS))
+    calls = runner.run(list(EMBED_CANARY_PATHS if obs.kind == "embeddings" else ids.CANARY_PATHS))
     for name, call in calls.items():
         obs.calls[ids.canary_call(name)] = call
     _read_places(obs, runner)
@@ -244,8 +257,8 @@ def _read_places(obs: Observation, runner: ProbeRunner) -> None:
 
 
 def _applies(name: str, obs: Observation) -> bool:
-    if name in ids.STATIC:
-        return False
+    if name in ids.STATIC or (name in EMBEDDINGS) != (obs.kind == "embeddings"):
+        return False  # an embeddings model gets the embeddings calls only, other models none of them
     if name == ids.HISTORY:
         return obs.kind == "chat"
     if name in (ids.CTOR_STOP, ids.MAX_TOKENS):

@@ -196,4 +196,5 @@ class ProbeRunner:
             executor_calls=list(call.executor_calls),
             stalls=list(call.stalls),
             extra={**call.extra, "model_calls": starts or _attempted(call)},
+            embedded=call.embedded,
         )

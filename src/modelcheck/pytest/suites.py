@@ -27,12 +27,12 @@ from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.known import configured_secrets
-from modelcheck.targets.langchain_tests import is_standard_tests
+from modelcheck.targets.langchain_tests import is_embeddings_tests, is_standard_tests
 from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_kind
 
 ARG = "check_id"
 SETTINGS = ("params", "stop_policy", "skip", "timeout", "secret_env", "secret_pattern", "snapshot_exclude")
-KINDS = {"llm": "text models", "chat": "chat models"}
+KINDS = {"llm": "text models", "chat": "chat models", "embeddings": "embeddings models"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def _spec(source: Any, fixture: str | None, settings: dict[str, Any], marks: dic
     build_settings("suite", {}, settings, IDS, None, where="modelcheck.suite(...)")
     kind: Kind | None = None
     if is_standard_tests(source):
-        kind = "chat"
+        kind = "embeddings" if is_embeddings_tests(source) else "chat"
     elif source is not None and (isinstance(source, type) or model_kind(source) is not None):
         kind = model_kind(source)
         if kind is None:

@@ -33,7 +33,8 @@ def _counts(checks: list[dict[str, Any]]) -> str:
 
 
 def _kind(target: dict[str, Any]) -> str:
-    return {"llm": "text model", "chat": "chat model"}.get(target.get("kind", ""), "not loaded")
+    kinds = {"llm": "text model", "chat": "chat model", "embeddings": "embeddings model"}
+    return kinds.get(target.get("kind", ""), "not loaded")
 
 
 def checklist_lines(report: dict[str, Any], *, ascii_only: bool = False, quiet: bool = False) -> list[str]:

@@ -9,6 +9,10 @@ capability flag the subclass sets itself (`has_tool_calling`, `supports_image_in
 guess, e.g. `has_tool_calling` is "bind_tools is overridden"; modelcheck detects the capability
 itself). langchain-tests' `standard_chat_model_params` (temperature, max_tokens, the unit tests'
 dummy api_key) are its own test settings and are not used.
+
+An `EmbeddingsUnitTests`/`EmbeddingsIntegrationTests` subclass names `embeddings_class` and
+`embedding_model_params` the same way; the env vars of its `init_from_env_params` (when the
+subclass sets them) become the target's `secret_env`, so `init-from-env` reads the key from them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from modelcheck.core.settings import TargetSettings
 
 PACKAGE = "langchain_tests"
 BASE = "ChatModelTests"
+EMBEDDINGS_BASE = "EmbeddingsTests"
 # langchain-tests' flag -> modelcheck's capability
 FLAGS = {
     "has_tool_calling": "tool_calling",
@@ -41,15 +46,26 @@ class StandardTestsError(Exception):
     """The subclass could not be read; the message says what raised."""
 
 
-def is_standard_tests(obj: Any) -> bool:
-    """Whether `obj` is a subclass of langchain-tests' chat model tests (unit or integration)."""
+def _based_on(obj: Any, base: str) -> bool:
     return isinstance(obj, type) and any(
-        k.__name__ == BASE and k.__module__.startswith(PACKAGE + ".") for k in obj.__mro__
+        k.__name__ == base and k.__module__.startswith(PACKAGE + ".") for k in obj.__mro__
     )
+
+
+def is_standard_tests(obj: Any) -> bool:
+    """Whether `obj` is a subclass of langchain-tests' chat model or embeddings tests (unit or
+    integration)."""
+    return _based_on(obj, BASE) or _based_on(obj, EMBEDDINGS_BASE)
+
+
+def is_embeddings_tests(obj: Any) -> bool:
+    return _based_on(obj, EMBEDDINGS_BASE)
 
 
 def read(tests: type[Any], settings: TargetSettings) -> tuple[type[Any], TargetSettings]:
     """The model class the subclass names, and the settings with its params and declarations."""
+    if is_embeddings_tests(tests):
+        return _read_embeddings(tests, settings)
     name = tests.__qualname__
     try:
         instance = tests()
@@ -69,3 +85,27 @@ def read(tests: type[Any], settings: TargetSettings) -> tuple[type[Any], TargetS
 def _own(tests: type[Any], flag: str) -> bool:
     """Whether the subclass (or a base of it outside langchain-tests) defines the flag itself."""
     return any(flag in vars(k) for k in tests.__mro__ if not k.__module__.startswith(PACKAGE + "."))
+
+
+def _read_embeddings(tests: type[Any], settings: TargetSettings) -> tuple[type[Any], TargetSettings]:
+    try:
+        instance = tests()
+        model_class = instance.embeddings_class
+        params = dict(instance.embedding_model_params)
+        env = _env_names(tests, instance)
+    except Exception as exc:
+        raise StandardTestsError(
+            f"reading embeddings_class, embedding_model_params and init_from_env_params of the "
+            f"langchain-tests class {tests.__qualname__} "
+            f"raised {type(exc).__name__}: {' '.join(str(exc).split())}"
+        ) from None
+    secret_env = settings.secret_env or env
+    return model_class, replace(settings, params={**params, **settings.params}, secret_env=secret_env)
+
+
+def _env_names(tests: type[Any], instance: Any) -> tuple[str, ...]:
+    """The env vars of `init_from_env_params` ((env vars, init args, expected attrs)), when set."""
+    if not _own(tests, "init_from_env_params"):
+        return ()
+    env = instance.init_from_env_params[0]
+    return tuple(str(k) for k in env) if isinstance(env, dict) else ()

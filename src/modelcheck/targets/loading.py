@@ -25,7 +25,8 @@ from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 ACCEPTED = (
     "A target is 'module.path:Name' where Name is a LangChain model class (a subclass of "
-    "langchain_core.language_models.llms.LLM/BaseLLM or BaseChatModel), an instance of one, a "
+    "langchain_core.language_models.llms.LLM/BaseLLM or BaseChatModel, or of "
+    "langchain_core.embeddings.Embeddings), an instance of one, a "
     "function taking no arguments that returns one, or a langchain-tests ChatModelUnitTests/"
     "ChatModelIntegrationTests subclass; or 'fixture:NAME' for the model a pytest fixture returns."
 )
@@ -115,7 +116,8 @@ def resolve_attr(module: Any, module_name: str, attr: str, target: str) -> Any:
 
 
 def model_kind(obj: Any) -> Kind | None:
-    """'chat' or 'llm' for a LangChain model class or instance, else None."""
+    """'chat', 'llm' or 'embeddings' for a LangChain model class or instance, else None."""
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.language_models.llms import BaseLLM
 
@@ -124,6 +126,8 @@ def model_kind(obj: Any) -> Kind | None:
         return "chat"
     if issubclass(cls, BaseLLM):
         return "llm"
+    if issubclass(cls, Embeddings):
+        return "embeddings"
     return None
 
 

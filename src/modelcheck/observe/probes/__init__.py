@@ -24,6 +24,7 @@ from typing import cast
 from modelcheck.core import probe_ids as ids
 from modelcheck.observe.probes import (
     conversation,
+    embeddings,
     events,
     media,
     params,
@@ -35,7 +36,7 @@ from modelcheck.observe.probes import (
     tools,
 )
 from modelcheck.observe.probes.context import AsyncProbe, Probe, ProbeContext, SyncProbe
-from modelcheck.observe.probes.runnable import WATCHED
+from modelcheck.observe.probes.runnable import WATCHED as RUNNABLE_WATCHED
 
 __all__ = [
     "ASYNC_PROBES",
@@ -63,6 +64,7 @@ FAMILIES: tuple[Mapping[str, Probe], ...] = (
     tools.PROBES,
     tool_loop.PROBES,
     structured.PROBES,
+    embeddings.PROBES,
 )
 """Every family's registry, in the order of the catalog's sections."""
 
@@ -79,6 +81,8 @@ def compose(families: tuple[Mapping[str, Probe], ...]) -> dict[str, Probe]:
 
 
 REGISTRY: Mapping[str, Probe] = compose(FAMILIES)
+WATCHED: tuple[str, ...] = (*RUNNABLE_WATCHED, *embeddings.WATCHED)
+"""The async calls run one at a time under the loop watch, so a stall is named with its call."""
 SYNC_PROBES: Mapping[str, SyncProbe] = {
     name: cast(SyncProbe, probe) for name, probe in REGISTRY.items() if not inspect.iscoroutinefunction(probe)
 }

@@ -1,4 +1,4 @@
-"""The calls made to an `Embeddings` model (core/embedding_plan.py), and how their answers are read.
+"""Embeddings (checks/embeddings.py): the calls of core/embedding_plan.py, and how answers are read.
 
 Each probe calls one public method with the plan's texts and keeps, in `Call.embedded`, the texts
 and the vectors as plain records: every number as a float, with the type it came as, so that a
@@ -12,15 +12,15 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from modelcheck.core.embedding_plan import BATCH_FIELDS, BATCH_SIZE, DIMENSION_FIELDS, PLAN
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.embedding_plan import BATCH_SIZE, PLAN
 from modelcheck.core.records import Call, Embedded, EmbeddingFacts, Vector
-from modelcheck.observe.probes import ProbeContext
-
-# Fields whose presence says queries are embedded otherwise than documents (an instruction or
-# prefix for one side, or an input type set per call).
-ASYMMETRIC_FIELDS = ("query_instruction", "query_prefix", "query_task_type", "query_input_type")
+from modelcheck.observe.facts import embedding_facts
+from modelcheck.observe.probes.context import Probe, ProbeContext
+from modelcheck.observe.requests_seen import active, counting
 
 
 def read_vector(value: Any) -> Vector | None:
@@ -58,21 +58,6 @@ def read_embedded(method: str, texts: tuple[str, ...], value: Any, settings: dic
     return Embedded(method, texts, returned, tuple(v for v in vectors if v is not None), settings=settings)
 
 
-def embedding_facts(model: Any) -> EmbeddingFacts:
-    """The declared output size, the batch-size field, and whether queries are embedded otherwise."""
-    asymmetric = next((f"it has {name}" for name in ASYMMETRIC_FIELDS if getattr(model, name, None)), None)
-    return EmbeddingFacts(_setting(model, DIMENSION_FIELDS), _setting(model, BATCH_FIELDS), asymmetric)
-
-
-def _setting(model: Any, names: tuple[str, ...]) -> tuple[str, int] | None:
-    """The first of `names` the model sets to a positive int, with its value."""
-    for name in names:
-        value = getattr(model, name, None)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return name, value
-    return None
-
-
 def batch_model(model: Any, facts: EmbeddingFacts) -> tuple[Any, dict[str, Any]]:
     """A copy of the model with its own batch size set to BATCH_SIZE, and that setting; the model
     itself and no setting when it has no batch-size field."""
@@ -89,7 +74,7 @@ def batch_model(model: Any, facts: EmbeddingFacts) -> tuple[Any, dict[str, Any]]
 
 
 def _target(ctx: ProbeContext, call: Call) -> tuple[Any, dict[str, Any]]:
-    if call.probe != "embed_batch":
+    if call.probe != ids.EMBED_BATCH:
         return ctx.model, {}
     return batch_model(ctx.model, embedding_facts(ctx.model))
 
@@ -104,17 +89,29 @@ def embed(ctx: ProbeContext, call: Call) -> None:
     method, texts, given = _args(call)
     model, settings = _target(ctx, call)
     call.embedded = Embedded(method, texts, "", (), settings=settings)
-    value = getattr(model, method)(given)
-    call.embedded = read_embedded(method, texts, value, settings)
+    with counting() as seen:
+        value = getattr(model, method)(given)
+    call.embedded = _read(method, texts, value, settings, seen)
 
 
 async def aembed(ctx: ProbeContext, call: Call) -> None:
     """An async probe: `aembed_query`/`aembed_documents` with the plan's texts."""
     method, texts, given = _args(call)
     call.embedded = Embedded(method, texts, "", ())
-    value = await getattr(ctx.model, method)(given)
-    call.embedded = read_embedded(method, texts, value, {})
+    with counting() as seen:
+        value = await getattr(ctx.model, method)(given)
+    call.embedded = _read(method, texts, value, {}, seen)
 
 
-SYNC_PROBES = {name: embed for name, (method, _) in PLAN.items() if not method.startswith("a")}
-ASYNC_PROBES = {name: aembed for name, (method, _) in PLAN.items() if method.startswith("a")}
+def _read(
+    method: str, texts: tuple[str, ...], value: Any, settings: dict[str, Any], seen: list[int | None]
+) -> Embedded:
+    embedded = read_embedded(method, texts, value, settings)
+    return replace(embedded, requests=tuple(seen)) if active() else embedded
+
+
+PROBES: dict[str, Probe] = {
+    name: aembed if method.startswith("a") else embed for name, (method, _) in PLAN.items()
+}
+WATCHED = (ids.AEMBED_DOCUMENTS, ids.AEMBED_QUERY)
+"""The async calls run alone under the loop watch (stalls are named), as runnable's are."""
