@@ -1,8 +1,9 @@
 """The README's table of real integrations says what the pinned verdicts say, row by row.
 
 Each row names a class, how many checks it passes, the checks it fails and the checks it skips;
-the pins in real/test_models.py and real/test_partners.py are the truth. The table shows the newest
-line of each package (langchain-core 1.x), so the comparison runs on that line.
+the pins in real/test_models.py, real/test_partners.py and real/test_embeddings_real.py are the
+truth. The table shows the newest line of each package (langchain-core 1.x), so the comparison runs
+on that line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from support.realpins import Pin, major
 
 from modelcheck.checks.catalog import IDS
+from real import test_embeddings_real
 from real import test_models as test_real_models
 from real import test_partners as test_real_partners
 
@@ -29,6 +31,7 @@ ROWS: dict[str, dict[str, Pin]] = {
     "ChatOpenAI": test_real_models.OPENAI["chat"],
     "OpenAI": test_real_models.OPENAI["text"],
     **{p.cls: test_real_partners.PINS[name] for name, p in test_real_partners.PARTNERS.items()},
+    **{t.cls: test_embeddings_real.PINS[name] for name, t in test_embeddings_real.TARGETS.items()},
 }
 NEWEST = {"langchain-core": 1, "langchain-mistralai": 1}
 
