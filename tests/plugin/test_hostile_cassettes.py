@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -163,9 +164,9 @@ def record(mc: Modelcheck, base: str, monkeypatch: pytest.MonkeyPatch, *args: st
     )
 
 
-def verdicts(outcome: Outcome) -> dict[str, str]:
+def verdicts(outcome: Outcome, name: str = TARGET) -> dict[str, str]:
     """check id -> outcome, from the JSON report (xdist changes the terminal lines)."""
-    (target,) = [t for t in outcome.report()["targets"] if t["target"] == TARGET]
+    (target,) = [t for t in outcome.report()["targets"] if t["target"] == name]
     return {c["id"]: c["outcome"] for c in target["checks"]}
 
 
@@ -239,3 +240,98 @@ def test_the_scan_after_writing_finds_every_form_and_names_only_the_place(
     assert "line 6 (interaction 1, response body)" in str(caught.value)
     assert not leaks(str(caught.value), KEY)
     assert "secret_pattern" not in str(caught.value)  # naming a field cannot fix what the scan finds
+
+
+def _bomb() -> str:
+    """651 bytes or so that expand to a million values: six levels of ten aliases."""
+    levels = ["x0: &x0 [" + ", ".join(["abcdefgh"] * 10) + "]"]
+    levels += [f"x{n}: &x{n} [" + ", ".join([f"*x{n - 1}"] * 10) + "]" for n in range(1, 7)]
+    return "\n".join(levels) + "\n" + GOOD.replace("json: {a: 1}", "json: *x6")
+
+
+GOOD = """version: 1
+target: mymodel:Chat
+interactions:
+- request:
+    method: POST
+    uri: http://127.0.0.1/v1/chat
+    content-type: application/json
+    body:
+      json: {a: 1}
+  response:
+    status: 200
+    reason: OK
+    content-type: text/event-stream
+    body:
+      sse:
+      - data: {b: 2}
+observed: {}
+"""
+BROKEN = {
+    "aliases": (_bomb(), "at line *, its aliases expand to more than 1,000,000 values"),
+    "loop": (
+        GOOD.replace("      sse:\n      - data: {b: 2}", "      sse: &l\n      - *l"),
+        "at line 15, an alias refers to a node that contains it (a loop)",
+    ),
+    "deep": ("x: " + "[" * 80 + "]" * 80 + "\n" + GOOD, "at line 1, it nests deeper than 64 levels"),
+    "not-yaml": (GOOD + "  - : [\n", "at line *, it is not valid YAML (*)"),
+    "sse-item": (
+        GOOD.replace("- data: {b: 2}", "- just text"),
+        "at interactions[[]0[]].response.body.sse[[]0[]] (line 16), a mapping is expected*",
+    ),
+    "base64": (
+        GOOD.replace("sse:\n      - data: {b: 2}", "base64: '%%%not base64'"),
+        "at *body.base64 (line 15), it is not valid base64",
+    ),
+    "observed": (
+        GOOD.replace("observed: {}", "observed: [1, 2]"),
+        "at observed (line 17), a mapping is expected*",
+    ),
+    "native-async": (
+        GOOD.replace("observed: {}", "observed:\n  native-async:\n    ainvoke: {thread_pool: [7]}"),
+        "at observed.native-async.ainvoke.thread_pool[[]0[]] (line 19), a mapping is expected*",
+    ),
+    "version": (
+        GOOD.replace("version: 1", "version: 99"),
+        "at version (line 1), it is 99; this modelcheck reads version 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_or_hostile_cassette_is_one_paragraph_naming_the_file_and_place(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    text, message = BROKEN[case]
+    mc.model("from reference_models import EchoChatModel as Chat\n")
+    path = mc.pytester.path / "__snapshots__" / "modelcheck" / "mymodel.Chat.cassette.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CI", "true")
+    started = time.monotonic()
+    outcome = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke", report=True)
+    assert time.monotonic() - started < 30
+    outcome.result.stdout.fnmatch_lines(
+        [f"*modelcheck cannot use the cassette *mymodel.Chat.cassette.yaml: {message}. * record it again: *"]
+    )
+    assert verdicts(outcome, "mymodel:Chat") == {"invoke": "error", "ainvoke": "error"}
+    for wrong in ("Upgrade vcrpy", "This is an error in modelcheck", "Traceback"):
+        assert wrong not in outcome.text(), wrong
+
+
+def test_a_cassette_larger_than_the_limit_is_not_read(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelcheck.replay import cassette_check
+
+    monkeypatch.setattr(cassette_check, "MAX_BYTES", len(GOOD) - 1)
+    mc.model("from reference_models import EchoChatModel as Chat\n")
+    path = mc.pytester.path / "__snapshots__" / "modelcheck" / "mymodel.Chat.cassette.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD, encoding="utf-8")
+    outcome = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke", report=True)
+    size = len(GOOD)
+    outcome.result.stdout.fnmatch_lines(
+        [f"*mymodel.Chat.cassette.yaml: it is {size} bytes, more than the {size - 1} a cassette may hold.*"]
+    )
+    assert verdicts(outcome, "mymodel:Chat") == {"invoke": "error", "ainvoke": "error"}

@@ -114,7 +114,13 @@ def test_a_broken_cassette_is_an_error_that_names_the_file(mc: Modelcheck) -> No
     broken.parent.mkdir(parents=True)
     broken.write_text("interactions: [{request: 1}]\n", encoding="utf-8")
     run = mc.run("--modelcheck=mymodel:EchoChatModel", report=True)
-    run.result.stdout.fnmatch_lines(["*the cassette *mymodel.EchoChatModel.cassette.yaml cannot be read*"])
+    run.result.stdout.fnmatch_lines(
+        [
+            "*modelcheck cannot use the cassette *mymodel.EchoChatModel.cassette.yaml: at "
+            "interactions[[]0[]].request (line 1), a mapping is expected, found int '1'. * record it "
+            "again: `pytest --modelcheck=mymodel:EchoChatModel --modelcheck-record`*"
+        ]
+    )
     assert "Traceback" not in run.text()
     assert (
         json.loads((mc.pytester.path / REPORT).read_text())["targets"][0]["checks"][0]["outcome"] == "error"

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from modelcheck.replay.bodies import Doc
+from modelcheck.replay.cassette_check import VERSION, Malformed, check, line_of, load
 from modelcheck.secrets.scrub import Scrubber
 
-VERSION = 1
 HEADER = (
     "# modelcheck cassette for {target}: the HTTP the model made while it was observed.\n"
     "# Written by --modelcheck-record with secrets removed; review it like code. Record it again with:\n"
@@ -90,17 +90,26 @@ def _interaction_doc(i: Interaction) -> dict[str, Any]:
     return {"request": request, "response": response}
 
 
-def parse(path: Path) -> tuple[list[Interaction], dict[str, Any]]:
-    """The interactions and the recorded observations of a cassette file."""
+def parse(path: Path, command: str = "") -> tuple[list[Interaction], dict[str, Any]]:
+    """The interactions and the recorded observations of a cassette file; a file that is not what
+    `render` writes, or exceeds the limits of `cassette_check`, is one CassetteError paragraph."""
+    root = None
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        items = document["interactions"]
-        interactions = [_interaction(item) for item in items]
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise CassetteError(f"the cassette {path} cannot be read ({type(exc).__name__}: {exc})") from None
-    observed = document.get("observed") or {}
-    return interactions, observed if isinstance(observed, dict) else {}
+        document, root = load(path.read_text(encoding="utf-8"))
+        check(document)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CassetteError(f"the cassette {path} cannot be read ({type(exc).__name__}: {exc}).") from None
+    except Malformed as exc:
+        if root is not None and not exc.line:
+            exc.line = line_of(root, exc.place)
+        again = f"record it again: `{command}`" if command else "record it again"
+        raise CassetteError(
+            f"modelcheck cannot use the cassette {path}: {exc.describe()}. modelcheck writes every "
+            f"cassette it reads with --modelcheck-record; a file edited by hand or cut short is not "
+            f"used: {again}, or restore it from version control."
+        ) from None
+    interactions = [_interaction(item) for item in document["interactions"]]
+    return interactions, document.get("observed") or {}
 
 
 def _interaction(item: dict[str, Any]) -> Interaction:

@@ -18,9 +18,17 @@ from typing import Any
 
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, ExecutorCall, Failure, LoopStall, Observation
-from modelcheck.replay.cassette_file import Interaction, parse, render, request_doc, write_checked
+from modelcheck.replay.cassette_file import (
+    CassetteError,
+    Interaction,
+    parse,
+    render,
+    request_doc,
+    write_checked,
+)
 from modelcheck.replay.plan import ReplayPlan, record_command
 from modelcheck.replay.tape import Miss, Tape
+from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 EVIDENCE_PROBES = (ids.AINVOKE, ids.ASTREAM, ids.ABATCH)
 MIN_BLOCKED_S = 0.01
@@ -32,20 +40,36 @@ def through_cassette(plan: ReplayPlan, obs: Observation, probe: Callable[[], str
     """The tape around one target's observation, opened once the observation knows the secrets to
     keep out of the cassette, and finished after the model's calls (see `finish`)."""
     secrets = [*obs.canaries, *obs.real_secrets]
-    tape, recorded = open_tape(plan, obs.target, secrets, str(obs.settings["secret_pattern"]), probe)
+    timeout = float(obs.settings.get("timeout") or 60)
+    tape, recorded = open_tape(plan, obs.target, secrets, str(obs.settings["secret_pattern"]), probe, timeout)
     yield tape
     finish(plan, tape, recorded, obs, secrets)
 
 
 def open_tape(
-    plan: ReplayPlan, target: str, secrets: list[str], pattern: str, probe: Callable[[], str | None]
+    plan: ReplayPlan,
+    target: str,
+    secrets: list[str],
+    pattern: str,
+    probe: Callable[[], str | None],
+    timeout: float = 60,
 ) -> tuple[Tape, dict[str, Any]]:
-    """The tape for one target, with the cassette's recorded observations (raises CassetteError)."""
+    """The tape for one target, with the cassette's recorded observations (raises CassetteError).
+    The file is read under the target's timeout, so no cassette can hang the run."""
     path = plan.path(target)
     known = [*secrets, *plan.standins.get(target, [])]
     if plan.record or not path.is_file():
         return Tape(plan.record, [], known, pattern, probe), {}
-    interactions, observed = parse(path)
+    what = f"reading the cassette {plan.relative(path)}"
+    try:
+        interactions, observed = run_model_code(lambda: parse(path, record_command(target)), timeout, what)
+    except ModelCodeError as exc:
+        if isinstance(exc.error, CassetteError):
+            raise exc.error from None
+        command = record_command(target)
+        raise CassetteError(
+            f"modelcheck could not use the cassette: {exc.describe()}. Record it again: `{command}`."
+        ) from None
     return Tape(False, interactions, known, pattern, probe), observed
 
 
