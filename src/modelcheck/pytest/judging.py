@@ -7,6 +7,7 @@ the same message whichever way the author asked for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from modelcheck.replay.plan import ReplayPlan
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.containment import model_code_window
 from modelcheck.targets.loading import LoadedTarget
+from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 if TYPE_CHECKING:
     from modelcheck.observe.observation import Through
@@ -78,7 +80,7 @@ def observe_target(
     standins = replay.standins.get(loaded.target, []) if replay is not None else []
     try:
         with model_code_window(), catching(found), progress_line(config, scrub) as progress:
-            through = _through(replay, loaded.target)
+            through = _through(replay, loaded.target, loaded.settings.timeout)
             gated = gated_of(checks or [])
             observation = observe(loaded, needs, through, scrub.add, scrub, gated, standins, progress)
     except CassetteError as exc:
@@ -110,15 +112,28 @@ def _some_of(loaded: LoadedTarget, checks: list[Check]) -> bool:
     return not wanted <= {c.id for c in checks}
 
 
-def _through(replay: ReplayPlan | None, target: str) -> Through | None:
-    """The cassette the target's HTTP goes through, when the run's record/replay plan covers it."""
+def _through(replay: ReplayPlan | None, target: str, timeout: float) -> Through | None:
+    """The cassette the target's HTTP goes through, when the run's record/replay plan covers it;
+    its file is read under the target's timeout."""
     if replay is None or not replay.active(target):
         return None
     # lazy: vcrpy costs ~0.3 s to import and patches the HTTP clients; a run without cassettes
     # never loads it
     from modelcheck.replay.outcome import through_cassette
 
-    return partial(through_cassette, replay, probe=current_probe)
+    def read(load: Callable[[], Any]) -> Any:
+        try:
+            return run_model_code(load, timeout, "reading the cassette")
+        except ModelCodeError as exc:
+            if isinstance(exc.error, CassetteError):
+                raise exc.error from None
+            command = f"pytest --modelcheck={target} --modelcheck-record"
+            raise CassetteError(
+                f"modelcheck could not use the cassette of {target}: {exc.describe()}. Record it "
+                f"again: `{command}`."
+            ) from None
+
+    return partial(through_cassette, replay, probe=current_probe, read=read)
 
 
 def _gated(gated: dict[str, set[str]] | None) -> set[str]:

@@ -19,7 +19,6 @@ from typing import Any
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, ExecutorCall, Failure, LoopStall, Observation
 from modelcheck.replay.cassette_file import (
-    CassetteError,
     Interaction,
     parse,
     render,
@@ -28,20 +27,28 @@ from modelcheck.replay.cassette_file import (
 )
 from modelcheck.replay.plan import ReplayPlan, record_command
 from modelcheck.replay.tape import Miss, Tape
-from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
 EVIDENCE_PROBES = (ids.AINVOKE, ids.ASTREAM, ids.ABATCH)
 MIN_BLOCKED_S = 0.01
 RECORDED = "seen when the cassette was recorded"
 
 
+Reader = Callable[[Callable[[], Any]], Any]
+"""How a cassette file is read: given the reading, runs it (under the target's timeout)."""
+
+
+def _now(read: Callable[[], Any]) -> Any:
+    return read()
+
+
 @contextmanager
-def through_cassette(plan: ReplayPlan, obs: Observation, probe: Callable[[], str | None]) -> Iterator[Tape]:
+def through_cassette(
+    plan: ReplayPlan, obs: Observation, probe: Callable[[], str | None], read: Reader = _now
+) -> Iterator[Tape]:
     """The tape around one target's observation, opened once the observation knows the secrets to
     keep out of the cassette, and finished after the model's calls (see `finish`)."""
     secrets = [*obs.canaries, *obs.real_secrets]
-    timeout = float(obs.settings.get("timeout") or 60)
-    tape, recorded = open_tape(plan, obs.target, secrets, str(obs.settings["secret_pattern"]), probe, timeout)
+    tape, recorded = open_tape(plan, obs.target, secrets, str(obs.settings["secret_pattern"]), probe, read)
     yield tape
     finish(plan, tape, recorded, obs, secrets)
 
@@ -52,24 +59,14 @@ def open_tape(
     secrets: list[str],
     pattern: str,
     probe: Callable[[], str | None],
-    timeout: float = 60,
+    read: Reader = _now,
 ) -> tuple[Tape, dict[str, Any]]:
-    """The tape for one target, with the cassette's recorded observations (raises CassetteError).
-    The file is read under the target's timeout, so no cassette can hang the run."""
+    """The tape for one target, with the cassette's recorded observations (raises CassetteError)."""
     path = plan.path(target)
     known = [*secrets, *plan.standins.get(target, [])]
     if plan.record or not path.is_file():
         return Tape(plan.record, [], known, pattern, probe), {}
-    what = f"reading the cassette {plan.relative(path)}"
-    try:
-        interactions, observed = run_model_code(lambda: parse(path, record_command(target)), timeout, what)
-    except ModelCodeError as exc:
-        if isinstance(exc.error, CassetteError):
-            raise exc.error from None
-        command = record_command(target)
-        raise CassetteError(
-            f"modelcheck could not use the cassette: {exc.describe()}. Record it again: `{command}`."
-        ) from None
+    interactions, observed = read(lambda: parse(path, record_command(target)))
     return Tape(False, interactions, known, pattern, probe), observed
 
 
