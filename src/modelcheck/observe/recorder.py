@@ -38,6 +38,8 @@ class Recorder(BaseCallbackHandler):
         self.records: list[Callback] = []
         self.keep: list[Any] = []
         self.errors: list[BaseException] = []
+        self.inputs: list[dict[str, Any]] = []
+        """Each model run's input and call options, summarised (calls.py in the pytest wing shows them)."""
 
     def _add(self, event: str, run_id: UUID, parent_run_id: UUID | None, **fields: Any) -> None:
         parent = str(parent_run_id) if parent_run_id else None
@@ -59,6 +61,7 @@ class Recorder(BaseCallbackHandler):
     ) -> None:
         self._add("start", run_id, parent_run_id)
         self._payload("on_llm_start", serialized=serialized, prompts=prompts, **_extras(kwargs))
+        self.inputs.append(summarise(_clip(prompts[0]) if prompts else "", kwargs.get("invocation_params")))
 
     def on_chat_model_start(
         self,
@@ -71,6 +74,8 @@ class Recorder(BaseCallbackHandler):
     ) -> None:
         self._add("start", run_id, parent_run_id)
         self._payload("on_chat_model_start", serialized=serialized, **_extras(kwargs))
+        first = messages[0] if messages else []
+        self.inputs.append(summarise(_conversation(first), kwargs.get("invocation_params")))
 
     def on_llm_new_token(
         self,
@@ -130,3 +135,61 @@ def _chunk_text(chunk: Any) -> str | None:
         return content_text(message.content)
     text = getattr(chunk, "text", None)
     return text if isinstance(text, str) else None
+
+
+SHOWN = 60
+"""Characters of an input kept in its summary."""
+OPTIONS = ("stop", "tool_choice", "max_tokens", "temperature")
+
+
+def summarise(text: str, params: Any) -> dict[str, Any]:
+    """A model run's input and the call options that tell one probe's run from another's."""
+    summary: dict[str, Any] = {"input": text}
+    params = params if isinstance(params, dict) else {}
+    for key in OPTIONS:
+        value = params.get(key)
+        if value is not None:
+            summary[key] = value if isinstance(value, (str, int, float, list)) else str(value)
+    tools = params.get("tools")
+    if isinstance(tools, list) and tools:
+        summary["tools"] = [_tool_name(t) for t in tools]
+    return summary
+
+
+def _tool_name(tool: Any) -> str:
+    if isinstance(tool, dict):
+        inner = tool.get("function")
+        return str((inner if isinstance(inner, dict) else tool).get("name", "?"))
+    return str(getattr(tool, "name", "?"))
+
+
+def _conversation(messages: list[Any]) -> str:
+    """`3 messages, the last human: 'text…'`, or the one message's text."""
+    if not messages:
+        return ""
+    last = messages[-1]
+    text = _clip(_content(getattr(last, "content", "")))
+    if len(messages) == 1:
+        return text
+    return f"{len(messages)} messages, the last {getattr(last, 'type', '?')}: {text}"
+
+
+def _content(content: Any) -> str:
+    """A message's text; a block that is not text is named by its type (a media block's data and
+    URL are left out: they are long, and a loopback URL's port changes from run to run)."""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content if isinstance(content, list) else []:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+        elif isinstance(block, dict):
+            parts.append(f"<{block.get('type', '?')}>")
+    return " ".join(parts)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= SHOWN else text[:SHOWN] + "…")

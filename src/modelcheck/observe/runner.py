@@ -195,6 +195,10 @@ class ProbeRunner:
             duration_s=call.duration_s if finished else self.timeout,
             executor_calls=list(call.executor_calls),
             stalls=list(call.stalls),
-            extra={**call.extra, "model_calls": starts or _attempted(call)},
+            extra={
+                **call.extra,
+                "model_calls": starts or _attempted(call),
+                "inputs": list(recorder.inputs) if recorder is not None else [],
+            },
             embedded=call.embedded,
         )

@@ -12,6 +12,7 @@ from modelcheck.core.capabilities import plain
 from modelcheck.core.records import Observation
 from modelcheck.core.settings import FIXTURE
 from modelcheck.core.verdict import Verdict
+from modelcheck.pytest.calls import call_log, own_calls
 from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.pytest.run import BrokenTarget, ModelcheckRun, observer
 from modelcheck.pytest.suites import fixture_hint, make_module_test
@@ -32,6 +33,8 @@ class TargetNode(pytest.Collector):
         self.loaded = loaded
         self.run = run
         self.observation: Observation | None = None
+        self.calls: list[dict[str, Any]] = []
+        self.logged = False
 
     def collect(self) -> list[pytest.Item]:
         if isinstance(self.loaded, BrokenTarget):
@@ -61,6 +64,7 @@ class TargetNode(pytest.Collector):
         self.observation = observe_target(
             self.loaded, needs_of(checks), self.run.scrub, self.config, self.run.replay, checks
         )
+        self.calls = call_log(self.observation, self.run.scrub)
 
 
 class CheckItem(pytest.Item):
@@ -93,12 +97,16 @@ class CheckItem(pytest.Item):
         self.info["calls"] = observation.call_count
         self.info["observer"] = observer(self.config)
         self.info["capabilities"] = plain(observation.capabilities)
+        if not self.target_node.logged:  # once per target and process: the list is long
+            self.info["model_calls"] = self.target_node.calls
+            self.target_node.logged = True
         conclude(judge(self.check, observation, self.target_node.run.scrub), self.info)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         scrub = self.target_node.run.scrub
         if isinstance(excinfo.value, CheckFailed):
-            return f"[{self.check.id}] {excinfo.value}"
+            own = own_calls(self.check.id, self.target_node.calls) if self.config.get_verbosity() > 0 else []
+            return "\n".join([f"[{self.check.id}] {excinfo.value}", *own])
         text = scrub(str(super().repr_failure(excinfo, style="short")))
         message = f"modelcheck hit an internal error while judging this check: {text}"
         self.info["message"] = scrub(f"{type(excinfo.value).__name__}: {excinfo.value}")

@@ -55,6 +55,8 @@ class ModelcheckRun:
     fixtures: dict[str, dict[str, Any]] = field(default_factory=dict)
     # target -> the capability states its observation found (capabilities.plain)
     capabilities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # target -> observing process -> the calls it made (pytest/calls.py)
+    call_logs: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     # the fixtures that build a target's model -> the timeout they run under (see fixture_guard)
     fixture_timeouts: dict[str, float] = field(default_factory=dict)
 

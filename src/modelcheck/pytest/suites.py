@@ -23,6 +23,7 @@ from modelcheck.checks.catalog import IDS, Check, by_id, checks_for
 from modelcheck.core.capabilities import plain
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import TargetSettings, build_settings, read_pyproject, split_table, usage_error
+from modelcheck.pytest.calls import call_log, own_calls
 from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
@@ -65,6 +66,9 @@ class SuiteTarget:
     observation: Observation | None = None
     error: str | None = None
     first: str = ""
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """The calls the observation made (pytest/calls.py), given to the first item's report."""
+    logged: bool = False
 
 
 @dataclass
@@ -237,10 +241,13 @@ def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) ->
     info["calls"] = observation.call_count
     info["observer"] = observer(request.config)
     info["capabilities"] = plain(observation.capabilities)
+    if not target.logged:  # once per target and process: the list is long
+        info["model_calls"], target.logged = target.calls, True
     verdict = judge(check, observation, run.scrub)
     info["message"] = verdict.message
     if verdict.outcome == "failed":
-        pytest.fail(f"[{check_id}] {verdict.message}", pytrace=False)
+        own = own_calls(check_id, target.calls) if request.config.get_verbosity() > 0 else []
+        pytest.fail("\n".join([f"[{check_id}] {verdict.message}", *own]), pytrace=False)
     if verdict.outcome == "skipped":
         skip(verdict.message)
 
@@ -319,6 +326,7 @@ def _observation(request: pytest.FixtureRequest, target: SuiteTarget, run: Any) 
         target.observation = observe_target(
             target.loaded, needs_of(checks), run.scrub, request.config, run.replay, checks
         )
+        target.calls = call_log(target.observation, run.scrub)
     return target.observation
 
 

@@ -40,6 +40,8 @@ def record(run: ModelcheckRun, report: Any) -> None:
         run.kinds[info["target"]] = info["kind"]
     if "capabilities" in info:
         run.capabilities[info["target"]] = info["capabilities"]
+    if "model_calls" in info:
+        run.call_logs.setdefault(info["target"], {})[info["observer"]] = info["model_calls"]
 
 
 def _longrepr_text(report: Any) -> str:
@@ -76,7 +78,14 @@ def _target_entry(run: ModelcheckRun, kind: str | None, name: str) -> dict[str, 
         "calls": run.calls(name),
         "capabilities": rows(run.capabilities.get(name, {}), checks),
         "checks": checks,
+        "model_calls": _call_log(run, name),
     }
+
+
+def _call_log(run: ModelcheckRun, name: str) -> list[dict[str, Any]]:
+    """Every call made for the target, process by process (one, but where xdist spread its checks)."""
+    logs = run.call_logs.get(name, {})
+    return [entry for observer in sorted(logs) for entry in logs[observer]]
 
 
 def write(run: ModelcheckRun, path: Path) -> None:

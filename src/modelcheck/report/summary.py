@@ -6,6 +6,7 @@ the Markdown file and the JSON file always say the same thing, serial or under x
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MARKS = {"passed": "\u2713", "failed": "\u2717", "error": "\u2717", "skipped": "\u2013"}
@@ -141,6 +142,7 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
         rows.append(f"| {MARKS[c['outcome']]} | `{c['id']}` | {c['section']} | {note} |")
     rows.append("")
     rows.extend(_markdown_capabilities(target.get("capabilities", [])))
+    log = target.get("model_calls", [])
     for c in target["checks"]:
         if c["outcome"] in ("failed", "error"):
             rows += [
@@ -148,10 +150,54 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
                 "",
                 _md_text(c["message"]),
                 "",
+                *_md_call_links(target["target"], calls_of(c["id"], log)),
                 "</details>",
                 "",
             ]
-    return rows
+    return rows + _markdown_calls(target["target"], log)
+
+
+def calls_of(check_id: str, log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A check's own model calls in a target's call list, else the calls it reads."""
+    own = [entry for entry in log if entry.get("for") == check_id]
+    return own or [entry for entry in log if check_id in entry.get("checks", ())]
+
+
+def _call_anchor(target: str, probe: str) -> str:
+    return "modelcheck-call-" + re.sub(r"[^a-z0-9]+", "-", f"{target} {probe}".lower()).strip("-")
+
+
+def _md_call_links(target: str, calls: list[dict[str, Any]]) -> list[str]:
+    if not calls:
+        return []
+    links = ", ".join(f"[`{c['probe']}`](#{_call_anchor(target, c['probe'])})" for c in calls)
+    return [f"Its model calls: {links}.", ""]
+
+
+def _markdown_calls(target: str, log: list[dict[str, Any]]) -> list[str]:
+    """Every call made for the target (no durations: the Markdown is the same on every run)."""
+    if not log:
+        return []
+    rows = [
+        f"<details><summary>{len(log)} model calls</summary>",
+        "",
+        "| call | method | for | input | outcome |",
+        "|---|---|---|---|---|",
+    ]
+    for c in log:
+        anchor = f'<a id="{_call_anchor(target, c["probe"])}"></a>'
+        inputs = "; ".join(arguments(i) for i in c["inputs"][:2])
+        rows.append(
+            f"| {anchor}`{c['probe']}` | `{c['method']}` | `{c['for']}` | {_md_cell(inputs)} "
+            f"| {_md_cell(_one_line(c['outcome']))} |"
+        )
+    return [*rows, "", "</details>", ""]
+
+
+def arguments(summary: dict[str, Any]) -> str:
+    """One model run's input and options, as a call's arguments: `'text…', stop=['x']`."""
+    options = ", ".join(f"{k}={v!r}" for k, v in summary.items() if k != "input")
+    return ", ".join(part for part in (str(summary.get("input", "")), options) if part)
 
 
 def _markdown_capabilities(rows: list[dict[str, Any]]) -> list[str]:

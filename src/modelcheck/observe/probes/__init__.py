@@ -51,6 +51,7 @@ __all__ = [
     "ProbeContext",
     "SyncProbe",
     "compose",
+    "method_of",
 ]
 
 FAMILIES: tuple[Mapping[str, Probe], ...] = (
@@ -94,3 +95,38 @@ LATER = frozenset({*stop.LATER, *streaming.LATER, *params.LATER, *tool_loop.LATE
 own tool calls): they run after it."""
 NEEDS_STOP = frozenset({*ids.STOP_PROBES, ids.CTOR_STOP})
 """Probes made only when a stop string could be chosen from the model's answer."""
+
+METHODS: dict[Probe, str] = {
+    runnable.invoke_messages: "invoke",
+    stop.stop_invoke: "invoke",
+    stop.stop_ainvoke: "ainvoke",
+    stop.stop_stream: "stream",
+    stop.stop_astream: "astream",
+    params.ctor_stop: "invoke",
+    params.max_tokens: "invoke",
+    conversation.history: "invoke",
+    media._media: "invoke",
+    streaming.drive_stream: "_stream",
+    streaming.drive_astream: "_astream",
+    events.events_v2: "astream_events",
+    events.events_v2_chain: "astream_events",
+    events.events_v3: "astream_events",
+    tool_loop.events_v3: "astream_events",
+    structured.structured_invoke: "with_structured_output().invoke",
+    structured.structured_stream: "with_structured_output().stream",
+    tools.tools_bind: "bind_tools",
+    tools._invoked: "bind_tools().invoke",
+    tools._ainvoked: "bind_tools().ainvoke",
+    tools._streamed: "bind_tools().stream",
+    tools._astreamed: "bind_tools().astream",
+    tool_loop.round_trip: "bind_tools().invoke",
+}
+"""A probe function -> the model method it calls, where its name is not that method's."""
+
+
+def method_of(probe: str) -> str:
+    """The model method a probe calls (`stop_invoke` -> `invoke`), for the reports' call lists."""
+    function = REGISTRY.get(probe)
+    if function is None:
+        return probe
+    return METHODS.get(function, function.__name__)

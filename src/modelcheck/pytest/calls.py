@@ -1,0 +1,101 @@
+"""Every model call an observation made, as the reports list it: the probe, the model method it
+called, the checks that read it, its inputs summarised, how it ended and how long it took.
+
+The list goes with a target's first reported check (so it reaches an xdist controller) and into
+the JSON report (`targets[].model_calls`; `runs` is how many model runs a call started, two
+for a batch of two); under `-v` a failing check shows its own calls.
+Everything is scrubbed of secrets here, before it leaves the observing process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modelcheck.checks.catalog import PROBE_CHECK, checks_for
+from modelcheck.core import probe_ids as ids
+from modelcheck.core.records import Call, Observation
+from modelcheck.report.summary import arguments, calls_of
+from modelcheck.secrets.scrub import Scrubber
+
+MESSAGE = 200
+"""Characters of a failure's message kept in the list (the check's own message has it whole)."""
+
+
+def call_log(observation: Observation, scrub: Scrubber) -> list[dict[str, Any]]:
+    """The observation's calls in the order they were made, each one a plain, scrubbed entry."""
+    # lazy: the probes import LangChain, which collecting a module that defines a suite does not
+    from modelcheck.observe.probes import method_of
+
+    served = _served(observation)
+    calls = observation.calls.items()
+    return [_entry(name, call, served.get(_base(name), []), method_of, scrub) for name, call in calls]
+
+
+def own_calls(check_id: str, log: list[dict[str, Any]]) -> list[str]:
+    """The lines `-v` adds under a failing check: its own calls (else the calls it read), one a line."""
+    mine = calls_of(check_id, log)
+    if not mine:
+        return []
+    return ["Its model calls:", *(f"  {line(entry)}" for entry in mine)]
+
+
+def line(entry: dict[str, Any]) -> str:
+    """`stop_invoke: invoke('modelcheck probe…', stop=['wn f']) -> ok in 0.01 s`."""
+    inputs = entry["inputs"]
+    shown = ", ".join(arguments(i) for i in inputs[:2])
+    if len(inputs) > 2:
+        shown += f", … ({len(inputs)} runs)"
+    return f"{entry['probe']}: {entry['method']}({shown}) -> {entry['outcome']} in {entry['duration_s']:g} s"
+
+
+def _entry(
+    name: str, call: Call, checks: list[str], method_of: Callable[[str], str], scrub: Scrubber
+) -> dict[str, Any]:
+    inputs = [{k: _scrubbed(v, scrub) for k, v in i.items()} for i in call.extra.get("inputs", [])]
+    own = PROBE_CHECK.get(ids.repeated(_base(name)), _base(name))
+    return {
+        "probe": name,
+        "method": method_of(name.removeprefix("canary_")),
+        "for": own if own in checks else (checks[0] if checks else None),
+        "checks": checks,
+        "runs": int(call.extra.get("model_calls", 0)),
+        "inputs": inputs,
+        "outcome": scrub(_outcome(call)),
+        "duration_s": round(call.duration_s, 4),
+    }
+
+
+def _scrubbed(value: Any, scrub: Scrubber) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(v, scrub) for v in value]
+    return value
+
+
+def _outcome(call: Call) -> str:
+    failure = call.failure
+    if failure is None:
+        return "unsupported" if "unsupported" in call.extra else "ok"
+    text = failure.message if len(failure.message) <= MESSAGE else failure.message[:MESSAGE] + "…"
+    if failure.kind == "raised":
+        return f"raised: {failure.type_name}: {text}"
+    return f"{failure.kind}: {text}"
+
+
+def _base(name: str) -> str:
+    """The probe a call stands for: a repeat, a part or a re-drive counts as the call it follows."""
+    if name.startswith("canary_"):
+        return ids.CANARY
+    return ids.FOLLOW_UPS.get(name, name)
+
+
+def _served(observation: Observation) -> dict[str, list[str]]:
+    """Probe -> the checks (of the model's kind, in catalog order) that read its call."""
+    served: dict[str, list[str]] = {}
+    for check in checks_for(observation.kind):
+        probes = set(check.needs).union(*(p for _, p in check.gated))
+        for probe in probes:
+            served.setdefault(probe, []).append(check.id)
+    return served
