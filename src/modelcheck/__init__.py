@@ -57,7 +57,7 @@ def suite(
     __tracebackhide__ = True
     from modelcheck.pytest.suites import make_suite  # lazy: `import modelcheck` stays cheap
 
-    return make_suite(model, fixture, _settings(locals()), marks, unknown)
+    return make_suite(model, fixture, {**_settings(locals()), **unknown}, marks)
 
 
 def check(
@@ -70,6 +70,7 @@ def check(
     timeout: float | None = None,
     secret_env: list[str] | None = None,
     secret_pattern: str | None = None,
+    **unknown: Any,
 ) -> CheckResult:
     """Observe `model` once for the checks in `only` (default: every check) and judge each.
 
@@ -83,7 +84,7 @@ def check(
     from modelcheck.pytest.adhoc import check as run_check  # lazy: `import modelcheck` stays cheap
 
     settings = _settings({k: v for k, v in locals().items() if k not in ("model", "only")})
-    return run_check(model, only, settings, None)
+    return run_check(model, only, {**settings, **unknown}, None)
 
 
 def _settings(given: dict[str, Any]) -> dict[str, Any]:

@@ -201,6 +201,15 @@ class RunHooks:
 
             scrub_report(outcome.get_result(), run.scrub)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+        """A warning's text (and the source line pytest prints with it) is scrubbed too."""
+        run = current_run(self.config)
+        if run is not None:
+            from modelcheck.pytest.scrub_reports import scrub_warning  # lazy: only when a run started
+
+            scrub_warning(warning_message, run.scrub)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
         """A collection error's text is scrubbed too (a test module's params, a conftest's key)."""

@@ -146,10 +146,64 @@ def test_a_bad_suite_call_is_one_paragraph_without_the_source_line(mc: Modelchec
     mc.pytester.makepyfile(test_suite=header + BAD_SUITES[bad].format(key=KEY))
     outcome = mc.run("test_suite.py", *LOUD, *JUNIT)
     assert outcome.result.ret == pytest.ExitCode.INTERRUPTED
-    outcome.result.stdout.fnmatch_lines(["*test_suite.py:4: modelcheck.suite(*"])
+    outcome.result.stdout.fnmatch_lines(["test_suite.py:4: *modelcheck.suite(*stop_pol*"])
     assert_never_shown(outcome, KEY)
     assert "Traceback" not in outcome.text() and "stop_pol" in outcome.text()
 
 
 def outcome_report(outcome: Outcome) -> dict[str, str]:
     return {c["id"]: c["outcome"] for t in outcome.report()["targets"] for c in t["checks"]}
+
+
+WARNS = """
+import os
+import warnings
+
+import pytest
+
+from reference_models import EchoChatModel
+
+
+@pytest.fixture
+def warns():
+    warnings.warn("old login for " + os.environ["MY_KEY"])
+    warnings.warn("deprecated login"); _ = {key!r}  # a line holding the key
+    return EchoChatModel()
+"""
+
+
+@pytest.mark.parametrize("how", ["target", "suite"])
+def test_a_warning_the_fixture_raises_never_shows_the_key(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    args = fixture_project(mc, "warns", how)
+    mc.pytester.makeconftest(WARNS.format(key=KEY))
+    monkeypatch.setenv("MY_KEY", KEY)
+    shown = ("-W", "always::UserWarning")  # this process turns warnings into errors; a user's does not
+    outcome = mc.run(*args, "-k", "invoke", *shown, *LOUD, *JUNIT, report=True)
+    outcome.result.stdout.fnmatch_lines(
+        ["*UserWarning: old login for ***", "*conftest.py (source line withheld: it holds a secret)*"]
+    )
+    assert_never_shown(outcome, KEY)
+
+
+BAD_CHECKS = {
+    "keyword": 'modelcheck.check(EchoChatModel, params={{"api_key": "{key}"}}, stop_polcy="x")',
+    "value": 'modelcheck.check(EchoChatModel, params={{"api_key": "{key}"}}, stop_policy="x")',
+    "fixture": 'modelcheck.check(EchoChatModel, params={{"api_key": "{key}"}}, stop_polcy="x")',
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_CHECKS))
+def test_a_bad_check_call_is_one_paragraph_without_the_source_line(mc: Modelcheck, bad: str) -> None:
+    call = BAD_CHECKS[bad].format(key=KEY)
+    if bad == "fixture":  # `modelcheck` is the fixture here, and `.check(...)` its method
+        test = f"def test_it(modelcheck):\n    {call}\n"
+    else:
+        test = f"import modelcheck\n\n\ndef test_it():\n    {call}\n"
+    header = "from reference_models import EchoChatModel\n"
+    mc.pytester.makepyfile(test_check=header + test)
+    outcome = mc.run("test_check.py", *LOUD, *JUNIT)
+    assert outcome.result.ret == pytest.ExitCode.TESTS_FAILED
+    outcome.result.stdout.fnmatch_lines(["*modelcheck.check(...)*stop_pol*"])
+    assert_never_shown(outcome, KEY)

@@ -18,7 +18,7 @@ from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import build_settings, read_pyproject, split_table
 from modelcheck.core.verdict import Verdict
 from modelcheck.pytest.judging import judge, needs_of, observe_target
-from modelcheck.secrets.fields import looks_secret
+from modelcheck.secrets.known import configured_secrets
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.loading import TargetError, build_model
 
@@ -63,15 +63,22 @@ class CheckResult:
 
 
 def check(
-    model: Any, only: Iterable[str] | None, settings: dict[str, Any], config: pytest.Config | None
+    model: Any,
+    only: Iterable[str] | None,
+    settings: dict[str, Any],
+    config: pytest.Config | None,
 ) -> CheckResult:
     """Observe `model` once for the checks in `only` (default: all) and judge each."""
     __tracebackhide__ = True
     wanted = _only(only)
     label = _label(model)
     defaults = split_table(read_pyproject(config.rootpath))[0] if config is not None else {}
-    target_settings = build_settings(label, defaults, settings, IDS, None, where=WHERE)
-    scrub = Scrubber(_secret_params(target_settings.params, target_settings.secret_pattern))
+    try:
+        target_settings = build_settings(label, defaults, settings, IDS, None, where=WHERE)
+    except pytest.UsageError as exc:
+        # One paragraph, never the test's traceback: its source line may hold a key in `params`.
+        pytest.fail(str(exc), pytrace=False)
+    scrub = Scrubber(configured_secrets(target_settings))
     try:
         loaded = build_model(model, target_settings)
     except TargetError as exc:
@@ -114,10 +121,6 @@ def _only(only: Iterable[str] | None) -> set[str] | None:
 def _label(model: Any) -> str:
     cls = model if isinstance(model, type) else type(model)
     return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _secret_params(params: dict[str, Any], pattern: str) -> list[str]:
-    return [str(v) for k, v in params.items() if isinstance(v, str) and looks_secret(k, pattern)]
 
 
 class Checker:

@@ -4,12 +4,15 @@ The terminal, junit XML, `-rA` and the JSON report read a report's `longrepr` (t
 with the traceback's source lines and, under `-l`, its locals) and its `sections` (captured output
 and logs). Each string in them is scrubbed in place, so a traceback keeps its structure (the short
 summary still reads its last line); a failure text of a shape not known is replaced by its
-scrubbed text.
+scrubbed text. A warning's text is scrubbed as pytest records it, and when the source line it
+points at holds a secret, its file is named so that the line is not printed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import linecache
+import warnings
 from typing import Any
 
 from modelcheck.secrets.scrub import Scrubber
@@ -43,3 +46,21 @@ def _scrubbed(value: Any, scrub: Scrubber, depth: int) -> Any:
         for field in dataclasses.fields(value):
             object.__setattr__(value, field.name, _scrubbed(getattr(value, field.name), scrub, depth + 1))
     return value
+
+
+def scrub_warning(record: warnings.WarningMessage, scrub: Scrubber) -> None:
+    """Scrub a warning before pytest turns it into the warnings summary (in place)."""
+    if not scrub.secrets:
+        return
+    text = str(record.message)
+    if scrub.found(text):
+        record.message = _warning(record.category, scrub(text))
+    if scrub.found(linecache.getline(record.filename, record.lineno)):
+        record.filename = f"{record.filename} (source line withheld: it holds a secret)"
+
+
+def _warning(category: type[Warning], text: str) -> Warning:
+    try:
+        return category(text)
+    except Exception:  # a category whose constructor takes other arguments
+        return UserWarning(text)

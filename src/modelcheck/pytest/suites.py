@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
@@ -84,16 +83,10 @@ def make_suite(
     fixture: str | None,
     settings: dict[str, Any],
     marks: dict[str, Any] | None = None,
-    unknown: Iterable[str] = (),
 ) -> type[Any]:
     """The test class for `modelcheck.suite`; bad arguments raise at once, naming the fix."""
     __tracebackhide__ = True
     try:
-        if unknown:
-            raise usage_error(
-                f"modelcheck.suite() got unknown keywords {sorted(unknown)}; it takes a model or "
-                f"fixture=, marks=, and the target's settings: {', '.join(SETTINGS)}."
-            )
         spec = _spec(source, fixture, settings, marks or {})
     except pytest.UsageError as exc:
         raise suite_error(str(exc)) from None
