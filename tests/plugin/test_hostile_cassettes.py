@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 import pytest
@@ -335,3 +336,26 @@ def test_a_cassette_larger_than_the_limit_is_not_read(
         [f"*mymodel.Chat.cassette.yaml: it is {size} bytes, more than the {size - 1} a cassette may hold.*"]
     )
     assert verdicts(outcome, "mymodel:Chat") == {"invoke": "error", "ainvoke": "error"}
+
+
+def test_a_cassette_that_takes_longer_than_the_timeout_to_read_is_an_error(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelcheck.replay import outcome
+
+    read = outcome.parse
+
+    def slow(*args: Any) -> Any:
+        time.sleep(4)
+        return read(*args)
+
+    monkeypatch.setattr(outcome, "parse", slow)
+    mc.model("from reference_models import EchoChatModel as Chat\n")
+    mc.config('[tool.modelcheck."mymodel:Chat"]\ntimeout = 1\n')
+    path = mc.pytester.path / "__snapshots__" / "modelcheck" / "mymodel.Chat.cassette.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD, encoding="utf-8")
+    ran = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke", report=True)
+    said = "modelcheck could not use the cassette of mymodel:Chat: reading the cassette did not return"
+    ran.result.stdout.fnmatch_lines([f"*{said} within 1 s (the target's timeout)*"])
+    assert ran.result.duration < 4

@@ -50,6 +50,17 @@ def os_exits():
 
 
 @pytest.fixture
+def interrupts():
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def hangs_in_teardown():
+    yield EchoChatModel()
+    time.sleep(8)
+
+
+@pytest.fixture
 def hangs():
     time.sleep(8)  # longer than the timeout; bounded, so an in-process run leaves no thread for good
     return EchoChatModel()
@@ -90,16 +101,29 @@ def test_a_fixture_that_fails_never_shows_the_key(
     assert_never_shown(outcome, KEY)
 
 
-def test_a_fixture_that_raises_systemexit_is_a_setup_error_naming_it(
-    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("name", "raised"), [("exits", "SystemExit: bad key ***"), ("interrupts", "KeyboardInterrupt")]
+)
+def test_a_fixture_that_raises_systemexit_or_interrupts_is_a_setup_error_naming_it(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch, name: str, raised: str
 ) -> None:
-    args = fixture_project(mc, "exits", "target")
+    args = fixture_project(mc, name, "target")
     monkeypatch.setenv("MY_KEY", KEY)
     outcome = mc.run(*args, "-k", "invoke", report=True)
-    outcome.result.stdout.fnmatch_lines(
-        ["*the fixture 'exits' raised SystemExit: bad key *** (conftest.py:*"]
-    )
+    outcome.result.stdout.fnmatch_lines([f"*the fixture '{name}' raised {raised} (conftest.py:*"])
+    assert outcome.result.ret == 1  # the run went on and reported: not interrupted
     assert "Traceback" not in outcome.text()
+
+
+def test_a_fixture_whose_teardown_never_returns_fails_within_the_timeout(
+    mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = fixture_project(mc, "hangs_in_teardown", "target")
+    outcome = mc.run(*args, "-k", "invoke and not ainvoke", report=True)
+    outcome.result.stdout.fnmatch_lines(
+        ["*the teardown of the fixture 'hangs_in_teardown' did not return within 2 s (the target's timeout)*"]
+    )
+    assert outcome.result.duration < 8, "the run waited for the teardown"
 
 
 @pytest.mark.parametrize("how", ["target", "suite"])
