@@ -4,12 +4,16 @@ failing check's own calls under `-v`, and the Markdown report's links to them.""
 from __future__ import annotations
 
 import re
+from importlib.util import find_spec
 
 import pytest
 from support.harness import CHECK_ARGS, REPORT, Modelcheck
+from support.openai_server import OpenAIServer
+
+from plugin.test_replay import CHAT, project, record, run
 
 STOP = "reference_models.broken_checklist:ChatIgnoresStop"
-ENTRY_KEYS = {"probe", "method", "for", "checks", "runs", "inputs", "outcome", "duration_s"}
+ENTRY_KEYS = {"probe", "method", "for", "checks", "runs", "inputs", "http", "outcome", "duration_s"}
 
 LEAKY = '''
 from modelcheck.reference_models import EchoChatModel
@@ -102,3 +106,20 @@ def test_the_markdown_report_links_a_failure_to_its_calls(mc: Modelcheck) -> Non
         assert f'<a id="{anchor}"></a>`{probe}`' in text
     assert "model calls</summary>" in text
     assert " s |" not in text  # no durations: the Markdown is the same on every run
+
+
+@pytest.mark.skipif(find_spec("langchain_openai") is None, reason="langchain-openai is not installed")
+def test_a_replayed_call_lists_the_requests_the_cassette_answered(mc: Modelcheck) -> None:
+    server = OpenAIServer().start()
+    try:
+        project(mc, server)
+        recorded = record(mc, server, CHAT, args=("-k", "invoke"))
+    finally:
+        server.stop()
+
+    replayed = run(mc, f"--modelcheck={CHAT}", "-k", "invoke")
+
+    calls = {entry["probe"]: entry for entry in replayed.report["targets"][0]["model_calls"]}
+    assert calls["invoke"]["http"] == ["POST /v1/chat/completions"], calls["invoke"]
+    assert calls["ainvoke"]["http"] == ["POST /v1/chat/completions"]
+    assert all(entry["http"] == [] for entry in recorded.report["targets"][0]["model_calls"])

@@ -61,6 +61,7 @@ def _entry(
         "checks": checks,
         "runs": int(call.extra.get("model_calls", 0)),
         "inputs": inputs,
+        "http": [scrub(request) for request in call.extra.get("http", [])],
         "outcome": scrub(_outcome(call)),
         "duration_s": round(call.duration_s, 4),
     }

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, ExecutorCall, Failure, LoopStall, Observation
@@ -78,12 +79,27 @@ def finish(
         _finish_recording(plan, tape, obs, [*secrets, *plan.standins.get(obs.target, [])])
         return
     where = plan.relative(plan.path(obs.target))
+    _keep_played(tape, obs)
     for probe, misses in _by_probe(tape.misses, obs).items():
         if probe in obs.calls:
             message = miss_message(plan, tape, misses, where, obs.target)
             obs.calls[probe].failure = Failure("replay", "CassetteMiss", message)
     merge_evidence(obs, observed.get("native-async") or {})
     obs.replayed = where
+
+
+def _keep_played(tape: Tape, obs: Observation) -> None:
+    """Each call's requests answered from the cassette (`GET /path?query`, the URI as the cassette
+    keeps it, less its host: a loopback server's port changes from run to run), for the reports."""
+    for probe, request in tape.played:
+        call = obs.calls.get(probe) if probe else None
+        if call is not None:
+            parts = urlsplit(request.uri)
+            shown = f"{request.method} {parts.path}" + (f"?{parts.query}" if parts.query else "")
+            call.extra.setdefault("http", []).append(shown)
+    for call in obs.calls.values():
+        if "http" in call.extra:
+            call.extra["http"].sort()  # concurrent requests of one call come in any order
 
 
 def _finish_recording(plan: ReplayPlan, tape: Tape, obs: Observation, secrets: list[str]) -> None:

@@ -56,6 +56,8 @@ class _Cassette(Cassette):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.misses: list[Miss] = []
+        self.played: list[tuple[str | None, Request]] = []
+        """Each request answered from the cassette, and the probe that made it."""
         self.phase = ""
         self.probe: Callable[[], str | None] = lambda: None
         self._lock = threading.Lock()
@@ -83,6 +85,8 @@ class _Cassette(Cassette):  # type: ignore[misc]
                 raise UnhandledHTTPRequestError(f"{request!r} is not in the cassette")
             index = min(found, key=lambda i: (self.play_counts[i], i))
             self.play_counts[index] += 1
+            probe = self.probe()
+            self.played.append((f"{self.phase}{probe}" if probe else None, request))
             return self.data[index][1]
 
 
@@ -144,6 +148,7 @@ class Tape:
         self.redactor = Redactor(secrets, pattern)
         self.recorded: list[Interaction] = []
         self.misses: list[Miss] = []
+        self.played: list[tuple[str | None, Request]] = []
 
     @contextmanager
     def main(self) -> Iterator[None]:
@@ -186,6 +191,7 @@ class Tape:
             yield cassette
         finally:
             self.misses.extend(cassette.misses)
+            self.played.extend(cassette.played)
             use.__exit__(None, None, None)
 
     def _clean_request(self, request: Request) -> Request:
