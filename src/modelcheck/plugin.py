@@ -259,7 +259,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     if not hasattr(session.config, "workerinput"):
-        _write_report(session.config, run)
+        problems = _write_report(session.config, run)
+        for problem in problems:
+            sys.stderr.write(run.scrub(problem) + "\n")
+        if problems and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # a green run with no report is not
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -282,7 +286,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(run.scrub(line))
 
 
-def _write_report(config: pytest.Config, run: Any) -> None:
+def _write_report(config: pytest.Config, run: Any) -> list[str]:
+    """Write the JSON and Markdown reports and the step summary; what could not be written (the
+    path proved writable when the run started may have changed since), one paragraph each."""
     # lazy: only when a run started (as in the other report hooks)
     from modelcheck.report.json_report import build, write
     from modelcheck.report.summary import markdown
@@ -291,16 +297,32 @@ def _write_report(config: pytest.Config, run: Any) -> None:
         path = Path(raw)
         return path if path.is_absolute() else config.invocation_params.dir / path
 
+    def append(path: Path, text: str) -> None:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def markdown_file(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    writes: list[tuple[str, Path, Any]] = []
     if run.report_path is not None:
-        write(run, place(str(run.report_path)))
+        writes.append(("the JSON report", place(str(run.report_path)), lambda p: write(run, p)))
     md_path = config.getoption("modelcheck_markdown") or config.getini("modelcheck_markdown")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not md_path and not summary:
-        return
-    text = run.scrub(markdown(build(run)))
-    if md_path:
-        place(md_path).parent.mkdir(parents=True, exist_ok=True)
-        place(md_path).write_text(text, encoding="utf-8")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(text)
+    if md_path or summary:
+        text = run.scrub(markdown(build(run)))
+        if md_path:
+            writes.append(("the Markdown checklist", place(md_path), lambda p: markdown_file(p, text)))
+        if summary:
+            writes.append(("the step summary", Path(summary), lambda p: append(p, text)))
+    problems = []
+    for what, path, write_to in writes:
+        try:
+            write_to(path)
+        except OSError as exc:
+            problems.append(
+                f"modelcheck: could not write {what} to {path} ({exc.strerror or type(exc).__name__}); "
+                "the verdicts are in the output above. Give the path of a file this run can write."
+            )
+    return problems

@@ -869,3 +869,29 @@ def test_an_image_url_that_is_no_url_to_fetch_is_a_usage_error(
     assert outcome.result.ret == pytest.ExitCode.USAGE_ERROR, outcome.text()
     outcome.result.stderr.fnmatch_lines([f"*image_url is *: {problem}. It must be an http(s) URL*"])
     assert len(outcome.text()) < 5_000  # a 100 kB URL is not echoed whole
+
+
+TAKES_THE_PATH = """
+import os
+
+
+def pytest_sessionfinish(session):
+    os.makedirs({path!r}, exist_ok=True)  # the report path, writable when the run began, is not now
+"""
+
+
+@pytest.mark.parametrize(
+    ("option", "what"),
+    [("--modelcheck-report", "JSON report"), ("--modelcheck-markdown", "Markdown checklist")],
+)
+def test_a_report_that_cannot_be_written_at_the_end_fails_the_run_in_one_paragraph(
+    mc: Modelcheck, option: str, what: str
+) -> None:
+    mc.model(ECHO_CHAT)
+    mc.pytester.makeconftest(TAKES_THE_PATH.format(path="out.txt"))
+    outcome = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke", f"{option}=out.txt")
+    assert outcome.result.ret == pytest.ExitCode.INTERNAL_ERROR
+    outcome.result.stderr.fnmatch_lines(
+        [f"modelcheck: could not write the {what} to *out.txt (Is a directory)*"]
+    )
+    assert_no_traceback(outcome)
