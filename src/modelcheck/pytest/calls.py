@@ -15,7 +15,6 @@ from typing import Any
 from modelcheck.checks.catalog import PROBE_CHECK, checks_for
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call, Observation
-from modelcheck.report.summary import arguments, calls_of
 from modelcheck.secrets.scrub import Scrubber
 
 MESSAGE = 200
@@ -38,6 +37,18 @@ def own_calls(check_id: str, log: list[dict[str, Any]]) -> list[str]:
     if not mine:
         return []
     return ["Its model calls:", *(f"  {line(entry)}" for entry in mine)]
+
+
+def calls_of(check_id: str, log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A check's own model calls in a target's call list, else the calls it reads."""
+    own = [entry for entry in log if entry.get("for") == check_id]
+    return own or [entry for entry in log if check_id in entry.get("checks", ())]
+
+
+def arguments(summary: dict[str, Any]) -> str:
+    """One model run's input and options, as a call's arguments: `'text…', stop=['x']`."""
+    options = ", ".join(f"{k}={v!r}" for k, v in summary.items() if k != "input")
+    return ", ".join(part for part in (str(summary.get("input", "")), options) if part)
 
 
 def line(entry: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from modelcheck.pytest.calls import arguments, calls_of
+
 MARKS = {"passed": "\u2713", "failed": "\u2717", "error": "\u2717", "skipped": "\u2013"}
 ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 REASON_CHARS = 110
@@ -157,12 +159,6 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
     return rows + _markdown_calls(target["target"], log)
 
 
-def calls_of(check_id: str, log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A check's own model calls in a target's call list, else the calls it reads."""
-    own = [entry for entry in log if entry.get("for") == check_id]
-    return own or [entry for entry in log if check_id in entry.get("checks", ())]
-
-
 def _call_anchor(target: str, probe: str) -> str:
     return "modelcheck-call-" + re.sub(r"[^a-z0-9]+", "-", f"{target} {probe}".lower()).strip("-")
 
@@ -192,12 +188,6 @@ def _markdown_calls(target: str, log: list[dict[str, Any]]) -> list[str]:
             f"| {_md_cell(_one_line(c['outcome']))} |"
         )
     return [*rows, "", "</details>", ""]
-
-
-def arguments(summary: dict[str, Any]) -> str:
-    """One model run's input and options, as a call's arguments: `'text…', stop=['x']`."""
-    options = ", ".join(f"{k}={v!r}" for k, v in summary.items() if k != "input")
-    return ", ".join(part for part in (str(summary.get("input", "")), options) if part)
 
 
 def _markdown_capabilities(rows: list[dict[str, Any]]) -> list[str]:
