@@ -348,3 +348,11 @@ def test_model_name_fails_a_model_that_names_none() -> None:
     outcome, message = judge("embed-model-name", replace(obs, facts=replace(obs.facts, model_name=None)))
     assert outcome == "failed"
     assert "Model names no model" in message
+
+
+def test_a_model_declared_nondeterministic_is_not_compared_across_calls() -> None:
+    obs = replace(reference(), settings={"nondeterministic": True})
+    for check in ("embed-agreement", "embed-order"):
+        outcome, message = judge(check, obs)
+        assert outcome == "skipped"
+        assert "declares the model nondeterministic" in message

@@ -29,9 +29,10 @@ matrix shapes on a GPU) by 1e-4 to 1e-3; two different sentences are 0.3 or more
 models whose vectors crowd together. The tolerance sits orders of magnitude from both, and it also
 tells a vector from a multiple of it (an unnormalized twin), which a cosine alone would not.
 
-A model that gives different vectors for the same texts in two identical calls (`embed_again`)
-samples: as for a sampling chat model, only what holds for any answer is judged (shapes, counts,
-empty and odd input, native async), and the comparisons across calls skip with that reason.
+A model that gives different vectors for the same texts in two identical calls (`embed_again`), or
+whose target declares `nondeterministic = true`, samples: as for a sampling chat model, only what
+holds for any answer is judged (shapes, counts, empty and odd input, native async), and the
+comparisons across calls skip with that reason.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from collections.abc import Sequence
 from modelcheck.checks.common import call_failed
 from modelcheck.checks.native_async import SYNC_METHODS, fallbacks, recurring, replay_note
 from modelcheck.core import probe_ids as ids
+from modelcheck.core.consensus import declared
 from modelcheck.core.embedding_plan import ODD
 from modelcheck.core.records import Call, Embedded, Observation, Vector
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
@@ -170,7 +172,13 @@ def same_texts(obs: Observation, first: str, second: str) -> tuple[bool, str] | 
 
 
 def sampling(obs: Observation) -> str | None:
-    """Why the comparisons across calls cannot be judged (the model samples, or it is unknown)."""
+    """Why the comparisons across calls cannot be judged (the model samples, is declared to, or
+    whether it does is unknown)."""
+    if declared(obs):
+        return (
+            "the target declares the model nondeterministic (nondeterministic = true), so vectors "
+            "from different calls are not compared"
+        )
     repeat = same_texts(obs, ids.EMBED_DOCUMENTS, ids.EMBED_AGAIN)
     if repeat is None:
         return (
