@@ -74,3 +74,21 @@ def test_langchain_cores_fakes(mc: Modelcheck) -> None:
             "*the model gave other vectors for the same texts in two identical embed_documents calls*",
         ]
     )
+
+
+def test_a_chat_model_and_an_embeddings_class_in_one_run(mc: Modelcheck) -> None:
+    """A package's two classes: one run, one checklist, one report."""
+    chat, embeddings = (
+        "modelcheck.reference_models:EchoChatModel",
+        "modelcheck.reference_models:EchoEmbeddings",
+    )
+    outcome = mc.run(
+        f"--modelcheck={chat}", f"--modelcheck={embeddings}", "--modelcheck-markdown=c.md", report=True
+    )
+
+    kinds = {t["target"]: t["kind"] for t in outcome.report()["targets"]}
+    assert kinds == {chat: "chat", embeddings: "embeddings"}
+    assert set(outcome.of(embeddings)) == EMBEDDINGS
+    assert "failed" not in outcome.of(chat).values() and set(outcome.of(embeddings).values()) == {"passed"}
+    checklist = (mc.pytester.path / "c.md").read_text(encoding="utf-8")
+    assert f"### `{chat}` (chat model)" in checklist and f"### `{embeddings}` (embeddings model)" in checklist
