@@ -92,3 +92,17 @@ def test_a_chat_model_and_an_embeddings_class_in_one_run(mc: Modelcheck) -> None
     assert "failed" not in outcome.of(chat).values() and set(outcome.of(embeddings).values()) == {"passed"}
     checklist = (mc.pytester.path / "c.md").read_text(encoding="utf-8")
     assert f"### `{chat}` (chat model)" in checklist and f"### `{embeddings}` (embeddings model)" in checklist
+
+
+def test_check_judges_an_embeddings_model_in_process() -> None:
+    from modelcheck import check
+    from reference_models.broken_embeddings import EmbedBatchesReversed
+
+    result = check(EmbedBatchesReversed(), only=["embed-order"])
+
+    assert result.kind == "embeddings" and result.calls == 3  # embed_batch, embed_documents, embed_again
+    assert list(result.failed) == ["embed-order"]
+    assert (
+        "index 2 ('sphinx of black quartz, judge my vow') holds the vector of index 3"
+        in result.failed["embed-order"]
+    )
