@@ -5,7 +5,7 @@ and langchain-core's own fakes get the verdicts their code earns."""
 from __future__ import annotations
 
 import pytest
-from support.harness import Modelcheck, broken_variants
+from support.harness import CHECK_ARGS, Modelcheck, broken_variants
 
 from modelcheck.checks.catalog import checks_for
 from reference_models import broken_embeddings
@@ -106,3 +106,37 @@ def test_check_judges_an_embeddings_model_in_process() -> None:
         "index 2 ('sphinx of black quartz, judge my vow') holds the vector of index 3"
         in result.failed["embed-order"]
     )
+
+
+def test_a_suite_and_a_fixture_target_check_an_embeddings_model(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from modelcheck.reference_models import EchoEmbeddings
+
+        @pytest.fixture
+        def embeddings_model():
+            return EchoEmbeddings(model="echo-fixture-embed")
+        """
+    )
+    pytester.makepyfile(
+        test_suites="""
+        import modelcheck
+        from modelcheck.reference_models import EchoEmbeddings
+
+        TestEcho = modelcheck.suite(EchoEmbeddings, params={"chunk_size": 3})
+        """
+    )
+    pytester.makepyprojecttoml('[tool.modelcheck."fixture:embeddings_model"]\ntimeout = 20\n')
+
+    result = pytester.runpytest(
+        *CHECK_ARGS, "-p", "no:cacheprovider", "-v", "--modelcheck=fixture:embeddings_model", "test_suites.py"
+    )
+
+    passed = [line for line in result.outlines if line.endswith("PASSED") or " PASSED " in line]
+    suite = [line for line in passed if "test_suites.py::TestEcho::test_check[" in line]
+    fixture = [line for line in passed if "modelcheck::fixture:embeddings_model::test_check[" in line]
+    assert len(suite) == len(EMBEDDINGS), result.stdout.str()
+    # A fixture's kind is known once it has run: its target lists every check, the others skip.
+    assert len(fixture) == len(EMBEDDINGS), result.stdout.str()
+    assert result.ret == 0

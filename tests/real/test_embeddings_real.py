@@ -252,3 +252,13 @@ def test_no_secret_in_what_modelcheck_wrote(embeddings_run: EmbeddingsRun, stubs
     for text in written:
         assert stubs.openai.api_key not in text
         assert "mc-canary-" not in text
+
+
+def test_each_canary_key_met_the_401_path(embeddings_run: EmbeddingsRun, stubs: Stubs) -> None:
+    """secret-masking watched canary instances whose calls the stub refused: the canary reached the
+    wire. MistralAIEmbeddings' canary instance could not be built (see its secret-masking pin)."""
+    refused = {r["body"].get("model") for r in stubs.openai.requests if r["status"] == 401}
+    keyed = {"openai_embeddings": "mc-openai-embed", "together_embeddings": "mc-together-embed"}
+    assert {name for name, model in keyed.items() if name in INSTALLED and model in refused} == {
+        name for name in keyed if name in INSTALLED
+    }
