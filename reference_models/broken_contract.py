@@ -86,6 +86,17 @@ class ChatIgnoresCtorStop(EchoChatModel):
         return cut_words(self._answer(messages, stop), self.max_tokens)
 
 
+class ChatIgnoresMaxTokens(EchoChatModel):
+    """Fails `max-tokens`: it takes `max_tokens=` in the constructor but never cuts the answer (nor
+    the usage it reports) to it.
+
+    It stands in for a service-backed model (https://python.langchain.com/docs/how_to/custom_chat_model/).
+    """
+
+    def _reply(self, messages: list[BaseMessage], stop: list[str] | None) -> str:
+        return self._answer(messages, stop or self.stop)
+
+
 class ChatKeyAsValue(EchoChatModel):
     """Fails `serialization`: to have `load` rebuild the client, it adds the key's value to
     `lc_attributes` under `key`, a name `lc_secrets` does not cover, so `dumpd` writes the key.

@@ -22,6 +22,9 @@ MESSAGES = {
     "ChatNoLsModelName": "`_get_ls_params()`: ls_model_name is missing; it must be the model's name*",
     "ChatIgnoresCtorStop": "built with stop=[[]*[]], invoke gave 'modelcheck probe: the quick brown fox "
     "jumps over the lazy dog': the constructor's stop is ignored*",
+    "ChatIgnoresMaxTokens": "built with max_tokens=5, the answer used 11 output tokens (its usage_metadata), "
+    "more than 5. Pass `max_tokens` to the API (or cut the answer) on every call. "
+    "See modelcheck docs/params.md#max-tokens.",
     "ChatKeyAsValue": "dumpd(model) writes the value of api_key, not a secret reference*",
     "ChatRaisesOnTwoSystems": "given a conversation with two system messages, a named human message and "
     "two human/ai pairs, invoke raised in _answer (broken_contract.py:*) ValueError: only one system "

@@ -26,6 +26,7 @@ from support.openai_server import OpenAIServer
 from support.realpins import (
     CORE_1,
     NO_ENV,
+    NO_MAX_TOKENS,
     NO_USAGE,
     NOT_SERIALIZABLE,
     STREAM_USAGE,
@@ -105,6 +106,7 @@ NO_TOOLS: dict[str, Pin] = {
 FAKES: dict[str, dict[str, Pin]] = {
     "fake_list_llm": pins(
         "llm",
+        max_tokens=NO_MAX_TOKENS,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=skipped(NOT_STREAMING),
@@ -120,6 +122,7 @@ FAKES: dict[str, dict[str, Pin]] = {
     ),
     "fake_streaming_list_llm": pins(
         "llm",
+        max_tokens=NO_MAX_TOKENS,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=failed(
@@ -141,6 +144,7 @@ FAKES: dict[str, dict[str, Pin]] = {
     "fake_list_chat": pins(
         **NO_TOOLS,
         usage_metadata=NO_USAGE,
+        max_tokens=NO_MAX_TOKENS,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
         # core 1.x hands `_stream` a run manager under stream_events(version="v3"); 0.3 never does.
@@ -168,6 +172,7 @@ FAKES: dict[str, dict[str, Pin]] = {
     "generic_fake_chat": pins(
         **NO_TOOLS,
         usage_metadata=NO_USAGE,
+        max_tokens=NO_MAX_TOKENS,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
         stream_callbacks=passed(
@@ -190,6 +195,7 @@ FAKES: dict[str, dict[str, Pin]] = {
         **NO_TOOLS,
         message_history=skipped("invoke fails on a single message too"),
         usage_metadata=NO_USAGE,
+        max_tokens=NO_MAX_TOKENS,
         init_from_env=NO_ENV,
         serialization=NOT_SERIALIZABLE,
         **{

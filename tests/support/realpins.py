@@ -105,6 +105,7 @@ def params(table: dict[str, dict[str, Pin]]) -> list[Any]:
 NO_ENV = skipped("no secret field has a secret_from_env/from_env default")
 NOT_SERIALIZABLE = skipped("the model does not show the serializable capability")
 NO_USAGE = skipped("the model does not show the usage_metadata capability")
+NO_MAX_TOKENS = skipped("the model has no max tokens param")
 STREAM_USAGE = failed(
     "on stream no chunk carried usage_metadata",
     "BaseChatOpenAI asks the API for usage in a stream only with stream_usage=True, off unless set for "

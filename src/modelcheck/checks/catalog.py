@@ -230,8 +230,15 @@ CATALOG: tuple[Check, ...] = (
         "the standard init params work under their standard names",
         "Standard params",
         params.judge_standard_params,
-        CONSENSUS | {ids.STD_PARAMS, ids.CTOR_STOP, ids.MAX_TOKENS},
+        CONSENSUS | {ids.STD_PARAMS, ids.CTOR_STOP},
         ALL,
+    ),
+    Check(
+        "max-tokens",
+        "a model built with a small max tokens answers within it",
+        "Standard params",
+        params.judge_max_tokens,
+        CONSENSUS | {ids.MAX_TOKENS},
     ),
     Check(
         "init-from-env",

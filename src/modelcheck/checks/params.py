@@ -1,10 +1,11 @@
-"""Standard params: what `_get_ls_params()` reports, and LangChain's standard init params.
+"""Standard params: what `_get_ls_params()` reports, LangChain's standard init params, max tokens.
 
 `ls-params` reads `_get_ls_params()` (as core does for tracing): provider, the model's name, its
 type, a per-call stop and model override, and the temperature and max tokens it was built with.
 `standard-params` gives each standard init param under its standard name and checks it lands
-where the model keeps that feature; a constructor `stop` must cut the answer like a per-call one,
-and a small `max_tokens` must shorten it.
+where the model keeps that feature; a constructor `stop` must cut the answer like a per-call one.
+`max-tokens` holds a model built with a small max tokens to it: the usage it reports stays within
+the limit, and the answer is shorter than without it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from modelcheck.checks.common import answers, outcome, show
 from modelcheck.checks.stop import judge_respected, respected
 from modelcheck.core import probe_ids as ids
-from modelcheck.core.consensus import consensus
-from modelcheck.core.records import Call, Observation, ParamTrial
+from modelcheck.core.consensus import SOURCES, consensus, probe_text
+from modelcheck.core.records import Observation, ParamTrial
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.wording import plural
 
 OVERRIDE = "modelcheck-override-model"
 LS_STOP = ["modelcheck-ls-stop"]
@@ -92,7 +94,7 @@ def judge_standard_params(obs: Observation) -> Verdict:
         return skip
     trials = [t for t in obs.contract.params if t.outcome != "absent"]
     problems = [_param_problem(t) for t in trials if t.outcome != "held"]
-    problems += _ctor_stop(obs) + _max_tokens(obs)
+    problems += _ctor_stop(obs)
     if problems:
         return failed("; ".join(problems) + ".")
     if not trials:
@@ -130,33 +132,67 @@ def _ctor_stop(obs: Observation) -> list[str]:
     ]
 
 
-def _max_tokens(obs: Observation) -> list[str]:
-    call = obs.calls.get(ids.MAX_TOKENS)
-    if call is None or (not answers(call) and not answers(obs.calls.get(ids.INVOKE))):
-        return []
-    field = obs.contract.fields.get("max_tokens", "max_tokens")
+# --- max-tokens ----------------------------------------------------------------------------------
+
+MAX_TOKENS_FIX = "Pass `{field}` to the API (or cut the answer) on every call."
+
+
+def judge_max_tokens(obs: Observation) -> Verdict:
+    if (skip := untried(obs)) is not None:
+        return skip
+    call, field = obs.calls.get(ids.MAX_TOKENS), obs.contract.fields.get("max_tokens")
+    if call is None or field is None:
+        return skipped(
+            "the model has no max tokens param (`max_tokens`, or a field models use for it such as "
+            "`max_new_tokens` or `num_predict`), so there is no limit to check."
+        )
+    if not answers(call) and not answers(obs.calls.get(ids.INVOKE)):
+        return skipped("invoke fails without a max tokens too, so a limit cannot be judged (see invoke).")
+    built = f"built with {field}={MAX_TOKENS_PROBE}"
     if call.failure is not None:
-        return [
-            f"invoke on the model built with {field}={MAX_TOKENS_PROBE} {outcome(call.failure)}".rstrip(".")
-        ]
-    out = call.output
-    text = (out.text or "") if out else ""
-    usage = out.usage if out else None
+        return failed(f"invoke on the model {built} {outcome(call.failure)}")
+    text = (call.output.text or "") if call.output else ""
+    usage = call.output.usage if call.output else None
     tokens = usage.get("output_tokens") if usage else None
     if isinstance(tokens, int) and tokens > MAX_TOKENS_PROBE:
-        return [f"built with {field}={MAX_TOKENS_PROBE}, the answer used {tokens} output tokens"]
-    base = _base(obs)
-    if base is None or len(base.split()) <= MAX_TOKENS_PROBE or len(text) < len(base):
-        return []
-    return [
-        f"built with {field}={MAX_TOKENS_PROBE}, invoke gave {show(text)}, no shorter than without it "
-        f"({len(base)} characters). Pass `{field}` to the API (or cut the answer) on every call"
-    ]
+        return failed(
+            f"{built}, the answer used {tokens} output tokens (its usage_metadata), more than "
+            f"{MAX_TOKENS_PROBE}. {MAX_TOKENS_FIX.format(field=field)}"
+        )
+    return _shortened(obs, built, text, field, tokens)
 
 
-def _base(obs: Observation) -> str | None:
-    agreed = consensus(obs)
-    if agreed.text is not None:
-        return agreed.text
-    invoke: Call | None = obs.calls.get(ids.INVOKE)
-    return invoke.output.text if invoke is not None and invoke.ok and invoke.output else None
+def _shortened(obs: Observation, built: str, text: str, field: str, tokens: object) -> Verdict:
+    """The answer under the limit, in words: a limit of N tokens holds at most N words (tokenizers
+    split at whitespace), which an answer of more words without the limit shows."""
+    counted = f", {plural(tokens, 'output token')} by its usage" if isinstance(tokens, int) else ""
+    unlimited = _longest_unlimited(obs)
+    if unlimited is None or len(unlimited.split()) <= MAX_TOKENS_PROBE:
+        if counted:
+            return passed(f"{built}, invoke gave {show(text)}{counted}")
+        return skipped(_unshowable(unlimited))
+    words, without = len(text.split()), plural(len(unlimited.split()), "word")
+    if words <= MAX_TOKENS_PROBE:
+        said = f"{plural(words, 'word')}; {without} without it"
+        return passed(f"{built}, invoke gave {show(text)} ({said}){counted}")
+    return failed(
+        f"{built}, invoke gave {show(text)}: {words} words, where {MAX_TOKENS_PROBE} tokens hold at most "
+        f"{MAX_TOKENS_PROBE} ({without} without the limit). " + MAX_TOKENS_FIX.format(field=field)
+    )
+
+
+def _unshowable(unlimited: str | None) -> str:
+    seen = (
+        f"({show(unlimited)}) has at most {MAX_TOKENS_PROBE} words" if unlimited is not None else "is unknown"
+    )
+    return (
+        f"the answer without a limit {seen}, so a limit of {MAX_TOKENS_PROBE} cannot shorten it, and the "
+        "model reports no usage to count its tokens."
+    )
+
+
+def _longest_unlimited(obs: Observation) -> str | None:
+    """The longest answer the runnable paths gave to the probe prompt, without a limit (a sampling
+    model's answers differ in length; a deterministic model's are one answer)."""
+    texts = [t for t in (probe_text(obs.calls.get(p)) for p in SOURCES) if t is not None]
+    return max(texts, key=lambda t: len(t.split())) if texts else None
