@@ -155,3 +155,34 @@ def _read_all(fd: int, deadline: float) -> str:
             break
         out += data
     return textwrap.dedent(out.decode("utf-8", "replace"))
+
+
+SLOW_COPIES = '''
+import time
+
+from modelcheck.reference_models import EchoChatModel
+
+
+class SlowToBuild(EchoChatModel):
+    """The reference chat model, slow to build, as one that opens a client to its service."""
+
+    def model_post_init(self, context):
+        time.sleep(0.3)
+        super().model_post_init(context)
+'''
+
+
+def test_a_slow_phase_without_calls_names_the_phase(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        slow_copies=SLOW_COPIES,
+        test_copies="import modelcheck\nfrom slow_copies import SlowToBuild\n\n"
+        "TestCopies = modelcheck.suite(SlowToBuild)\n",
+    )
+
+    result = project.runpytest(*ARGS, "test_copies.py", "-k", "standard-params or serialization")
+
+    result.stdout.fnmatch_lines(
+        ["modelcheck: observing test_copies.py::TestCopies (? s): building copies of the model *"]
+    )
+    # told again while the phase lasts (each copy takes 0.3 s), not only when it began
+    assert sum("building copies" in line for line in result.outlines) >= 2, result.stdout.str()

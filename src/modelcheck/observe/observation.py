@@ -98,7 +98,7 @@ def _observe(
     timeout = target.settings.timeout
 
     def guard(fn: Callable[[], Any], what: str) -> Any:
-        return run_model_code(fn, timeout, what)
+        return run_model_code(fn, timeout, what, tracker.wait)
 
     tracker.enter("reading the model's class and fields")
     facts = gather_facts(target.model, target.kind, guard)
@@ -193,7 +193,9 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
     try:
         what = "building copies of the model (standard params, env, serialization)"
         runner.tracker.enter(what)
-        obs.contract = run_model_code(lambda: gather(ctx.model, needs, secret_env), runner.timeout, what)
+        obs.contract = run_model_code(
+            lambda: gather(ctx.model, needs, secret_env), runner.timeout, what, runner.tracker.wait
+        )
     except ModelCodeError as exc:
         obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]

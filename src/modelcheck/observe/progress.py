@@ -49,6 +49,10 @@ class Tracker:
         self.planned += count
         self._emit(0, ())
 
+    def wait(self) -> None:
+        """While waiting on model code that is not a call (building the model's copies)."""
+        self._emit(0, ())
+
     def tick(self, finished: int, running: Collection[str]) -> None:
         """While waiting: `finished` calls of the running batch are done, `running` still run."""
         self._emit(finished, running)

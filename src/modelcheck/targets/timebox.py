@@ -10,12 +10,15 @@ run has reported) and comes back as `ModelCodeError` too.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from modelcheck.targets.exit_guard import abandon
 
 T = TypeVar("T")
+TICK_S = 0.5
+"""Seconds between two calls of a wait's `tick` (the observer's progress)."""
 
 
 class ModelCodeError(Exception):
@@ -39,8 +42,11 @@ class ModelCodeError(Exception):
         return f"{self.what} raised {type(self.error).__name__}" + (f": {text}" if text else "")
 
 
-def run_model_code(fn: Callable[[], T], timeout: float, what: str) -> T:
-    """`fn()` on a daemon thread; its value, or ModelCodeError if it raised or did not return."""
+def run_model_code(
+    fn: Callable[[], T], timeout: float, what: str, tick: Callable[[], None] | None = None
+) -> T:
+    """`fn()` on a daemon thread; its value, or ModelCodeError if it raised or did not return.
+    `tick` is called about every TICK_S seconds while it waits."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -51,7 +57,11 @@ def run_model_code(fn: Callable[[], T], timeout: float, what: str) -> T:
 
     thread = threading.Thread(target=target, name=f"modelcheck-{what[:40]}", daemon=True)
     thread.start()
-    thread.join(timeout)
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and (left := deadline - time.monotonic()) > 0:
+        thread.join(min(TICK_S, left) if tick is not None else left)
+        if tick is not None and thread.is_alive():
+            tick()
     if thread.is_alive():
         abandon(thread)
         raise ModelCodeError(what, timeout, None)
