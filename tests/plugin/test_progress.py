@@ -43,6 +43,8 @@ TestSlow = modelcheck.suite(SlowChat)
 TestFast = modelcheck.suite(EchoChatModel)
 """
 
+QUIET_S = progress.QUIET_S
+"""The seconds of observing after which a log gets progress lines, before the tests shorten it."""
 ARGS = ("-p", "no:cacheprovider")
 SLOW_ONLY = ("-k", "TestSlow and invoke")
 """SlowChat's invoke and ainvoke checks: a few calls, each slow."""
@@ -85,7 +87,11 @@ def test_a_slow_observation_under_v_takes_up_the_test_id_again(project: pytest.P
 
 
 @pytest.mark.parametrize("args", [("-k", "TestFast and invoke"), (*SLOW_ONLY, "-q")], ids=["fast", "quiet"])
-def test_a_fast_run_and_a_quiet_one_show_no_progress(project: pytest.Pytester, args: tuple[str, ...]) -> None:
+def test_a_fast_run_and_a_quiet_one_show_no_progress(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    if "-q" not in args:  # a fast run: the log's own threshold, as users get it
+        monkeypatch.setattr(progress, "QUIET_S", QUIET_S)
     result = project.runpytest(*ARGS, *args)
 
     result.assert_outcomes(passed=2)
