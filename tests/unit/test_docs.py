@@ -124,3 +124,14 @@ def test_every_link_to_a_file_of_the_repository_resolves() -> None:
         if not (page.parent / target).exists()
     ]
     assert broken == []
+
+
+def test_the_readme_opens_with_the_two_commands_and_stays_short() -> None:
+    """A fresh clone's two commands come first (CI runs the second, the test command), and the
+    README stays a page an author reads: the details live in docs/ and CONTRIBUTING.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0].endswith("pytest --modelcheck"), block
+    assert block[1] == ".venv/bin/python -m coverage run -m pytest -p no:cacheprovider tests", block
+    assert "coverage run -m pytest -p no:cacheprovider tests" in (ROOT / ".ci" / "run").read_text()
+    assert len(readme.splitlines()) < 250
