@@ -99,9 +99,9 @@ def test_a_text_answer_from_the_models_default_method_is_named(mc: Modelcheck) -
     outcome.result.stdout.fnmatch_lines(
         [
             "[[]structured-output[]] the default method with pydantic Pet on invoke(include_raw=True): "
-            "include_raw=True gave a str 'modelcheck structured output: * more characters), not a dict "
+            "include_raw=True gave a str 'modelcheck structured output: describe a pet.', not a dict "
             "with raw, parsed and parsing_error; the default method with TypedDict PetDict on stream: "
-            "gave a str 'modelcheck structured output: * more characters), not a dict. *"
+            "gave a str 'modelcheck structured output: describe a pet.', not a dict. *"
         ]
     )
     # Its with_structured_output names no method: the json_schema and json_mode calls (two each) the

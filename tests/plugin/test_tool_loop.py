@@ -23,7 +23,7 @@ MESSAGES = {
     "last tool result with another tool call ('get_weather' with args *), so an agent loop never ends*",
     "ChatToolIdLast": "astream of tool-calls' forced call (create_customer, lookup_order bound), whose "
     'chunks astream_events(version="v2") sends as on_chat_model_stream events: event #1: the first '
-    "chunk of tool call index 0 has no id (it came on chunk 21 of 21).*",
+    "chunk of tool call index 0 has no id (it came on chunk 13 of 13).*",
 }
 
 

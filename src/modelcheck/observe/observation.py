@@ -24,7 +24,7 @@ from modelcheck.observe.probes import LATER, NEEDS_STOP, ProbeContext
 from modelcheck.observe.probes.stop import choose_stop, stop_again
 from modelcheck.observe.progress import Report, Tracker
 from modelcheck.observe.recorder import Sequencer
-from modelcheck.observe.runner import ProbeRunner
+from modelcheck.observe.runner import Batch, ProbeRunner
 from modelcheck.targets.loading import LoadedTarget
 from modelcheck.targets.timebox import ModelCodeError, run_model_code
 
@@ -200,26 +200,43 @@ def _observe_model(obs: Observation, runner: ProbeRunner, needs: set[str], maske
         obs.contract = Contract(error=str(exc))
     wanted = [n for n in sorted(needs) if _applies(n, obs)]
     runner.tracker.enter("calling the model")
-    obs.calls.update(runner.run([n for n in wanted if n not in LATER]))
+    first = runner.start([n for n in wanted if n not in LATER])
+    # A slow stream of the first phase holds up none of the calls that wait for others: the stop
+    # calls start once the consensus' calls have ended, the round trip once the forced tool calls have.
+    obs.calls.update(runner.wait(first, ids.CONSENSUS))
     obs.calls.update(runner.run(repeats_wanted(obs)))
     if any(n in NEEDS_STOP for n in needs):
         runner.tracker.enter("calling the model with the stop string")
         ctx.stop, obs.stop_probe_error = choose_stop(obs)
         obs.stop_probe = ctx.stop
     later = [n for n in wanted if n in LATER and (ctx.stop is not None or n not in NEEDS_STOP)]
+    batches = []
+    for inputs in dict.fromkeys(LATER[n] for n in later):  # the consensus' first: it has ended
+        obs.calls.update(runner.wait(first, inputs))
+        batches.append(runner.start([n for n in later if LATER[n] == inputs]))
+    follow_ups = [_follow_ups(obs, runner, batch) for batch in batches]
+    made = runner.wait(first)
+    obs.calls.update(made)
     # Only now, for a whole that raised (a conversation, a message with media): which part of it
     # the model cannot take, each sent alone. Not for one that timed out: its parts would only hang.
-    later += _parts(obs.calls)
-    made = runner.run(later)
-    obs.calls.update(made)
-    while (name := stop_again(obs)) is not None:  # a nondeterministic model's stop, asked again
-        obs.calls.update(runner.run([name]))
-    obs.calls.update(runner.run(_redrives(obs) + _parts(made)))  # a later whole's parts (tool round trip)
+    for batch in [runner.start(_parts(made)), *follow_ups]:
+        obs.calls.update(runner.wait(batch))
     # Only when it holds a traced secret: dumping a model can be costly (a field holding an endless
     # iterator, as GenericFakeChatModel's `messages`, makes model_dump() fill memory).
     if masked:
         runner.tracker.enter("reading where a secret can leak")
         _read_places(obs, runner)
+
+
+def _follow_ups(obs: Observation, runner: ProbeRunner, batch: Batch) -> Batch:
+    """Once a later batch has ended: a nondeterministic model's stop asked again, the drives that
+    raised with stop strings made without them, and the parts of a whole that raised (the round
+    trip's), started."""
+    made = runner.wait(batch)
+    obs.calls.update(made)
+    while (name := stop_again(obs)) is not None:
+        obs.calls.update(runner.run([name]))
+    return runner.start(_redrives(made) + _parts(made))
 
 
 def _parts(calls: dict[str, Call]) -> list[str]:
@@ -230,13 +247,13 @@ def _raised(call: Call) -> bool:
     return call.failure is not None and call.failure.kind == "raised"
 
 
-def _redrives(obs: Observation) -> list[str]:
+def _redrives(calls: dict[str, Call]) -> list[str]:
     """The drives that raised when given stop strings: each is made again without them (one more
     call, only for a model that fails there), so its failure is judged under its real cause."""
     return [
         again
         for name, again in REDRIVES.items()
-        if (call := obs.calls.get(name)) is not None
+        if (call := calls.get(name)) is not None
         and call.failure is not None
         and call.failure.kind == "raised"
         and call.extra.get("stops")

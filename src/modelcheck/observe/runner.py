@@ -7,9 +7,9 @@ exception's type and message; either way the other probes still run and the run 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from modelcheck.core.records import Call, Failure, SecretSurface
@@ -41,6 +41,18 @@ def _model_exit(call: Call, exc: BaseException) -> BaseException:
     return exc if not exits or exc in exits else exits[0]
 
 
+class Batch:
+    """Probes started together; each can be waited for on its own, as soon as a later call needs it."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.calls = {name: Call(name) for name in names}
+        self.ended = {name: threading.Event() for name in names}
+        self.threads: dict[str, Any] = {}
+        self.watched: list[str] = []
+        self.deadline: float | None = None  # for its async probes; None when none were submitted
+        self.frozen: dict[str, Call] = {}
+
+
 class ProbeRunner:
     """Runs named probes against one model and returns finished, frozen `Call` records."""
 
@@ -59,38 +71,61 @@ class ProbeRunner:
         self.tracker = tracker or Tracker("", None)
         self.started: set[str] = set()
         self.done: set[str] = set()
+        self.counted: set[str] = set()  # the calls the tracker was told are over
 
     def run(self, names: list[str]) -> dict[str, Call]:
+        return self.wait(self.start(names))
+
+    def start(self, names: list[str]) -> Batch:
+        """Start every probe of `names` at once: each sync one on its thread, the async ones on the
+        loop (the watched ones first, one at a time, then the others together)."""
+        batch = Batch(names)
         if names:
             self.tracker.plan(len(names))
-        calls = {name: Call(name) for name in names}
-        done: set[str] = set()
-        self.done = done
-        started = self.started = {n for n in names if n in SYNC_PROBES}
-        threads = [self._start_thread(calls[n], done) for n in names if n in SYNC_PROBES]
         async_names = [n for n in names if n in ASYNC_PROBES]
-        watched = [n for n in WATCHED if n in async_names]
-        others = [n for n in async_names if n not in watched]
+        batch.watched = [n for n in WATCHED if n in async_names]
+        others = [n for n in async_names if n not in batch.watched]
+        # The loop first: its calls run one slot after another, so they start before the threads do.
         if async_names and not self.loop.blocked:
-            future = self.loop.submit(self._async_phase(calls, watched, others, done))
-            slots = len(watched) + (1 if others else 0)
-            if not self._wait(future, self.timeout * slots + 2.0):
-                self._keep_stalls(calls, watched, done)
-        for _name, thread in threads:
+            self.loop.submit(self._async_phase(batch, others))
+            slots = len(batch.watched) + (1 if others else 0)
+            batch.deadline = time.perf_counter() + self.timeout * slots + 2.0
+        self.started.update(n for n in names if n in SYNC_PROBES)
+        batch.threads = {n: self._start_thread(batch, n) for n in names if n in SYNC_PROBES}
+        return batch
+
+    def wait(self, batch: Batch, names: Iterable[str] | None = None) -> dict[str, Call]:
+        """The finished calls of `names` (every call of the batch when None) that the batch holds."""
+        wanted = list(batch.calls) if names is None else [n for n in names if n in batch.calls]
+        for name in wanted:
+            if name not in batch.frozen:
+                self._wait_one(batch, name)
+        calls = {name: self._frozen(batch, name) for name in wanted}
+        over = set(wanted) - self.counted
+        if over:
+            self.counted |= over
+            self.tracker.finish(len(over))
+        return calls
+
+    def _wait_one(self, batch: Batch, name: str) -> None:
+        thread = batch.threads.get(name)
+        if thread is not None:
             self._join(thread)
             if thread.is_alive():
                 abandon(thread)
-        if names:
-            self.tracker.finish(len(names))
-        return {name: self._finish(call, name in done, name in started) for name, call in calls.items()}
+        elif batch.deadline is not None and not self.loop.blocked and not self._ended(batch, name):
+            self.loop.blocked = True
+            self._keep_stalls(batch)
 
-    def _wait(self, future: concurrent.futures.Future[Any], seconds: float) -> bool:
-        """The loop's wait for `future`, telling the tracker what runs every TICK meanwhile."""
-        end = time.perf_counter() + seconds
-        while not future.done() and end - time.perf_counter() > TICK:
-            concurrent.futures.wait([future], TICK)
+    def _ended(self, batch: Batch, name: str) -> bool:
+        """Whether the async probe ended before the batch's deadline for the loop, telling the
+        tracker what runs every TICK meanwhile."""
+        assert batch.deadline is not None
+        ended = batch.ended[name]
+        while not ended.is_set() and batch.deadline - time.perf_counter() > TICK:
+            ended.wait(TICK)
             self._tick()
-        return self.loop.wait(future, max(0.0, end - time.perf_counter()))
+        return ended.wait(max(0.0, batch.deadline - time.perf_counter()))
 
     def _join(self, thread: Any) -> None:
         """Wait for a sync probe's thread until its deadline, telling the tracker meanwhile."""
@@ -99,11 +134,18 @@ class ProbeRunner:
             self._tick()
 
     def _tick(self) -> None:
-        done = set(self.done)
-        self.tracker.tick(len(done), self.started - done)
+        done = set(self.done) - self.counted
+        self.tracker.tick(len(done), self.started - self.counted - done)
 
-    def _start_thread(self, call: Call, done: set[str]) -> tuple[str, Any]:
-        fn = SYNC_PROBES[call.probe]
+    def _frozen(self, batch: Batch, name: str) -> Call:
+        if name not in batch.frozen:
+            call = batch.calls[name]
+            batch.frozen[name] = self._finish(call, name in self.done, name in self.started)
+        return batch.frozen[name]
+
+    def _start_thread(self, batch: Batch, name: str) -> Any:
+        call = batch.calls[name]
+        fn = SYNC_PROBES[name]
 
         def target() -> None:
             start = time.perf_counter()
@@ -113,25 +155,25 @@ class ProbeRunner:
             except BaseException as exc:
                 self._raised(call, exc)
             call.duration_s = time.perf_counter() - start
-            done.add(call.probe)
+            self.done.add(name)
+            batch.ended[name].set()
 
-        thread = threading.Thread(target=target, name=f"modelcheck-{call.probe}", daemon=True)
+        thread = threading.Thread(target=target, name=f"modelcheck-{name}", daemon=True)
         thread.started = time.perf_counter()  # type: ignore[attr-defined]
         thread.start()
-        return call.probe, thread
+        return thread
 
-    async def _async_phase(
-        self, calls: dict[str, Call], watched: list[str], others: list[str], done: set[str]
-    ) -> None:
-        for name in watched:
-            await self._run_async(calls[name], done, watched=True)
+    async def _async_phase(self, batch: Batch, others: list[str]) -> None:
+        for name in batch.watched:
+            await self._run_async(batch, name, watched=True)
         tasks = []
         for name in others:
             with self.watch.probe(name):
-                tasks.append(asyncio.ensure_future(self._run_async(calls[name], done)))
+                tasks.append(asyncio.ensure_future(self._run_async(batch, name)))
         await asyncio.gather(*tasks)
 
-    async def _run_async(self, call: Call, done: set[str], watched: bool = False) -> None:
+    async def _run_async(self, batch: Batch, name: str, watched: bool = False) -> None:
+        call = batch.calls[name]
         coro = ASYNC_PROBES[call.probe](self.ctx, call)
         start = time.perf_counter()
         self.started.add(call.probe)
@@ -149,14 +191,15 @@ class ProbeRunner:
                 call.stalls = list(self.watch.stalls)
         call.duration_s = time.perf_counter() - start
         call.executor_calls = self.watch.executor_calls(call.probe)
-        done.add(call.probe)
+        self.done.add(name)
+        batch.ended[name].set()
 
-    def _keep_stalls(self, calls: dict[str, Call], watched: list[str], done: set[str]) -> None:
+    def _keep_stalls(self, batch: Batch) -> None:
         """The loop is still held: stop the watchdog, and give what it saw to the call holding it."""
         self.watch.stop()
-        for name in watched:
-            if name in self.started and name not in done:
-                calls[name].stalls = list(self.watch.stalls)
+        for name in batch.watched:
+            if name in self.started and name not in self.done:
+                batch.calls[name].stalls = list(self.watch.stalls)
 
     def _raised(self, call: Call, exc: BaseException) -> None:
         exc = _model_exit(call, exc)

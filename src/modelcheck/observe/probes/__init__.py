@@ -2,8 +2,9 @@
 
 A probe fills one `Call` record and never judges (observe/probes/context.py says what it is
 given). Each family module mirrors its checks module (checks/<family>.py) and declares `PROBES`,
-its probe id -> probe function; a family whose calls need what the first phase gave (the chosen
-stop string, the model's own tool calls) also declares `LATER`. This module composes them, by
+its probe id -> probe function; a family whose calls need what earlier calls gave (the chosen
+stop string, the model's own tool calls) also declares `LATER`, each such probe -> the calls it
+waits for. This module composes them, by
 construction: `REGISTRY` is every family's probes (an id declared twice is an error at import),
 `SYNC_PROBES` and `ASYNC_PROBES` split it by kind for the runner (coroutine functions run on the
 shared loop, the others on threads).
@@ -90,9 +91,10 @@ SYNC_PROBES: Mapping[str, SyncProbe] = {
 ASYNC_PROBES: Mapping[str, AsyncProbe] = {
     name: cast(AsyncProbe, probe) for name, probe in REGISTRY.items() if inspect.iscoroutinefunction(probe)
 }
-LATER = frozenset({*stop.LATER, *streaming.LATER, *params.LATER, *tool_loop.LATER})
-"""Probes that need what the first phase's calls gave (the stop string chosen from them, the model's
-own tool calls): they run after it."""
+LATER: Mapping[str, frozenset[str]] = {**stop.LATER, **streaming.LATER, **params.LATER, **tool_loop.LATER}
+"""Probes that need what earlier calls gave (the stop string chosen from the consensus' answers, the
+model's own tool calls) -> those calls: each starts as soon as they have ended, while the rest of
+the first phase runs on."""
 NEEDS_STOP = frozenset({*ids.STOP_PROBES, ids.CTOR_STOP})
 """Probes made only when a stop string could be chosen from the model's answer."""
 

@@ -79,5 +79,5 @@ def _http_clients(root: Any, depth: int = 3) -> list[Any]:
 
 
 PROBES: dict[str, Probe] = {ids.CTOR_STOP: ctor_stop, ids.MAX_TOKENS: max_tokens}
-LATER = (ids.CTOR_STOP,)
-"""The constructor's stop is the stop string chosen from the first phase's answers: it runs after."""
+LATER = {ids.CTOR_STOP: ids.CONSENSUS}
+"""The constructor's stop is the stop string chosen from the consensus' answers: it waits for them."""

@@ -1,7 +1,8 @@
 """The stop checks' calls (checks/stop.py): stop strings picked from the model's own answers, so the
 stop checks work on any model, then sent down each path.
 
-After the first phase, `choose_stop` picks the stop strings; then `stop_invoke`, `stop_ainvoke`,
+Once the consensus' calls have ended (the rest of the first phase runs on), `choose_stop` picks the
+stop strings; then `stop_invoke`, `stop_ainvoke`,
 `stop_stream` and `stop_astream` each ask the probe prompt with a stop list (`stops_for`), as do the
 chat drives (observe/probes/streaming.py). A deterministic model gives the same answer again: a
 stop string from the middle of it shows exactly where the answer must end. A nondeterministic model
@@ -182,5 +183,6 @@ PROBES: dict[str, Probe] = {
     ids.STOP_ASTREAM: stop_astream,
     **dict.fromkeys(STOP_AGAIN, stop_invoke),
 }
-LATER = ids.STOP_PROBES
-"""The stop calls need the stop string chosen from the first phase's answers: they run after it."""
+LATER = dict.fromkeys(ids.STOP_PROBES, ids.CONSENSUS)
+"""The stop calls need the stop string chosen from the consensus' answers: each waits for those calls
+(not for the rest of the first phase)."""

@@ -1,7 +1,7 @@
 """The streaming checks' own calls (checks/streaming.py): a chat model's `_stream`/`_astream` driven
 with a recording run manager, as core's v3 event stream drives them.
 
-The drives run in the second phase and take the chosen stop strings too (one call serves
+The drives run once the stop strings are chosen, and take them too (one call serves
 stream-callbacks and stop-respected). A drive that raised with them is made once more without
 (`redrive_*`), so that its failure is judged under its real cause.
 """
@@ -63,5 +63,5 @@ PROBES: dict[str, Probe] = {
     ids.REDRIVE_STREAM: drive_stream,
     ids.REDRIVE_ASTREAM: drive_astream,
 }
-LATER = ids.DRIVES
-"""The drives take the stop strings chosen from the first phase's answers: they run after it."""
+LATER = dict.fromkeys(ids.DRIVES, ids.CONSENSUS)
+"""The drives take the stop strings chosen from the consensus' answers: they wait for those calls."""

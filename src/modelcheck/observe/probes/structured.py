@@ -25,10 +25,14 @@ from modelcheck.observe.facts import owner_of
 from modelcheck.observe.probes.context import Probe, ProbeContext
 from modelcheck.observe.probes.structured_schemas import EXAMPLE, SCHEMAS, Pet
 
-PROMPT = (
+PROMPT = "modelcheck structured output: describe a pet."
+"""What function calling and json_schema are asked: the schema they are given says the rest. Short,
+since a model that fills the fields from the prompt streams as much as it is given."""
+JSON_MODE_PROMPT = (
     "modelcheck structured output: describe a pet. Answer with one JSON object such as "
     f"{EXAMPLE} (nickname is optional)."
 )
+"""What json_mode is asked: it is given no schema, so the prompt shows the object wanted."""
 
 
 class FormatCatcher(BaseCallbackHandler):
@@ -153,17 +157,21 @@ def _keep(ctx: ProbeContext, call: Call, value: Any) -> None:
     ctx.surfaces.append(SecretSurface("structured output", dump(value), call.probe))
 
 
+def _prompt(call: Call) -> str:
+    return JSON_MODE_PROMPT if call.extra["structured"]["slot"] == "jm" else PROMPT
+
+
 def structured_invoke(ctx: ProbeContext, call: Call) -> None:
     made = _runnable(ctx, call)
     if made is not None:
-        _keep(ctx, call, made[0].invoke(PROMPT, made[1]))
+        _keep(ctx, call, made[0].invoke(_prompt(call), made[1]))
 
 
 def structured_stream(ctx: ProbeContext, call: Call) -> None:
     made = _runnable(ctx, call)
     if made is not None:
         call.extra["structured"]["values"] = []
-        for value in made[0].stream(PROMPT, made[1]):
+        for value in made[0].stream(_prompt(call), made[1]):
             _keep(ctx, call, value)
 
 

@@ -1,6 +1,6 @@
 """The tool loop checks' calls (checks/tool_loop.py): a tool's result sent back, and tool events.
 
-`tools_round_trip` runs after the tool calls of observe/probes/tools.py (in the second phase) and
+`tools_round_trip` runs as soon as the forced tool calls of observe/probes/tools.py have ended, and
 sends back the messages those calls gave, as the model gave them (so the ids and formats are the
 provider's own): one conversation of three rounds, each a call answered by a ToolMessage, with
 `status="error"`, with list content, then with string content last; the tools of those calls are
@@ -149,5 +149,5 @@ PROBES: dict[str, Probe] = {
     **dict.fromkeys(ROUND_TRIP_PARTS, round_trip),
     ids.TOOLS_EVENTS_V3: events_v3,
 }
-LATER = (ROUND_TRIP,)
-"""Probes that send back what earlier calls gave: they run in the second phase."""
+LATER = {ROUND_TRIP: frozenset(SENT_BACK)}
+"""Probes that send back what earlier calls gave: each waits for those calls."""

@@ -120,10 +120,8 @@ PLANS: dict[str, tuple[list[Any], str, str, str | None]] = {
     ),
     "async": (
         [CreateCustomer, LOOKUP_ORDER],
-        f"Use the create_customer tool to create a customer named '{NON_ASCII}' (Hello Group), a "
-        "Chinese technology company with 12 employees.",
-        f"Use the create_customer tool to create a customer named '{NON_ASCII}' (Hello Group), a "
-        "Chinese technology company with 12 employees.",
+        f"Use the create_customer tool: '{NON_ASCII}' (Hello Group), 12 employees.",
+        f"Use the create_customer tool: '{NON_ASCII}' (Hello Group), 12 employees.",
         "any",
     ),
     "no_args": (
