@@ -265,3 +265,23 @@ BROKEN = {
     "astream": ("LLMAstreamYieldsGenerationChunks", "ChatAstreamYieldsChatMessageChunks"),
 }
 """Check id -> the names of the variants (text, chat) in this module that fail only that check."""
+
+
+class ChatAstreamYieldsNothing(EchoChatModel):
+    """Fails `astream`: `_astream` asks its API for a whole answer (`"stream": False` left in the
+    request), finds no server-sent event in it and yields nothing, so core's astream raises.
+
+    Every check that needs astream's call fails with it as a consequence of `astream` (the event
+    stream, native-async-stream); the rest pass. Based on langchain-community's ChatDeepInfra
+    (https://python.langchain.com/docs/integrations/chat/deepinfra/).
+    """
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        for _ in ():
+            yield _chat_chunk("")

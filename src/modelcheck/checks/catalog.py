@@ -33,13 +33,14 @@ from modelcheck.core import probe_ids as ids
 from modelcheck.core.probe_ids import CONSENSUS, STOPS, STREAMS, TOOL_CALLS
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.structured_plan import slot_probes
-from modelcheck.core.verdict import Verdict
+from modelcheck.core.verdict import Verdict, consequence
 
 BOTH: frozenset[Kind] = frozenset({"llm", "chat"})
 CHAT: frozenset[Kind] = frozenset({"chat"})
 EMBEDDINGS: frozenset[Kind] = frozenset({"embeddings"})
 ALL: frozenset[Kind] = BOTH | EMBEDDINGS
 NO_CALL: frozenset[str] = frozenset()
+PATHS = ("invoke", "ainvoke", "batch", "abatch", "stream", "astream")
 # Each section's rules and messages live on one page of docs/; failure messages link there.
 DOC_PAGES: dict[str, str] = {
     "Runnable surface": "runnable",
@@ -416,6 +417,12 @@ def by_id(check_id: str) -> Check:
 # calls too to the check it belongs to (one defect, one failure). Their calls are made with it, so
 # that a check gives the same verdict alone (`-k <id>`) as in the whole catalog.
 DEFERS: dict[str, tuple[str, ...]] = {
+    # A path that fails as an earlier one does (the same drifting method): a consequence of it.
+    **{path: PATHS[:i] for i, path in enumerate(PATHS) if i},
+    "native-async": ("ainvoke",),  # a call that raises fails the path's check first
+    "native-async-stream": ("astream",),
+    "event-stream": ("stream", "astream"),
+    "event-snapshot": ("event-stream",),
     "stream-callbacks": ("stop-respected",),  # the drives get stop strings when stop is probed
     "stream-callback-order": ("stream-callbacks", "stop-respected"),
     "stop-included": ("stop-respected",),
@@ -429,6 +436,55 @@ DEFERS: dict[str, tuple[str, ...]] = {
     "tool-events": ("stream", "astream"),
     "structured-output": ("invoke", "ainvoke", "stream", "astream"),
 }
+
+
+def judge(check: Check, obs: Observation) -> Verdict:
+    """The check's verdict (a skip when the model lacks the capability the check needs); a failure
+    that an earlier check's failure explains is marked as its consequence."""
+    verdict = _judge(check, obs)
+    if verdict.outcome != "failed":
+        return verdict
+    cause = cause_of(check, obs, verdict)
+    return verdict if cause is None else consequence(cause, verdict)
+
+
+def _judge(check: Check, obs: Observation) -> Verdict:
+    if check.requires is not None:
+        gate = capabilities.gate(obs, check.requires)
+        if gate is not None:
+            return gate
+    return check.judge(obs)
+
+
+def cause_of(check: Check, obs: Observation, verdict: Verdict) -> str | None:
+    """The earliest check this one reads (`DEFERS`) that fails with the same evidence in its message:
+    the text of a call's failure, or the answer a drifting method gave. A cause that is itself a
+    consequence gives its own cause."""
+    order = {c.id: i for i, c in enumerate(CATALOG)}
+    earlier = sorted(
+        (c for c in planned([check]) if order[c.id] < order[check.id]), key=lambda c: order[c.id]
+    )
+    shown = [e for e in evidence(obs) if e in verdict.message]
+    for other in dict.fromkeys(c.id for c in earlier):
+        found = judge(by_id(other), obs)
+        if found.outcome == "failed" and any(e in found.message for e in shown):
+            return found.consequence_of or other
+    return None
+
+
+def evidence(obs: Observation) -> list[str]:
+    """What a failure's message quotes that another's may quote too: the error text of each call
+    that raised, and the answer of a method that drifts."""
+    from modelcheck.checks.common import show
+    from modelcheck.core.consensus import consensus
+
+    # A timeout's text is the same for every call that timed out: not evidence of one cause.
+    failures = [c.failure for c in obs.calls.values() if c.failure is not None]
+    found = {f.message for f in failures if f.kind != "timeout" and len(f.message) > 8}
+    agreed = consensus(obs) if obs.calls else None
+    if agreed is not None and agreed.drift is not None:
+        found.add(show(agreed.drift))
+    return sorted(found)
 
 
 def planned(checks: list[Check]) -> list[Check]:
@@ -486,12 +542,3 @@ def probe_check(probe: str, selected: list[Check]) -> str | None:
     if own in [c.id for c in selected]:
         return own
     return next((c.id for c in selected if base in c.needs), None)
-
-
-def judge(check: Check, obs: Observation) -> Verdict:
-    """The check's verdict, or a skip when the model lacks the capability the check needs."""
-    if check.requires is not None:
-        gate = capabilities.gate(obs, check.requires)
-        if gate is not None:
-            return gate
-    return check.judge(obs)

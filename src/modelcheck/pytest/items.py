@@ -140,6 +140,8 @@ class LoadItem(pytest.Item):
 def conclude(verdict: Verdict, info: dict[str, Any]) -> None:
     """End a check item as its verdict says, keeping the message for the reports."""
     info["message"] = verdict.message
+    if verdict.consequence_of is not None:
+        info["consequence_of"] = verdict.consequence_of
     if verdict.outcome == "failed":
         raise CheckFailed(verdict.message)
     if verdict.outcome == "skipped":

@@ -8,6 +8,7 @@ the same message whichever way the author asked for it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -161,4 +162,4 @@ def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:
     message = scrub(verdict.message)
     if verdict.outcome == "failed":
         message = f"{message} See {check.anchor}."
-    return Verdict(verdict.outcome, message)
+    return replace(verdict, message=message)

@@ -32,6 +32,7 @@ def record(run: ModelcheckRun, report: Any) -> None:
             "outcome": outcome,
             "message": run.scrub(message),
             "duration_s": round(report.duration, 4),
+            **({"consequence_of": info["consequence_of"]} if info.get("consequence_of") else {}),
         }
     )
     if "calls" in info:

@@ -11,8 +11,24 @@ from typing import Any
 
 from modelcheck.pytest.calls import arguments, calls_of
 
-MARKS = {"passed": "\u2713", "failed": "\u2717", "error": "\u2717", "skipped": "\u2013"}
-ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
+MARKS = {
+    "passed": "\u2713",
+    "failed": "\u2717",
+    "error": "\u2717",
+    "skipped": "\u2013",
+    "consequence": "\u21b3",
+}
+ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip", "consequence": "then"}
+STATES = ("passed", "failed", "consequence", "error", "skipped")
+NAMES = {"consequence": "consequences"}
+
+
+def state(check: dict[str, Any]) -> str:
+    """A check's outcome as the checklist marks it: a failure another check's failure causes is a
+    consequence (it still fails the run; its message names the cause)."""
+    return "consequence" if check.get("consequence_of") else str(check["outcome"])
+
+
 REASON_CHARS = 110
 
 
@@ -31,8 +47,9 @@ def _one_line(message: str, limit: int = REASON_CHARS, ascii_only: bool = False)
 
 
 def _counts(checks: list[dict[str, Any]]) -> str:
-    tally = {k: sum(1 for c in checks if c["outcome"] == k) for k in ("passed", "failed", "error", "skipped")}
-    return ", ".join(f"{n} {k}" for k, n in tally.items() if n) or "no checks run"
+    tally = {k: sum(1 for c in checks if state(c) == k) for k in STATES}
+    counted = [f"{n} {NAMES.get(k, k) if n != 1 else k}" for k, n in tally.items() if n]
+    return ", ".join(counted) or "no checks run"
 
 
 def _kind(target: dict[str, Any]) -> str:
@@ -51,7 +68,7 @@ def checklist_lines(report: dict[str, Any], *, ascii_only: bool = False, quiet: 
 def _quiet_line(target: dict[str, Any]) -> list[str]:
     if "error" in target:
         return [f"modelcheck {target['target']}: not loaded: {_one_line(target['error'])}"]
-    failed = [c["id"] for c in target["checks"] if c["outcome"] in ("failed", "error")]
+    failed = [c["id"] for c in target["checks"] if state(c) in ("failed", "error")]
     which = f" ({', '.join(failed)})" if failed else ""
     return [
         f"modelcheck {target['target']}: {_counts(target['checks'])}{which}; {target['calls']} model calls"
@@ -68,13 +85,11 @@ def _block(target: dict[str, Any], ascii_only: bool) -> list[str]:
     sections = list(dict.fromkeys(c["section"] for c in checks))
     width = max((len(s) for s in sections), default=0)
     for section in sections:
-        row = "  ".join(f"{marks[c['outcome']]} {c['id']}" for c in checks if c["section"] == section)
+        row = "  ".join(f"{marks[state(c)]} {c['id']}" for c in checks if c["section"] == section)
         lines.append(f"  {section:<{width}}  {row}")
     for c in checks:
         if c["outcome"] != "passed" and c["message"]:
-            lines.append(
-                f"    {marks[c['outcome']]} {c['id']}: {_one_line(c['message'], ascii_only=ascii_only)}"
-            )
+            lines.append(f"    {marks[state(c)]} {c['id']}: {_one_line(c['message'], ascii_only=ascii_only)}")
     lines.extend(capability_lines(target.get("capabilities", [])))
     lines.append("")
     return lines
@@ -141,14 +156,14 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
     ]
     for c in target["checks"]:
         note = _md_cell(_one_line(c["message"])) if c["outcome"] != "passed" else ""
-        rows.append(f"| {MARKS[c['outcome']]} | `{c['id']}` | {c['section']} | {note} |")
+        rows.append(f"| {MARKS[state(c)]} | `{c['id']}` | {c['section']} | {note} |")
     rows.append("")
     rows.extend(_markdown_capabilities(target.get("capabilities", [])))
     log = target.get("model_calls", [])
     for c in target["checks"]:
         if c["outcome"] in ("failed", "error"):
             rows += [
-                f"<details><summary>✗ <code>{c['id']}</code></summary>",
+                f"<details><summary>{MARKS[state(c)]} <code>{c['id']}</code></summary>",
                 "",
                 _md_text(c["message"]),
                 "",
@@ -217,7 +232,8 @@ def workflow_commands(report: dict[str, Any]) -> list[str]:
             lines.append(_command("error", f"{target['target']} load", target["error"]))
         for c in target.get("checks", []):
             if c["outcome"] in ("failed", "error"):
-                lines.append(_command("error", f"{c['id']} ({target['target']})", c["message"]))
+                level = "warning" if state(c) == "consequence" else "error"
+                lines.append(_command(level, f"{c['id']} ({target['target']})", c["message"]))
     return lines
 
 
