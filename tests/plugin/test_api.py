@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from real.test_models import OPENAI, OPENAI_CAPABILITIES
-from support.harness import CHECK_ARGS
+from support.harness import CHECK_ARGS, only
 
 import modelcheck
 from modelcheck.checks.catalog import IDS, checks_for
@@ -392,7 +392,7 @@ def test_a_suite_whose_fixture_is_misspelt_names_the_fixture_meant(pytester: pyt
         },
     )
 
-    result = pytester.runpytest(*ARGS, "-k", "invoke or batch")
+    result = pytester.runpytest(*ARGS, *only("invoke", "ainvoke", "batch", "abatch"))
 
     result.assert_outcomes(errors=4)  # invoke, ainvoke, batch, abatch
     result.stdout.fnmatch_lines(

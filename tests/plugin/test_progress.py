@@ -12,6 +12,7 @@ import textwrap
 import time
 
 import pytest
+from support.harness import only
 
 import modelcheck.pytest.progress as progress
 
@@ -46,7 +47,8 @@ TestFast = modelcheck.suite(EchoChatModel)
 QUIET_S = progress.QUIET_S
 """The seconds of observing after which a log gets progress lines, before the tests shorten it."""
 ARGS = ("-p", "no:cacheprovider")
-SLOW_ONLY = ("-k", "TestSlow and invoke")
+INVOKES = only("invoke", "ainvoke")[1]
+SLOW_ONLY = ("-k", f"TestSlow and {INVOKES}")
 """SlowChat's invoke and ainvoke checks: a few calls, each slow."""
 
 
@@ -86,7 +88,9 @@ def test_a_slow_observation_under_v_takes_up_the_test_id_again(project: pytest.P
     )
 
 
-@pytest.mark.parametrize("args", [("-k", "TestFast and invoke"), (*SLOW_ONLY, "-q")], ids=["fast", "quiet"])
+@pytest.mark.parametrize(
+    "args", [("-k", f"TestFast and {INVOKES}"), (*SLOW_ONLY, "-q")], ids=["fast", "quiet"]
+)
 def test_a_fast_run_and_a_quiet_one_show_no_progress(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
 ) -> None:

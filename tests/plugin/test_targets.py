@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import pytest
-from support.harness import ECHO_CHAT, Modelcheck, Outcome, finish, outcomes, start_subprocess
+from support.harness import ECHO_CHAT, Modelcheck, Outcome, finish, only, outcomes, start_subprocess
 
 from modelcheck import __version__
 
@@ -308,10 +308,10 @@ def test_a_run_that_names_test_paths_runs_only_those_not_the_ini_targets(mc: Mod
     assert check.of(CHAT) == {"invoke": "passed"}
     check.result.stdout.fnmatch_lines(["test_user.py::test_other PASSED*"])
 
-    target = mc.run("modelcheck::mymodel:Chat", "-k", "invoke and not ainvoke")
+    target = mc.run("modelcheck::mymodel:Chat", *only("invoke"))
     assert target.of(CHAT) == {"invoke": "passed"} and "test_users_own" not in target.text()
 
-    flag = mc.run("--modelcheck=mymodel:Chat", "-k", "invoke and not ainvoke or own", "test_user.py")
+    flag = mc.run("--modelcheck=mymodel:Chat", "-k", f"{only('invoke')[1]} or own", "test_user.py")
     assert flag.of(CHAT) == {"invoke": "passed"}
     flag.result.assert_outcomes(passed=2)
 
@@ -326,7 +326,7 @@ def test_a_run_that_names_test_paths_runs_only_those_not_the_ini_targets(mc: Mod
 
 
 def test_report_header_names_versions_and_targets(mc: Modelcheck) -> None:
-    outcome = mc.run("--modelcheck=reference_models:EchoLLM", "-k", "invoke and not ainvoke")
+    outcome = mc.run("--modelcheck=reference_models:EchoLLM", *only("invoke"))
 
     outcome.result.stdout.fnmatch_lines(
         [
