@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -236,27 +237,26 @@ def _image_url(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
     if problem is not None:
         shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}... ({len(value)} characters)"
         raise usage_error(
-            f"{where} image_url is {shown}: {problem}. It must be an http(s) URL of a small image the "
-            'model\'s service can fetch, e.g. image_url = "https://example.com/modelcheck.png".'
+            f"{where} image_url is {shown}; it must be an http(s) URL of a small image the model's "
+            f"service can fetch, and this one {problem}. For example: "
+            'image_url = "https://example.com/modelcheck.png".'
         )
     return {"image_url": value}
 
 
 def _url_problem(value: Any) -> str | None:
-    """Why `value` is not an http(s) URL a service can fetch, or None."""
-    from urllib.parse import urlsplit
-
+    """How `value` falls short of an http(s) URL a service can fetch, or None."""
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        return "not an http(s) URL"
+        return "is not one"
     if len(value) > MAX_URL:
-        return f"longer than {MAX_URL} characters"
+        return f"is longer than {MAX_URL} characters"
     if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        return "it holds a space, tab, newline or other control character"
+        return "holds a space, tab, newline or other control character"
     try:
         host = urlsplit(value).hostname
     except ValueError:
         host = None
-    return None if host else "it names no host"
+    return None if host else "names no host"
 
 
 def _nondeterministic(value: Any, where: str, _ids: tuple[str, ...]) -> dict[str, Any]:
