@@ -16,7 +16,6 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
-
 from support.harness import finish, start_subprocess
 
 pytestmark = pytest.mark.skipif(find_spec("langchain_openai") is None, reason="needs the integrations extra")
@@ -79,7 +78,7 @@ KEY = "mc-acme-key-0123456789abcdef"
 def pytest_run(project: Path, *args: str, **env: str) -> str:
     """Run pytest in the project as the author does; what it printed."""
     base = {"PYTHONPATH": os.pathsep.join([str(project), TESTS]), **env}
-    code, output = finish(start_subprocess(project, *args, env=base), timeout=300)
+    _code, output = finish(start_subprocess(project, *args, env=base), timeout=300)
     assert "Traceback" not in output and "INTERNALERROR" not in output, output
     return output
 
