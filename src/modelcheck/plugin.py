@@ -171,10 +171,11 @@ def pytest_collection_modifyitems(
         from modelcheck.pytest.suites import declare, describe, is_suite_item
 
         run = ensure_run(config)
+        declared: set[int] = set()
         for item in suite_items:
             if is_suite_item(item):
                 item.user_properties.append(("modelcheck", describe(item)))
-                declare(item, run)
+                declare(item, run, declared)
 
 
 class RunHooks:
@@ -226,7 +227,8 @@ class RunHooks:
         __tracebackhide__ = True  # its locals hold the run, with every report so far
         run = current_run(self.config)
         timeout = run.fixture_timeouts.get(fixturedef.argname) if run is not None else None
-        if timeout is None or "." in fixturedef.func.__qualname__.replace("<locals>.", ""):
+        in_class = "." in getattr(fixturedef.func, "__qualname__", ".").replace("<locals>.", "")
+        if timeout is None or in_class:
             return (yield)
         from modelcheck.pytest.fixture_guard import guarded  # lazy: only for a target's fixture
 

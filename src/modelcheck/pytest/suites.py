@@ -195,13 +195,14 @@ def describe(item: pytest.Item) -> dict[str, Any]:
     return {"target": target_label(item), "id": check.id, "section": check.section}
 
 
-def declare(item: pytest.Item, run: Any) -> None:
+def declare(item: pytest.Item, run: Any, declared: set[int]) -> None:
     """What the run must know of a suite's target before any of its code runs: its declared
     secrets (params, `secret_env`), so every report is scrubbed of them even when its fixture
-    fails, and, for a fixture, the timeout it runs under."""
+    fails, and, for a fixture, the timeout it runs under. Once per suite (`declared`: their ids)."""
     spec = spec_of(item)
-    if spec is None:
+    if spec is None or id(spec) in declared:
         return
+    declared.add(id(spec))
     defaults, _ = split_table(read_pyproject(item.config.rootpath))
     try:
         settings = build_settings(target_label(item), defaults, spec.settings, IDS, None, where=spec.where)
