@@ -50,6 +50,11 @@ def os_exits():
 
 
 @pytest.fixture
+def skips():
+    pytest.skip("no key for the service in this environment")
+
+
+@pytest.fixture
 def interrupts():
     raise KeyboardInterrupt
 
@@ -113,6 +118,15 @@ def test_a_fixture_that_raises_systemexit_or_interrupts_is_a_setup_error_naming_
     outcome.result.stdout.fnmatch_lines([f"*the fixture '{name}' raised {raised} (conftest.py:*"])
     assert outcome.result.ret == 1  # the run went on and reported: not interrupted
     assert "Traceback" not in outcome.text()
+
+
+@pytest.mark.parametrize("how", ["target", "suite"])
+def test_a_fixture_that_skips_skips_its_checks(mc: Modelcheck, how: str) -> None:
+    args = fixture_project(mc, "skips", how)
+    outcome = mc.run(*args, "-k", "invoke", "-rs")
+    assert outcome.result.ret == pytest.ExitCode.OK
+    outcome.result.assert_outcomes(skipped=2)
+    outcome.result.stdout.fnmatch_lines(["*no key for the service in this environment*"])
 
 
 def test_a_fixture_whose_teardown_never_returns_fails_within_the_timeout(

@@ -4,9 +4,10 @@ A `fixture:NAME` target or `modelcheck.suite(fixture=NAME)` builds its model in 
 which pytest calls on its main thread: a fixture that never returned hung the run, and one that
 called `os._exit(0)` ended it green with no report. While pytest sets such a fixture up, its
 function is swapped for one that runs it (and, for a `yield` fixture, its teardown) on a daemon
-thread inside containment's window, as modelcheck runs a constructor. An ordinary exception is
-raised again as it was, so pytest shows the fixture's traceback (scrubbed like every report); a
-hang, `SystemExit`, `KeyboardInterrupt` or `os._exit` becomes one paragraph naming the fixture.
+thread inside containment's window, as modelcheck runs a constructor. An ordinary exception, or
+`pytest.skip()` and pytest's other outcomes, is raised again as it was, so pytest shows the
+fixture's traceback (scrubbed like every report) or skips; a hang, `SystemExit`,
+`KeyboardInterrupt` or `os._exit` becomes one paragraph naming the fixture.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import pytest
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.containment import model_code_window
 from modelcheck.targets.timebox import ModelCodeError, run_model_code
+
+# pytest.skip(), xfail(), fail() and exit() in a fixture mean what they mean in any fixture.
+OUTCOMES = (pytest.skip.Exception, pytest.xfail.Exception, pytest.fail.Exception, pytest.exit.Exception)
 
 
 @contextmanager
@@ -67,7 +71,7 @@ def _fail(exc: ModelCodeError, name: str, scrub: Scrubber) -> NoReturn:
     on); else one scrubbed paragraph."""
     __tracebackhide__ = True
     error = exc.error
-    if isinstance(error, Exception) and not isinstance(error, StopIteration):
+    if isinstance(error, OUTCOMES) or (isinstance(error, Exception) and not isinstance(error, StopIteration)):
         raise error.with_traceback(_own_frames(error.__traceback__)) from None
     if error is None:
         fix = (
