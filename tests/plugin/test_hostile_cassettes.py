@@ -9,6 +9,7 @@ for the key in every form and every decoding; the replay must give the same verd
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import threading
 import time
@@ -66,6 +67,17 @@ class _Echo(BaseHTTPRequestHandler):
             self._send(json.dumps(body).encode(), "application/json")
         elif path == "/utf16":
             self._send(f"your key: {self.key}".encode("utf-16-le"), "text/plain; charset=utf-16-le")
+        elif path == "/utf16-be":
+            self._send(f"your key: {self.key}".encode("utf-16-be"), "text/plain; charset=utf-16-be")
+        elif path == "/events":
+            event = json.dumps({"delta": self.key.lower()})
+            self._send(f"event: delta\ndata: {event}\n\ndata: [DONE]\n\n".encode(), "text/event-stream")
+        elif path == "/reason":
+            self.send_response(200, f"OK for {self.key}")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
         elif path == "/typed":
             self._send(b'{"ok": true}', f"application/json; profile={self.key}")
         else:
@@ -107,9 +119,13 @@ class Leaky(EchoChatModel):
             client.post("/form", content="note=" + key, headers=form)
             client.post("/json", json={{"shout": key.upper(), "whisper": key.lower()}})
             text = {{"content-type": "text/plain"}}
-            client.post("/text", content=key.upper().encode().hex(), headers=text)
+            client.post("/text", content=key.encode().hex().upper(), headers=text)
             wide = {{"content-type": "text/plain; charset=utf-16-le"}}
             client.post("/utf16-up", content=("k=" + key).encode("utf-16-le"), headers=wide)
+            client.get("/plus?s=" + key.replace("/", "%2F").replace("=", "%3D"))  # "+" left as is
+            client.get("/utf16-be")
+            client.get("/events")
+            client.get("/reason")
             client.get("/echo")
             client.get("/utf16")
             client.get("/typed")
@@ -176,7 +192,10 @@ def assert_clean(outcome: Outcome) -> None:
     assert not leaks(text, KEY), "the key is in the run's output"
     path = outcome.path / CASSETTE
     assert path.is_file(), "the cassette was not kept"
-    assert not leaks(path.read_text(encoding="utf-8"), KEY), "the key is in the cassette"
+    text = path.read_text(encoding="utf-8")
+    assert not leaks(text, KEY), "the key is in the cassette"
+    for kept in ("?q=***", "?session=***", "?s=***", "reason: OK for ***", "delta: '***'", "note=***"):
+        assert kept in text, f"{kept} is not in the cassette"  # recorded, with the key masked
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
@@ -323,9 +342,7 @@ def test_a_broken_or_hostile_cassette_is_one_paragraph_naming_the_file_and_place
 def test_a_cassette_larger_than_the_limit_is_not_read(
     mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelcheck.replay import cassette_check
-
-    monkeypatch.setattr(cassette_check, "MAX_BYTES", len(GOOD) - 1)
+    monkeypatch.setattr("modelcheck.replay.cassette_check.MAX_BYTES", len(GOOD) - 1)
     mc.model("from reference_models import EchoChatModel as Chat\n")
     path = mc.pytester.path / "__snapshots__" / "modelcheck" / "mymodel.Chat.cassette.yaml"
     path.parent.mkdir(parents=True)
@@ -341,8 +358,8 @@ def test_a_cassette_larger_than_the_limit_is_not_read(
 def test_a_cassette_that_takes_longer_than_the_timeout_to_read_is_an_error(
     mc: Modelcheck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelcheck.replay import outcome
-
+    # Through sys.modules: an earlier in-process run may have left a stale module on the package.
+    outcome = importlib.import_module("modelcheck.replay.outcome")
     read = outcome.parse
 
     def slow(*args: Any) -> Any:
