@@ -707,3 +707,42 @@ def test_a_warning_is_shown_under_the_check_whose_call_raised_it(mc: Modelcheck)
         ]
     )
     assert "modelcheck::mymodel:Warns::invoke\n" not in summary
+
+
+WARNS_EVERYWHERE = '''
+import warnings
+
+from modelcheck.reference_models import EchoChatModel
+
+
+def _client_note():
+    warnings.warn("the client's retries are off", UserWarning, stacklevel=1)
+
+
+class WarnsEverywhere(EchoChatModel):
+    """Warns from one line on every call, sync and async (https://example.com/api)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        _client_note()
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        _client_note()
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+'''
+
+
+def test_a_warning_many_concurrent_calls_raise_is_filed_the_same_way_every_run(mc: Modelcheck) -> None:
+    """Python shows a warning once per line; which concurrent call got there first was timing. Each
+    occurrence is caught, and the warning is kept once, under the first check in catalog order."""
+    mc.model(WARNS_EVERYWHERE)
+    summaries = []
+    for _ in range(3):
+        outcome = mc.run(
+            "--modelcheck=mymodel:WarnsEverywhere", "-W", "default::UserWarning", "-k", "not snapshot"
+        )
+        summary = outcome.result.stdout.str().split("warnings summary", 1)[1].split("-- Docs", 1)[0]
+        summaries.append(summary)
+    assert summaries[0] == summaries[1] == summaries[2]
+    assert summaries[0].count("UserWarning: the client's retries are off") == 1, summaries[0]
+    assert "modelcheck::mymodel:WarnsEverywhere::invoke\n" in summaries[0]

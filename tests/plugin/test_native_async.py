@@ -349,3 +349,21 @@ def test_targets_share_one_loop_so_a_client_cached_across_instances_keeps_workin
     outcome = mc.run("--modelcheck=mymodel:first", "--modelcheck=mymodel:second", *only("ainvoke"))
     assert outcome.of("mymodel:first") == {"ainvoke": "passed"}
     assert outcome.of("mymodel:second") == {"ainvoke": "passed"}
+
+
+def test_a_blocked_sample_counts_only_in_a_run_so_a_late_sample_cannot_make_up_time() -> None:
+    """The watchdog's measure: a thread seen asleep once (a page fault) counts nothing, however long
+    a loaded machine took to take the next sample; a run counts from its first sample to its last."""
+    from modelcheck.observe.loopwatch import SAMPLE_S, Runs
+
+    blip = Runs()
+    for now, blocked in ((0.0, False), (0.2, True), (0.5, False), (0.9, True), (1.4, False)):
+        blip.sample(now, blocked, "m.py:3")
+    assert (blip.total, blip.samples, blip.spots) == (0.0, 0, {})
+
+    sleeping = Runs()
+    for now in (0.0, 0.005, 0.01, 0.3):  # asleep in four samples, the last one late
+        sleeping.sample(now, True, "m.py:9")
+    sleeping.sample(0.31, False)
+    assert sleeping.total == pytest.approx(0.3 + SAMPLE_S)
+    assert sleeping.samples == 4 and set(sleeping.spots) == {"m.py:9"}

@@ -124,8 +124,9 @@ def _blocked(call: Call | None, name: str, method: str) -> Verdict | None:
     failure = call.failure
     raised = "raised " if failure and failure.kind == "raised" else ""
     then = f" (the call then {raised}{failure.describe()})" if failure else ""
+    how_long = f" for {worst.duration_s:.2f} s" if worst.duration_s else ""  # none: seen when recorded
     return failed(
-        f"during {name}, the event loop was blocked for {worst.duration_s:.2f} s in {worst.where}{then}: "
+        f"during {name}, the event loop was blocked{how_long} in {worst.where}{then}: "
         f"`{method}` makes a blocking call (time.sleep, sync I/O). Use `await asyncio.sleep(...)` "
         "and the provider's async client."
     )

@@ -7,8 +7,10 @@ samples the loop thread's stack. A sample counts only when the model's own code 
 and the kernel says the thread sleeps in a blocking call (on Linux: state S or D, and its wait
 channel is `hrtimer_nanosleep` for `time.sleep`, a poll or socket wait for sync I/O, not a futex,
 which is the interpreter lock). A thread that is running or waiting for a CPU (state R) is not in
-a blocking call, so other busy threads or processes cannot make a correct model look blocking. The
-time of the counted samples is added up per probe, which catches a short block per chunk too.
+a blocking call, so other busy threads or processes cannot make a correct model look blocking. Only
+runs of consecutive blocked samples count, for the time between their first and last sample (see
+`Runs`): a brief sleep seen once (a page fault) never does, however late a loaded machine takes the
+next sample. The runs are added up per probe, which catches a short block per chunk too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ LATE_S = 0.02
 SAMPLE_S = 0.005
 MIN_STALL_S = 0.1
 MIN_SAMPLES = 3
+RUN_SAMPLES = 2  # consecutive blocked samples before any of their time counts
 
 _probe: contextvars.ContextVar[str | None] = contextvars.ContextVar("modelcheck_probe", default=None)
 
@@ -126,22 +129,22 @@ class LoopWatch:
             await asyncio.sleep(TICK_S)
 
     def _watchdog(self) -> None:
-        blocked, samples = 0.0, 0
-        spots: dict[str, float] = {}
-        previous = time.perf_counter()
+        loop = Runs()
+        workers: dict[int, Runs] = {}
         while not self._stop.wait(SAMPLE_S):
             now = time.perf_counter()
-            for worker, handoff in list(self._running.items()):
-                if in_blocking_call(worker):
-                    handoff.blocked_s += now - previous
+            running = dict(self._running)
+            for worker, handoff in running.items():
+                runs = workers.setdefault(worker, Runs())
+                runs.sample(now, in_blocking_call(worker))
+                handoff.blocked_s = runs.total
+            for worker in set(workers) - set(running):
+                workers.pop(worker).close()
             spot = self._model_block() if now - self._last_tick > LATE_S else None
-            if spot is not None:
-                blocked += now - previous
-                samples += 1
-                spots[spot] = spots.get(spot, 0.0) + now - previous
-            previous = now
-        if samples >= MIN_SAMPLES and blocked >= MIN_STALL_S:
-            self.stalls.append(LoopStall(round(blocked, 3), max(spots, key=spots.__getitem__)))
+            loop.sample(now, spot is not None, spot)
+        loop.close()
+        if loop.samples >= MIN_SAMPLES and loop.total >= MIN_STALL_S:
+            self.stalls.append(LoopStall(round(loop.total, 3), max(loop.spots, key=loop.spots.__getitem__)))
 
     def _model_block(self) -> str | None:
         """Where the model's code holds the loop thread in a blocking call, or None.
@@ -164,6 +167,44 @@ class LoopWatch:
                 return f"{where} (blocked in {modelcode.spot(top)})" if top is not frame else where
             frame = frame.f_back
         return None
+
+
+class Runs:
+    """Blocking time seen by sampling one thread, counted so that load cannot make it up.
+
+    A sample only says the thread sleeps in a call at that instant; a busy machine spaces the
+    samples out, and weighing one sample by the time since the one before would turn a page fault
+    into tens of milliseconds. So only runs of at least RUN_SAMPLES consecutive blocked samples
+    count, each for the time from its first blocked sample to its last (plus one sampling period):
+    a thread seen asleep at both ends. A blip seen once never counts, however long the gap.
+    """
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.samples = 0
+        self.spots: dict[str, float] = {}
+        self._first = 0.0
+        self._length = 0  # blocked samples in the open run
+        self._credited = 0.0  # of the open run's time, what `total` already holds
+
+    def sample(self, now: float, blocked: bool, spot: str | None = None) -> None:
+        if not blocked:
+            self.close()
+            return
+        if self._length == 0:
+            self._first = now
+        self._length += 1
+        if self._length < RUN_SAMPLES:
+            return
+        span = now - self._first + SAMPLE_S
+        self.total += span - self._credited
+        if spot is not None:
+            self.spots[spot] = self.spots.get(spot, 0.0) + span - self._credited
+        self.samples += RUN_SAMPLES if self._length == RUN_SAMPLES else 1
+        self._credited = span
+
+    def close(self) -> None:
+        self._length, self._credited = 0, 0.0
 
 
 def in_blocking_call(native_id: int | None) -> bool:

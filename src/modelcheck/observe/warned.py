@@ -4,6 +4,11 @@ pytest files a warning under the test that was running; all of a target's calls 
 first check sets up, so every warning would land on `invoke`. They are caught while observing,
 each with the probe running in its context, and raised again when the check that made that call
 is judged (the probe's own check, or the first selected check that needs the call).
+
+The calls run concurrently, and Python shows a "default" warning once per place in the code: which
+call's warning was shown would depend on which thread got there first. So every occurrence is
+caught, and each warning is kept once, for the first of the calls that raised it in an order the
+caller gives (`unique`): the same run gives the same warnings under the same checks every time.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 from modelcheck.observe.loopwatch import current_probe
 
@@ -29,10 +34,19 @@ class Caught:
     lineno: int
 
 
+ONCE_ACTIONS = ("default", "module", "once")
+
+
 @contextmanager
 def catching(into: list[Caught]) -> Iterator[None]:
-    """Collect the warnings shown in this block (under the filters in force) into `into`."""
+    """Collect the warnings shown in this block (under the filters in force, each shown once) into
+    `into`."""
     with warnings.catch_warnings():
+        # Every occurrence, not the first per place (timing), where the filters show one; ignored
+        # and errors stay so. The appended catch-all replaces the default action too.
+        filters = cast(list[Any], warnings.filters)  # catch_warnings gave the block its own copy
+        filters[:] = [("always", *f[1:]) if f[0] in ONCE_ACTIONS else f for f in filters]
+        warnings.filterwarnings("always", append=True)
 
         def show(
             message: Warning | str,
@@ -46,6 +60,17 @@ def catching(into: list[Caught]) -> Iterator[None]:
 
         warnings.showwarning = show
         yield
+
+
+def unique(found: list[Caught], rank: Callable[[Caught], object]) -> list[Caught]:
+    """Each warning once (text, category and place), from the occurrence `rank` puts first (ties: by
+    probe), in the order first seen."""
+    kept: dict[tuple[str, str, str, int], Caught] = {}
+    for caught in sorted(found, key=lambda c: (rank(c), c.probe is None, c.probe or "")):
+        kept.setdefault(
+            (caught.category.__qualname__, str(caught.message), caught.filename, caught.lineno), caught
+        )
+    return sorted(kept.values(), key=lambda c: found.index(c))
 
 
 def raise_again(found: list[Caught], scrub: Callable[[str], str]) -> None:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelcheck.checks.catalog import Check, checks_for, planned, probe_check
+from modelcheck.checks.catalog import CATALOG, Check, checks_for, planned, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
 from modelcheck.observe.loopwatch import current_probe
-from modelcheck.observe.warned import Caught, catching, raise_again
+from modelcheck.observe.warned import Caught, catching, raise_again, unique
 from modelcheck.pytest.progress import progress_line
 from modelcheck.pytest.snapshot import attach
 from modelcheck.replay.cassette_file import CassetteError
@@ -142,10 +142,17 @@ def _gated(gated: dict[str, set[str]] | None) -> set[str]:
 
 
 def _file_warnings(observation: Observation, found: list[Any], checks: list[Check], scrub: Scrubber) -> None:
-    """Keep each warning for the check whose call raised it; warn the others now (at setup)."""
+    """Keep each warning for the check whose call raised it; warn the others now (at setup).
+
+    A warning several calls raised is kept once, for the first of their checks in catalog order."""
+    order = {c.id: i for i, c in enumerate(CATALOG)}
+
+    def owner_of(caught: Caught) -> str | None:
+        return probe_check(caught.probe, checks) if caught.probe else None
+
     now = []
-    for caught in found:
-        owner = probe_check(caught.probe, checks) if caught.probe else None
+    for caught in unique(found, lambda c: order.get(owner_of(c) or "", len(order))):
+        owner = owner_of(caught)
         if owner is None:
             now.append(caught)
         else:

@@ -22,7 +22,7 @@ from modelcheck.core.settings import (
     usage_error,
 )
 from modelcheck.observe.canary import patched_env
-from modelcheck.observe.warned import Caught, catching, raise_again
+from modelcheck.observe.warned import Caught, catching, raise_again, unique
 from modelcheck.pytest.session import RUN_KEY, current_run
 from modelcheck.replay.plan import ReplayPlan, resolve
 from modelcheck.secrets.known import configured_secrets, instance_secrets
@@ -131,7 +131,7 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
         targets = _load_all([s for s in all_settings if s.target not in fixtures], search, scrub, replay)
     only = from_cli and not config.option.file_or_dir
     scrub.add(s for values in replay.standins.values() for s in values)
-    raise_again(warned, scrub)  # once the scrubber knows every secret the builds read
+    raise_again(unique(warned, lambda c: 0), scrub)  # once the scrubber knows every secret the builds read
     run = ModelcheckRun(targets, Path(report) if report else None, only, scrub, replay=replay)
     run.fixtures = fixtures
     return run

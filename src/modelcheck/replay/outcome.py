@@ -200,7 +200,9 @@ def request_diff(recorded: list[Interaction], request: Any) -> str:
 
 
 def evidence(obs: Observation) -> dict[str, Any]:
-    """What native-async needs of the async probes, in a form that is the same on every recording."""
+    """What native-async needs of the async probes, in a form that is the same on every recording:
+    which functions went to a thread pool and whether each blocked there, and where the loop was
+    blocked; no time, which differs on every run."""
     probes: dict[str, Any] = {}
     for name in EVIDENCE_PROBES:
         call = obs.calls.get(name)
@@ -211,10 +213,10 @@ def evidence(obs: Observation) -> dict[str, Any]:
             blocked[e.function] = max(blocked.get(e.function, 0.0), e.blocked_s)
         probes[name] = {
             "thread_pool": [
-                {"function": f, **({"blocked_s": round(s, 2)} if s >= MIN_BLOCKED_S else {})}
+                {"function": f, **({"blocked": True} if s >= MIN_BLOCKED_S else {})}
                 for f, s in sorted(blocked.items())
             ],
-            "loop_stalls": [{"where": s.where, "seconds": round(s.duration_s, 1)} for s in call.stalls],
+            "loop_stalls": [{"where": s.where} for s in call.stalls],
         }
     return {"native-async": probes}
 
@@ -228,8 +230,7 @@ def merge_evidence(obs: Observation, recorded: dict[str, Any]) -> None:
         have = {e.function for e in call.executor_calls}
         for item in seen.get("thread_pool") or []:
             if item.get("function") not in have:
-                call.executor_calls.append(
-                    ExecutorCall(str(item["function"]), float(item.get("blocked_s", 0)))
-                )
-        for stall in seen.get("loop_stalls") or []:
-            call.stalls.append(LoopStall(float(stall["seconds"]), f"{stall['where']} ({RECORDED})"))
+                blocked = MIN_BLOCKED_S if item.get("blocked") else float(item.get("blocked_s", 0))
+                call.executor_calls.append(ExecutorCall(str(item["function"]), blocked))
+        for stall in seen.get("loop_stalls") or []:  # no time: the recording saw it; `seconds` of old
+            call.stalls.append(LoopStall(float(stall.get("seconds", 0.0)), f"{stall['where']} ({RECORDED})"))
