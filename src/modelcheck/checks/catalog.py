@@ -28,8 +28,10 @@ from modelcheck.checks import (
     tools,
     usage,
 )
+from modelcheck.checks.common import show
 from modelcheck.core import capabilities
 from modelcheck.core import probe_ids as ids
+from modelcheck.core.consensus import consensus
 from modelcheck.core.probe_ids import CONSENSUS, STOPS, STREAMS, TOOL_CALLS
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.structured_plan import slot_probes
@@ -475,9 +477,6 @@ def cause_of(check: Check, obs: Observation, verdict: Verdict) -> str | None:
 def evidence(obs: Observation) -> list[str]:
     """What a failure's message quotes that another's may quote too: the error text of each call
     that raised, and the answer of a method that drifts."""
-    from modelcheck.checks.common import show
-    from modelcheck.core.consensus import consensus
-
     # A timeout's text is the same for every call that timed out: not evidence of one cause.
     failures = [c.failure for c in obs.calls.values() if c.failure is not None]
     found = {f.message for f in failures if f.kind != "timeout" and len(f.message) > 8}
