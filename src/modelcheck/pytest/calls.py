@@ -22,12 +22,20 @@ MESSAGE = 200
 
 
 def call_log(observation: Observation, scrub: Scrubber) -> list[dict[str, Any]]:
-    """The observation's calls in the order they were made, each one a plain, scrubbed entry."""
+    """The observation's calls, each one a plain, scrubbed entry, in the order the probes are
+    declared (a follow-up after the call it follows): concurrent calls end in an order that load
+    decides, and the list must read the same in every run, serial or under xdist."""
     # lazy: the probes import LangChain, which collecting a module that defines a suite does not
-    from modelcheck.observe.probes import method_of
+    from modelcheck.observe.probes import REGISTRY, method_of
 
     served = _served(observation)
-    calls = observation.calls.items()
+    order = {name: i for i, name in enumerate(REGISTRY)}
+
+    def place(name: str) -> tuple[int, int, str]:
+        base = _base(name)
+        return (order.get(base, len(order)), base != name, name)
+
+    calls = sorted(observation.calls.items(), key=lambda item: place(item[0]))
     return [_entry(name, call, served.get(_base(name), []), method_of, scrub) for name, call in calls]
 
 
