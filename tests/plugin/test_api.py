@@ -327,10 +327,15 @@ def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(
     expected = {check: pin.outcome for check, pin in OPENAI["chat"].items()} | {"stop-included": "passed"}
     if "init-from-env" in expected:  # the fixture's key comes from OPENAI_API_KEY, named in secret_env
         expected["init-from-env"] = "passed"
-    assert found == expected
+    # A fixture's kind is known only once it is set up: the checks of other kinds are collected and
+    # skipped with the reason.
+    assert {k: v for k, v in found.items() if k in CHAT_IDS} == expected
+    assert {k: v for k, v in found.items() if k not in CHAT_IDS} == dict.fromkeys(
+        set(IDS) - set(CHAT_IDS), "skipped"
+    )
     result.stdout.fnmatch_lines(
         [
-            f"EVENTS ?'server up', 'model'? x{len(CHAT_IDS)}",
+            f"EVENTS ?'server up', 'model'? x{len(IDS)}",
             "fixture:chat_model (chat model): * passed, 2 failed*; * model calls",  # docs, usage-metadata
         ]
     )
