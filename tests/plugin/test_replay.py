@@ -284,16 +284,20 @@ def test_no_secret_in_any_form_reaches_the_cassette(mc: Modelcheck) -> None:
 def test_under_ci_a_target_without_cassette_fails_with_the_command_that_records_it(
     mc: Modelcheck, server: OpenAIServer
 ) -> None:
-    project(mc, server)
+    """A model pointed at a host other than this machine (a loopback server would be reached)."""
+    mc.model(TARGETS.format(base_url="https://api.example.com/v1", extra=""), name="openai_targets")
+    mc.config(CONFIG)
     ci = run(mc, f"--modelcheck={CHAT}", CI="true", OPENAI_API_KEY=server.api_key)
-    assert server.requests == []
     said = messages(ci, CHAT)
     assert outcomes(ci)[CHAT]["invoke"] == "failed"
     assert said["invoke"].startswith(
-        "invoke('<probe prompt>') sent POST /v1/chat/completions, but this target has no cassette "
-        "(__snapshots__/modelcheck/openai_targets.chat.cassette.yaml) and this run can only replay "
-        "(CI=true), so nothing was sent. Record the cassette with the key in the environment and "
-        "commit it: `pytest --modelcheck=openai_targets:chat --modelcheck-record`."
+        "invoke('<probe prompt>') sent POST /v1/chat/completions to https://api.example.com, but "
+        "this target has no cassette (__snapshots__/modelcheck/openai_targets.chat.cassette.yaml) "
+        "and this run can only replay (CI=true): without a cassette only requests to this machine "
+        "(a test server on 127.0.0.1 or localhost) go out, so nothing was sent. Record the cassette "
+        "with the key in the environment and commit it: "
+        "`pytest --modelcheck=openai_targets:chat --modelcheck-record`; or point the model at a "
+        "local test double of the API from a `fixture:` target."
     ), said["invoke"]
     assert outcomes(ci)[CHAT]["secret-fields"] == "passed"  # no call needed, judged as always
     assert not cassette(mc, CHAT).exists()

@@ -66,7 +66,7 @@ def open_tape(
     path = plan.path(target)
     known = [*secrets, *plan.standins.get(target, [])]
     if plan.record or not path.is_file():
-        return Tape(plan.record, [], known, pattern, probe), {}
+        return Tape(plan.record, [], known, pattern, probe, live_loopback=not plan.record), {}
     interactions, observed = read(lambda: parse(path, record_command(target)))
     return Tape(False, interactions, known, pattern, probe), observed
 
@@ -85,7 +85,8 @@ def finish(
             message = miss_message(plan, tape, misses, where, obs.target)
             obs.calls[probe].failure = Failure("replay", "CassetteMiss", message)
     merge_evidence(obs, observed.get("native-async") or {})
-    obs.replayed = where
+    if tape.loaded:
+        obs.replayed = where
 
 
 def _keep_played(tape: Tape, obs: Observation) -> None:
@@ -158,9 +159,11 @@ def miss_message(plan: ReplayPlan, tape: Tape, misses: list[Miss], where: str, t
     if not tape.loaded:
         why = plan.replay_only or "replay"
         return (
-            f"sent {what}, but this target has no cassette ({where}) and this run can only replay "
-            f"({why}), so nothing was sent. Record the cassette with the key in the environment and "
-            f"commit it: `{command}`."
+            f"sent {what} to {_host(request)}, but this target has no cassette ({where}) and this run "
+            f"can only replay ({why}): without a cassette only requests to this machine (a test "
+            "server on 127.0.0.1 or localhost) go out, so nothing was sent. Record the cassette with "
+            f"the key in the environment and commit it: `{command}`; or point the model at a local "
+            "test double of the API from a `fixture:` target."
         )
     return (
         f"sent {what} that the cassette {where} does not hold, so nothing was sent: the model's "
@@ -168,6 +171,13 @@ def miss_message(plan: ReplayPlan, tape: Tape, misses: list[Miss], where: str, t
         f"recorded request (- cassette, + this run):\n{request_diff(tape.loaded, request)}\n"
         f"If the change is intended, record again with the key in the environment: `{command}`."
     )
+
+
+def _host(request: Any) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(request.uri))
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _lines(method: str, path: str, body: bytes, content_type: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 `--modelcheck-record` records (on CI only when it is on the command line itself, never from
 `addopts` or `PYTEST_ADDOPTS`). A target whose cassette exists replays it. Under `CI=true` or
-`--modelcheck-replay-only` every target replays, with an empty cassette when it has none, so any
-request fails and names the command that records it: no configuration can turn recording on there.
+`--modelcheck-replay-only` every target replays, with an empty cassette when it has none: a request
+to a loopback address (a test double a fixture starts) goes out unrecorded, any other fails and
+names the command that records it. No configuration can turn recording on there.
 """
 
 from __future__ import annotations
