@@ -6,10 +6,14 @@ what the author sees.
 
 from __future__ import annotations
 
+import os
+import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from support.harness import finish, start_subprocess
 from support.openai_server import OpenAIServer
 
 ARGS = ("-p", "no:cacheprovider", "-rA")
@@ -95,6 +99,10 @@ def chat_model(acme_server):
 """
 
 
+TESTS = Path(__file__).parents[1]
+PATHS = {"PYTHONPATH": os.pathsep.join([str(TESTS), *sys.path])}
+
+
 @pytest.fixture
 def repo(pytester: pytest.Pytester) -> pytest.Pytester:
     """The integration repo: the package, the conftest with its server fixture, a pyproject."""
@@ -112,9 +120,9 @@ def server() -> Iterator[OpenAIServer]:
         running.stop()
 
 
-def outcomes(result: pytest.RunResult, target: str) -> dict[str, str]:
+def outcomes(result: pytest.RunResult | list[str], target: str) -> dict[str, str]:
     found = {}
-    for line in result.outlines:
+    for line in result if isinstance(result, list) else result.outlines:
         for word in ("PASSED", "FAILED", "SKIPPED", "ERROR"):
             if line.startswith(f"{word} modelcheck::{target}::"):
                 check = line.split("::")[-1].split(" ")[0]
@@ -171,3 +179,74 @@ def test_under_ci_a_cassette_of_a_loopback_server_still_replays(
     replayed = repo.runpytest(*ARGS, "--modelcheck=local:chat", *selection)
     assert outcomes(replayed, "local:chat") == outcomes(recorded, "local:chat")
     assert len(server.requests) == sent
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_a_service_that_is_not_there_is_one_error_naming_the_url_and_the_ways_out(
+    repo: pytest.Pytester,
+) -> None:
+    """No server listens: one error for the target, not a failed check per call, and nothing
+    blamed on the model; checks that need no call are judged as always."""
+    port = closed_port()
+    repo.makepyfile(
+        dead=(
+            "from langchain_acme import ChatAcme\n\n"
+            f"def chat():\n    return ChatAcme(base_url='http://127.0.0.1:{port}/v1', api_key='k-1')\n"
+        )
+    )
+    # A fresh interpreter: httpx's exceptions as a user's run raises them (in-process runs after a
+    # cassette run see vcrpy's patches holding the classes of an httpx copy pytester dropped).
+    code, output = finish(start_subprocess(repo.path, "--modelcheck=dead:chat", "-rA", env=PATHS))
+    lines = output.splitlines()
+    found = outcomes(lines, "dead:chat")
+    assert code == 1 and list(found.values()).count("error") == 1, output
+    assert "failed" not in found.values(), output
+    assert found["secret-fields"] == "passed" and found["docs"] == "passed"
+    assert found["secret-masking"] == "passed"  # the error text holds no key
+    pytest.LineMatcher(lines).fnmatch_lines(
+        [
+            "*the model could not use its service: ConnectError: * at "
+            f"http://127.0.0.1:{port}/v1/chat/completions (* of * model calls failed so: *). That is "
+            "the network, the service or the credentials, not the model, *Start the service (with its "
+            "key in the environment); or check the model against a local test double of the API from "
+            "a `fixture:` target; or replay a cassette recorded where the service answers: "
+            "`pytest --modelcheck=dead:chat --modelcheck-record`. See modelcheck "
+            "docs/replay.md#when-the-service-cannot-be-reached.",
+        ]
+    )
+    assert "Fix the model" not in output
+    assert "the model could not use its service; modelcheck::dead:chat::invoke says why" in output
+
+
+def test_a_key_the_service_refuses_is_one_report_for_a_fixture_target_and_never_shown(
+    repo: pytest.Pytester,
+) -> None:
+    repo.makeconftest(
+        CONFTEST
+        + textwrap.dedent(
+            """
+            @pytest.fixture(scope="session")
+            def wrong_key_model(acme_server):
+                return ChatAcme(model="mc-echo", base_url=acme_server.base_url, api_key="acme-wrong-key-0123")
+            """
+        )
+    )
+    result = repo.runpytest(*ARGS, "--modelcheck=fixture:wrong_key_model")
+    found = outcomes(result, "fixture:wrong_key_model")
+    assert list(found.values()).count("failed") == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*the model could not use its service: the service answered 401 Unauthorized at "
+            "http://127.0.0.1:*/v1/chat/completions (*"
+        ]
+    )
+    assert "acme-wrong-key-0123" not in result.stdout.str()
+    assert "Fix the model" not in result.stdout.str()

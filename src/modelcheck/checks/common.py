@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from modelcheck.core.records import Call, Failure, Kind
+from modelcheck.core.records import Call, Failure, Kind, Observation
 from modelcheck.core.verdict import Verdict, failed
 
 SHOW_CHARS = 80
@@ -163,3 +164,34 @@ def _json_error(text: str) -> str | None:
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         return str(error["message"])
     return error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)
+
+
+SERVICE_ANCHOR = "modelcheck docs/replay.md#when-the-service-cannot-be-reached"
+
+
+def service_failures(obs: Observation, probes: Iterable[str] | None = None) -> dict[str, str]:
+    """Probe -> '<what> at <url>' for the calls (of `probes`, or all) that failed because the
+    service was not reached or refused the credentials."""
+    wanted = None if probes is None else set(probes)
+    return {
+        name: call.failure.service
+        for name, call in sorted(obs.calls.items())
+        if call.failure is not None and call.failure.service and (wanted is None or name in wanted)
+    }
+
+
+def service_message(obs: Observation) -> str:
+    """One paragraph for every call the service did not answer: what happened, where, the ways out."""
+    failed = service_failures(obs)
+    # The one that names a URL, if any does (an error raised below the HTTP client names none).
+    first = next((f for f in failed.values() if "://" in f), next(iter(failed.values()), ""))
+    names = list(failed)
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return (
+        f"the model could not use its service: {first} ({len(names)} of {len(obs.calls)} model "
+        f"calls failed so: {shown}). That is the network, the service or the credentials, not the "
+        "model, so the checks that need those calls are not judged. Start the service (with its key "
+        "in the environment); or check the model against a local test double of the API from a "
+        "`fixture:` target; or replay a cassette recorded where the service answers: "
+        f"`pytest --modelcheck={obs.target} --modelcheck-record`. See {SERVICE_ANCHOR}."
+    )

@@ -25,6 +25,9 @@ class Failure:
     # the model's code was not on the traceback; `origin` says whose code raised it then.
     where: str | None = None
     origin: Literal["model", "langchain", "other"] = "other"
+    # For "raised": '<what happened> at <url>' when the service was not reached or refused the
+    # credentials (connection refused, DNS, TLS, a network timeout, 401/403): not the model's defect.
+    service: str | None = None
 
     def describe(self) -> str:
         if self.kind in ("timeout", "replay"):

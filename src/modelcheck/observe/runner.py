@@ -18,6 +18,7 @@ from modelcheck.observe.loopwatch import LoopWatch
 from modelcheck.observe.modelcode import raise_site
 from modelcheck.observe.probes import ASYNC_PROBES, SYNC_PROBES, WATCHED, ProbeContext
 from modelcheck.observe.progress import TICK, Tracker
+from modelcheck.observe.service import service_failure
 from modelcheck.targets.exit_guard import abandon
 
 
@@ -205,7 +206,7 @@ class ProbeRunner:
         exc = _model_exit(call, exc)
         text = " ".join(str(exc).split())
         where, origin = raise_site(exc, self.watch.model_modules)
-        call.failure = Failure("raised", type(exc).__name__, text, where, origin)
+        call.failure = Failure("raised", type(exc).__name__, text, where, origin, service_failure(exc))
         self.ctx.surfaces.append(
             SecretSurface(f"the text of the {type(exc).__name__} raised", repr(exc) + text, call.probe)
         )

@@ -13,7 +13,7 @@ from modelcheck.core.records import Observation
 from modelcheck.core.settings import FIXTURE
 from modelcheck.core.verdict import Verdict
 from modelcheck.pytest.calls import call_log, own_calls
-from modelcheck.pytest.judging import judge, needs_of, observe_target
+from modelcheck.pytest.judging import judge, needs_of, observe_target, service_blocked, service_report
 from modelcheck.pytest.run import BrokenTarget, ModelcheckRun, observer
 from modelcheck.pytest.suites import fixture_hint, make_module_test
 from modelcheck.targets.loading import LoadedTarget
@@ -35,6 +35,8 @@ class TargetNode(pytest.Collector):
         self.observation: Observation | None = None
         self.calls: list[dict[str, Any]] = []
         self.logged = False
+        self.service_first: str | None = None
+        """The check item that reported the service's failure for this target, once."""
 
     def collect(self) -> list[pytest.Item]:
         if isinstance(self.loaded, BrokenTarget):
@@ -89,6 +91,19 @@ class CheckItem(pytest.Item):
     def skipped_by_config(self) -> bool:
         loaded = self.target_node.loaded
         return isinstance(loaded, LoadedTarget) and self.check.id in loaded.settings.skip
+
+    def setup(self) -> None:
+        """A check whose calls the service did not answer is not judged: the target's first such
+        check errors with the one paragraph that says why, the others are skipped, pointing at it."""
+        node = self.target_node
+        if node.observation is None or not service_blocked(self.check, node.observation):
+            return
+        node.service_first = node.service_first or self.nodeid
+        message = service_report(node.service_first, self.nodeid, node.observation, node.run.scrub)
+        self.info["message"] = message
+        if node.service_first == self.nodeid:
+            pytest.fail(self.info["message"], pytrace=False)
+        pytest.skip(self.info["message"])
 
     def runtest(self) -> None:
         observation = self.target_node.observation

@@ -16,6 +16,7 @@ import pytest
 
 from modelcheck.checks.catalog import CATALOG, Check, checks_for, planned, probe_check
 from modelcheck.checks.catalog import judge as gated_judge
+from modelcheck.checks.common import service_failures, service_message
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Observation
 from modelcheck.core.verdict import Verdict
@@ -158,6 +159,27 @@ def _file_warnings(observation: Observation, found: list[Any], checks: list[Chec
         else:
             observation.warned.setdefault(owner, []).append(caught)
     raise_again(now, scrub)
+
+
+# secret-masking judges what the calls left behind, a failed call's error included: a canary key's
+# 401 from the provider is what it looks at, not a reason to stop.
+SERVICE_EXEMPT = frozenset({"secret-masking"})
+
+
+def service_blocked(check: Check, observation: Observation) -> bool:
+    """Whether a call this check needs failed because the service was not reached or refused the
+    credentials: then the check is not judged, and the target reports it once (`service_report`)."""
+    if check.id in SERVICE_EXEMPT:
+        return False
+    probes = set(check.needs) | {p for _, gated in check.gated for p in gated}
+    return bool(service_failures(observation, probes))
+
+
+def service_report(first: str | None, nodeid: str, observation: Observation, scrub: Scrubber) -> str:
+    """The first blocked check of a target gets the paragraph (scrubbed); the others a pointer to it."""
+    if first is None or first == nodeid:
+        return scrub(service_message(observation))
+    return f"the model could not use its service; {first} says why"
 
 
 def judge(check: Check, observation: Observation, scrub: Scrubber) -> Verdict:

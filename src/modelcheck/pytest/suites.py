@@ -23,7 +23,7 @@ from modelcheck.core.capabilities import plain
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import TargetSettings, build_settings, read_pyproject, split_table, usage_error
 from modelcheck.pytest.calls import call_log, own_calls
-from modelcheck.pytest.judging import judge, needs_of, observe_target
+from modelcheck.pytest.judging import judge, needs_of, observe_target, service_blocked, service_report
 from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.known import configured_secrets
@@ -68,6 +68,8 @@ class SuiteTarget:
     calls: list[dict[str, Any]] = field(default_factory=list)
     """The calls the observation made (pytest/calls.py), given to the first item's report."""
     logged: bool = False
+    service_first: str | None = None
+    """The item that reported the service's failure for this target, once."""
 
 
 @dataclass
@@ -237,6 +239,12 @@ def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) ->
     info["capabilities"] = plain(observation.capabilities)
     if not target.logged:  # once per target and process: the list is long
         info["model_calls"], target.logged = target.calls, True
+    if service_blocked(check, observation):
+        target.service_first = target.service_first or item.nodeid
+        info["message"] = service_report(target.service_first, item.nodeid, observation, run.scrub)
+        if target.service_first == item.nodeid:
+            pytest.fail(info["message"], pytrace=False)
+        skip(info["message"])
     verdict = judge(check, observation, run.scrub)
     info["message"] = verdict.message
     if verdict.outcome == "failed":
