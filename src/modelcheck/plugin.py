@@ -246,7 +246,8 @@ class RunHooks:
 
 @pytest.fixture
 def modelcheck(request: pytest.FixtureRequest) -> Any:
-    """`modelcheck.check(model, only=[...])` inside a test, with [tool.modelcheck]'s defaults."""
+    """`modelcheck.check(model, only=[...])` inside a test, with `[tool.modelcheck]`'s defaults and
+    the table of the model's class."""
     from modelcheck.pytest.adhoc import Checker  # lazy: only in a test that uses the fixture
 
     return Checker(request.config)

@@ -16,7 +16,7 @@ import pytest
 from support.harness import finish, start_subprocess
 from support.openai_server import OpenAIServer
 
-ARGS = ("-p", "no:cacheprovider", "-rA")
+ARGS = ("-p", "no:cacheprovider", "-rA", "-v")
 
 ACME = '''
 """ChatAcme: a chat model of the Acme API (https://acme.example/docs/api), OpenAI-like."""
@@ -121,12 +121,19 @@ def server() -> Iterator[OpenAIServer]:
 
 
 def outcomes(result: pytest.RunResult | list[str], target: str) -> dict[str, str]:
+    """check id -> outcome for one target, from `-v` lines or `-rA` summary lines."""
     found = {}
+    words = ("PASSED", "FAILED", "SKIPPED", "ERROR")
     for line in result if isinstance(result, list) else result.outlines:
-        for word in ("PASSED", "FAILED", "SKIPPED", "ERROR"):
-            if line.startswith(f"{word} modelcheck::{target}::"):
-                check = line.split("::")[-1].split(" ")[0]
-                found[check.removeprefix("test_check[").removesuffix("]")] = word.lower()
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in words and parts[1].startswith(f"modelcheck::{target}::"):
+            node, word = parts[1], parts[0]
+        elif len(parts) >= 2 and parts[1] in words and parts[0].startswith(f"modelcheck::{target}::"):
+            node, word = parts[0], parts[1]
+        else:
+            continue
+        check = node.split("::")[-1]
+        found[check.removeprefix("test_check[").removesuffix("]")] = word.lower()
     return found
 
 
@@ -250,3 +257,56 @@ def test_a_key_the_service_refuses_is_one_report_for_a_fixture_target_and_never_
     )
     assert "acme-wrong-key-0123" not in result.stdout.str()
     assert "Fix the model" not in result.stdout.str()
+
+
+SUITE = """
+import modelcheck
+
+TestAcmeSuite = modelcheck.suite(fixture="chat_model")
+
+
+def test_in_my_test(modelcheck, chat_model):
+    result = modelcheck.check(chat_model, only=["docs", "identifying-params"])
+    assert result.verdicts["docs"].outcome == "skipped", result.verdicts["docs"]
+    assert "skipped by `skip`" in result.verdicts["docs"].message
+    assert result.verdicts["identifying-params"].outcome == "passed"
+"""
+FACTORY = """
+from langchain_acme import ChatAcme
+
+
+def chat():
+    return ChatAcme(model="mc-echo", base_url="http://127.0.0.1:9/v1")
+"""
+
+
+def test_one_table_for_the_models_class_whatever_the_way_in(repo: pytest.Pytester) -> None:
+    """`[tool.modelcheck."langchain_acme:ChatAcme"]` applies to the fixture target, a factory target,
+    a suite and the `modelcheck` fixture; an entry point's own table still applies, over it."""
+    repo.makepyfile(test_acme=SUITE, factory=FACTORY)
+    repo.makepyprojecttoml(
+        """
+        [tool.modelcheck."langchain_acme:ChatAcme"]
+        skip = ["docs"]
+        stop_policy = "exclude"
+
+        [tool.modelcheck."fixture:chat_model"]
+        skip = ["docs", "stop-included"]
+        """
+    )
+    selection = ("-k", "docs or stop-included or test_in_my_test")
+    fixture = repo.runpytest(*ARGS, "--modelcheck=fixture:chat_model", *selection)
+    assert outcomes(fixture, "fixture:chat_model") == {"docs": "skipped", "stop-included": "skipped"}
+    fixture.stdout.fnmatch_lines(['*skipped by `skip` in [[]tool.modelcheck."fixture:chat_model"[]]*'])
+
+    factory = repo.runpytest(*ARGS, "--modelcheck=factory:chat", "-k", "docs")
+    assert outcomes(factory, "factory:chat") == {"docs": "skipped"}, factory.stdout.str()
+
+    suite = repo.runpytest(*ARGS, "test_acme.py", *selection)
+    suite.assert_outcomes(passed=2, skipped=1)  # stop-included: exclude, as the class's table says
+    suite.stdout.fnmatch_lines(
+        [
+            'SKIPPED *skipped by `skip` in [[]tool.modelcheck."langchain_acme:ChatAcme"[]] '
+            "for test_acme.py::TestAcmeSuite"
+        ]
+    )

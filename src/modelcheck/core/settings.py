@@ -286,3 +286,38 @@ _VALIDATORS = {
     "image_url": _image_url,
     "nondeterministic": _nondeterministic,
 }
+
+
+def class_keys(per_target: dict[str, dict[str, Any]], cls: type | None) -> list[str]:
+    """The per-target tables that name the model's class: `module:Qualname` where it is defined, or
+    any `module:Name` of an already imported module that holds that class (a package's re-export,
+    `langchain_acme:ChatAcme`). No module is imported to find out."""
+    if cls is None:
+        return []
+    found = []
+    for key in per_target:
+        if key.startswith(FIXTURE):
+            continue
+        module_name, _, attr = key.partition(":")
+        obj: Any = sys.modules.get(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part, None) if obj is not None else None
+        if obj is cls:
+            found.append(key)
+    defined = f"{cls.__module__}:{cls.__qualname__}"
+    return sorted(found, key=lambda k: k == defined)  # the defining module's name wins a tie
+
+
+def own_table(
+    per_target: dict[str, dict[str, Any]], cls: type | None, entry: str | None, check_ids: tuple[str, ...]
+) -> dict[str, Any]:
+    """A target's own settings, most specific last: the tables of the model's class, then the entry
+    point's own table (`fixture:NAME`, the `--modelcheck` name). Each table is validated by itself,
+    so an error names the table that holds the bad value."""
+    merged: dict[str, Any] = {}
+    keys = class_keys(per_target, cls)
+    for key in [*keys, *([entry] if entry in per_target and entry not in keys else [])]:
+        table = per_target[key]
+        build_settings(key, {}, table, check_ids, None)
+        merged.update(table)
+    return merged

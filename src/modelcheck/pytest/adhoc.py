@@ -15,12 +15,12 @@ import pytest
 
 from modelcheck.checks.catalog import IDS, Check, checks_for
 from modelcheck.core.records import Kind, Observation
-from modelcheck.core.settings import build_settings, read_pyproject, split_table
+from modelcheck.core.settings import build_settings, own_table, read_pyproject, split_table
 from modelcheck.core.verdict import Verdict
 from modelcheck.pytest.judging import judge, needs_of, observe_target
 from modelcheck.secrets.known import configured_secrets
 from modelcheck.secrets.scrub import Scrubber
-from modelcheck.targets.loading import TargetError, build_model
+from modelcheck.targets.loading import TargetError, build_model, model_class
 
 WHERE = "modelcheck.check(...)"
 # Checks that need more than one test's view of the model.
@@ -72,9 +72,10 @@ def check(
     __tracebackhide__ = True
     wanted = _only(only)
     label = _label(model)
-    defaults = split_table(read_pyproject(config.rootpath))[0] if config is not None else {}
+    defaults, per_target = split_table(read_pyproject(config.rootpath)) if config is not None else ({}, {})
     try:
-        target_settings = build_settings(label, defaults, settings, IDS, None, where=WHERE)
+        tables = own_table(per_target, model_class(model), None, IDS)  # the model's class's table
+        target_settings = build_settings(label, defaults, {**tables, **settings}, IDS, None, where=WHERE)
     except pytest.UsageError as exc:
         # One paragraph, never the test's traceback: its source line may hold a key in `params`.
         pytest.fail(str(exc), pytrace=False)
@@ -124,8 +125,8 @@ def _label(model: Any) -> str:
 
 
 class Checker:
-    """The `modelcheck` fixture: `modelcheck.check(model, only=[...])` with the project's defaults
-    from `[tool.modelcheck]`."""
+    """The `modelcheck` fixture: `modelcheck.check(model, only=[...])` with the project's settings
+    from `[tool.modelcheck]`: its defaults, under the table of the model's class."""
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config

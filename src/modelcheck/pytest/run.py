@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from modelcheck.core.settings import (
     FIXTURE,
     TargetSettings,
     build_settings,
+    class_keys,
+    own_table,
     parse_params_option,
     read_pyproject,
     split_table,
@@ -28,7 +31,7 @@ from modelcheck.replay.plan import ReplayPlan, resolve
 from modelcheck.secrets.known import configured_secrets, instance_secrets
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.containment import keep_alive, model_code_window
-from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, resolve_target
+from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_class, resolve_target
 
 
 @dataclass
@@ -127,8 +130,20 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     }
     replay = resolve(config)
     warned: list[Caught] = []
+
+
+    def settle(settings: TargetSettings, obj: Any) -> TargetSettings:
+        """Under the target's own table, the table of its model's class (`pkg:ChatX` for a target
+        named otherwise, e.g. by a factory module or a re-export)."""
+        cls = model_class(obj)
+        if not class_keys(per_target, cls):
+            return settings
+        own = own_table(per_target, cls, settings.target, IDS)
+        return build_settings(settings.target, defaults, own, IDS, params)
+
     with model_code_window(), catching(warned):
-        targets = _load_all([s for s in all_settings if s.target not in fixtures], search, scrub, replay)
+        chosen = [s for s in all_settings if s.target not in fixtures]
+        targets = _load_all(chosen, search, scrub, replay, settle)
     only = from_cli and not config.option.file_or_dir
     scrub.add(s for values in replay.standins.values() for s in values)
     raise_again(unique(warned, lambda c: 0), scrub)  # once the scrubber knows every secret the builds read
@@ -138,7 +153,11 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
 
 
 def _load_all(
-    all_settings: list[TargetSettings], search: list[Path], scrub: Scrubber, replay: ReplayPlan
+    all_settings: list[TargetSettings],
+    search: list[Path],
+    scrub: Scrubber,
+    replay: ReplayPlan,
+    settle: Callable[[TargetSettings, Any], TargetSettings],
 ) -> list[LoadedTarget | BrokenTarget]:
     """Resolve every target first (so two names of one model are refused before any is built),
     then build each; the scrubber learns each built instance's credentials at once."""
@@ -157,8 +176,13 @@ def _load_all(
         try:
             if isinstance(obj, TargetError):
                 raise obj
+            settings = settle(settings, obj)
+            scrub.add(configured_secrets(settings))
             with patched_env(envs[settings.target]):
                 loaded = build_model(obj, settings)
+            if model_class(obj) is None:  # a factory: its model's class is known now
+                loaded = replace(loaded, settings=settle(settings, loaded.model))
+                scrub.add(configured_secrets(loaded.settings))
         except TargetError as exc:
             targets.append(BrokenTarget(settings.target, scrub(str(exc))))
             continue

@@ -21,14 +21,22 @@ import pytest
 from modelcheck.checks.catalog import IDS, Check, by_id, checks_for
 from modelcheck.core.capabilities import plain
 from modelcheck.core.records import Kind, Observation
-from modelcheck.core.settings import TargetSettings, build_settings, read_pyproject, split_table, usage_error
+from modelcheck.core.settings import (
+    TargetSettings,
+    build_settings,
+    class_keys,
+    own_table,
+    read_pyproject,
+    split_table,
+    usage_error,
+)
 from modelcheck.pytest.calls import call_log, own_calls
 from modelcheck.pytest.judging import judge, needs_of, observe_target, service_blocked, service_report
 from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.known import configured_secrets
 from modelcheck.targets.langchain_tests import is_embeddings_tests, is_standard_tests
-from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_kind
+from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_class, model_kind
 
 ARG = "check_id"
 SETTINGS = ("params", "stop_policy", "skip", "timeout", "secret_env", "secret_pattern", "snapshot_exclude")
@@ -70,6 +78,8 @@ class SuiteTarget:
     logged: bool = False
     service_first: str | None = None
     """The item that reported the service's failure for this target, once."""
+    skip_where: str = "[tool.modelcheck]"
+    """Where the `skip` in force was given, for the skip's reason."""
 
 
 @dataclass
@@ -230,7 +240,7 @@ def run_check(request: pytest.FixtureRequest, spec: SuiteSpec, check_id: str) ->
     assert target.settings is not None and target.loaded is not None
     info["kind"] = target.loaded.kind
     if check_id in target.settings.skip:
-        skip(f"skipped by `skip` in {spec.where} for {target.label}")
+        skip(f"skipped by `skip` in {target.skip_where} for {target.label}")
     if target.loaded.kind not in check.kinds:
         skip(f"{check_id} applies to {' and '.join(KINDS[k] for k in sorted(check.kinds))} only")
     observation = _observation(request, target, run)
@@ -270,10 +280,19 @@ def _target(request: pytest.FixtureRequest, spec: SuiteSpec, run: Any) -> SuiteT
 
 
 def _load(request: pytest.FixtureRequest, spec: SuiteSpec, target: SuiteTarget, run: Any) -> None:
-    defaults, _ = split_table(read_pyproject(request.config.rootpath))
-    target.settings = build_settings(target.label, defaults, spec.settings, IDS, None, where=spec.where)
-    run.scrub.add(_secret_params(target.settings))
+    """Build the target; its settings are, most specific last: `[tool.modelcheck]`'s defaults, the
+    tables of the model's class, the entry point's table (`fixture:NAME`), the suite's keywords."""
+    defaults, per_target = split_table(read_pyproject(request.config.rootpath))
     model = request.getfixturevalue(spec.fixture) if spec.fixture else spec.source
+    keys = class_keys(per_target, model_class(model)) + ([spec.label] if spec.label in per_target else [])
+    tables = own_table(per_target, model_class(model), spec.label, IDS)
+    inline = {k: v for k, v in spec.settings.items() if spec.label is None or k == "params"}
+    given = [f'[tool.modelcheck."{k}"]' for k in keys if "skip" in per_target[k]]
+    target.skip_where = spec.where if "skip" in inline else (given or ["[tool.modelcheck]"])[-1]
+    target.settings = build_settings(
+        target.label, defaults, {**tables, **inline}, IDS, None, where=spec.where if inline else None
+    )
+    run.scrub.add(_secret_params(target.settings))
     try:
         target.loaded = build_model(model, target.settings)
     except TargetError as exc:

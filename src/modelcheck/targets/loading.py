@@ -115,6 +115,23 @@ def resolve_attr(module: Any, module_name: str, attr: str, target: str) -> Any:
     return obj
 
 
+def model_class(obj: Any) -> type | None:
+    """The model class a target names, to find its settings by: a class itself, an instance's
+    class, a langchain-tests class's `chat_model_class` (`embeddings_class`); None for a factory (known once called)."""
+    from modelcheck.targets.langchain_tests import is_standard_tests
+
+    if is_standard_tests(obj):
+        try:
+            tests = obj()
+            found = getattr(tests, "chat_model_class", None) or getattr(tests, "embeddings_class", None)
+        except Exception:
+            return None
+        return found if isinstance(found, type) else None
+    if isinstance(obj, type):
+        return obj
+    return type(obj) if model_kind(obj) is not None else None
+
+
 def model_kind(obj: Any) -> Kind | None:
     """'chat', 'llm' or 'embeddings' for a LangChain model class or instance, else None."""
     from langchain_core.embeddings import Embeddings
