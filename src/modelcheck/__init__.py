@@ -44,11 +44,14 @@ def suite(
     """A test class with one test per check of the catalog, for a model or a fixture's model.
 
     `model` is a model class (built with `params`), an instance, or a function of no arguments that
-    returns one; or give `fixture="name"` instead, for a fixture that returns the model. The other
-    keywords are the target's settings, as in `[tool.modelcheck."module:Name"]`. Assign the result
-    to a name starting with `Test`:
+    returns one, or the dotted name of one of these (`"pkg.models:ChatX"`, imported when the first
+    check runs, so the test module does not hold a test class pytest would collect again); or give
+    `fixture="name"` instead, for a fixture that returns the model. The other keywords are the
+    target's settings, as in `[tool.modelcheck."module:Name"]`. Assign the result to a name
+    starting with `Test`:
 
         TestChatX = modelcheck.suite(ChatX, params={"model_name": "x"}, stop_policy="exclude")
+        TestChatXUnitChecks = modelcheck.suite("tests.unit_tests.test_chat_models:TestChatXUnit")
 
     gives `test_x.py::TestChatX::test_check[stop-respected]` and one more item per check. The
     model is observed once, by the first of its items to run, for all of its selected checks.

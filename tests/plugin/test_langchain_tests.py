@@ -175,6 +175,55 @@ def test_a_suite_takes_a_standard_tests_subclass(project: pytest.Pytester) -> No
     assert '"ls_model_name": "echo-override"' in snapshot.read_text()  # the target's params win
 
 
+UNIT_WITH_TESTS = """
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from modelcheck.reference_models import EchoChatModel
+
+
+class TestEchoUnit(ChatModelUnitTests):
+    @property
+    def chat_model_class(self):
+        return EchoChatModel
+
+    def test_standard_one(self):
+        \"\"\"Stands for langchain-tests' own tests, which the class brings along.\"\"\"
+"""
+
+
+def test_a_suite_by_dotted_name_does_not_collect_the_standard_tests_again(project: pytest.Pytester) -> None:
+    """`modelcheck.suite(TestEchoUnit)` puts the class in the test module, where pytest collects its
+    tests a second time; the dotted name is imported when the first check runs."""
+    project.makepyfile(
+        test_unit_echo=UNIT_WITH_TESTS,
+        test_checks=(
+            "import modelcheck\n\n"
+            "TestEchoChecks = modelcheck.suite('test_unit_echo:TestEchoUnit', stop_policy='include')\n"
+        ),
+    )
+
+    result = project.runpytest(*ARGS, "test_unit_echo.py", "test_checks.py", "-k", "standard_one or invoke")
+
+    result.assert_outcomes(passed=3)  # the standard test once, invoke and ainvoke
+    result.stdout.fnmatch_lines(
+        [
+            "test_unit_echo.py::TestEchoUnit::test_standard_one PASSED*",
+            "test_checks.py::TestEchoChecks::test_check[[]invoke[]] PASSED*",
+        ]
+    )
+    assert "test_checks.py::TestEchoUnit" not in result.stdout.str()
+    wrong = project.makepyfile(
+        test_wrong="import modelcheck\n\nTestX = modelcheck.suite('test_unit_echo.TestEchoUnit')\n"
+    )
+    bad = project.runpytest(*ARGS, str(wrong))
+    bad.stdout.fnmatch_lines(
+        [
+            "*modelcheck.suite('test_unit_echo.TestEchoUnit'): the target 'test_unit_echo.TestEchoUnit' "
+            "is not of the form 'module.path:Name'.*"
+        ]
+    )
+
+
 def test_a_subclass_that_cannot_be_read_is_not_loaded_and_says_why(project: pytest.Pytester) -> None:
     result = project.runpytest(*ARGS, "--modelcheck=test_standard:TestBroken")
 

@@ -36,7 +36,15 @@ from modelcheck.pytest.run import ensure_run, observer
 from modelcheck.secrets.fields import looks_secret
 from modelcheck.secrets.known import configured_secrets
 from modelcheck.targets.langchain_tests import is_embeddings_tests, is_standard_tests
-from modelcheck.targets.loading import LoadedTarget, TargetError, build_model, model_class, model_kind
+from modelcheck.targets.loading import (
+    LoadedTarget,
+    TargetError,
+    build_model,
+    model_class,
+    model_kind,
+    resolve_target,
+    split_target,
+)
 
 ARG = "check_id"
 SETTINGS = ("params", "stop_policy", "skip", "timeout", "secret_env", "secret_pattern", "snapshot_exclude")
@@ -154,7 +162,14 @@ def _spec(source: Any, fixture: str | None, settings: dict[str, Any], marks: dic
         raise usage_error(f"modelcheck.suite(fixture={fixture!r}): give the fixture's name as a string.")
     build_settings("suite", {}, settings, IDS, None, where="modelcheck.suite(...)")
     kind: Kind | None = None
-    if is_standard_tests(source):
+    if isinstance(source, str):  # a dotted name, imported when the first check runs
+        try:
+            split_target(source)
+        except TargetError as exc:
+            raise usage_error(
+                f"modelcheck.suite({source!r}): {str(exc).removeprefix('modelcheck: ')}"
+            ) from None
+    elif is_standard_tests(source):
         kind = "embeddings" if is_embeddings_tests(source) else "chat"
     elif source is not None and (isinstance(source, type) or model_kind(source) is not None):
         kind = model_kind(source)
@@ -283,9 +298,15 @@ def _load(request: pytest.FixtureRequest, spec: SuiteSpec, target: SuiteTarget, 
     """Build the target; its settings are, most specific last: `[tool.modelcheck]`'s defaults, the
     tables of the model's class, the entry point's table (`fixture:NAME`), the suite's keywords."""
     defaults, per_target = split_table(read_pyproject(request.config.rootpath))
-    model = request.getfixturevalue(spec.fixture) if spec.fixture else spec.source
-    keys = class_keys(per_target, model_class(model)) + ([spec.label] if spec.label in per_target else [])
-    tables = own_table(per_target, model_class(model), spec.label, IDS)
+    try:
+        model = _model(request, spec)
+    except TargetError as exc:
+        target.settings = build_settings(target.label, defaults, spec.settings, IDS, None, where=spec.where)
+        target.error = run.scrub(str(exc))
+        return
+    entry = spec.label or (spec.source if isinstance(spec.source, str) else None)
+    keys = class_keys(per_target, model_class(model)) + ([entry] if entry in per_target else [])
+    tables = own_table(per_target, model_class(model), entry, IDS)
     inline = {k: v for k, v in spec.settings.items() if spec.label is None or k == "params"}
     given = [f'[tool.modelcheck."{k}"]' for k in keys if "skip" in per_target[k]]
     target.skip_where = spec.where if "skip" in inline else (given or ["[tool.modelcheck]"])[-1]
@@ -324,6 +345,16 @@ def missing_fixture(item: pytest.Item, error: BaseException | None) -> str | Non
         f"{fixture_hint(spec.fixture, item)} Name a fixture defined in this test module, a "
         "conftest.py above it, or a plugin."
     )
+
+
+def _model(request: pytest.FixtureRequest, spec: SuiteSpec) -> Any:
+    """The suite's model: the fixture's value, the object given, or the one its dotted name names."""
+    if spec.fixture:
+        return request.getfixturevalue(spec.fixture)
+    if isinstance(spec.source, str):
+        rootpath = request.config.rootpath
+        return resolve_target(TargetSettings(target=spec.source), [Path.cwd(), rootpath, rootpath / "src"])
+    return spec.source
 
 
 def _secret_params(settings: TargetSettings) -> list[str]:
