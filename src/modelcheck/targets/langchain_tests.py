@@ -2,8 +2,8 @@
 names the model class, its constructor params and its capabilities; modelcheck reads them.
 
 `--modelcheck=tests.unit_tests.test_chat_models:TestChatXUnit` (or the same dotted name given to
-`modelcheck.suite`) builds `chat_model_class(**chat_model_params)`, with the target's own `params` over them. A
-capability flag the subclass sets itself (`has_tool_calling`, `supports_image_inputs`,
+`modelcheck.suite`) builds `chat_model_class(**chat_model_params)`, with the target's own `params`
+over them. A capability flag the subclass sets itself (`has_tool_calling`, `supports_image_inputs`,
 `returns_usage_metadata`, ...) becomes the matching capability declaration, under the target's own
 `capabilities`; a flag left at langchain-tests' default is not a declaration (its default is a
 guess, e.g. `has_tool_calling` is "bind_tools is overridden"; modelcheck detects the capability
