@@ -299,6 +299,9 @@ def test_one_table_for_the_models_class_whatever_the_way_in(repo: pytest.Pyteste
     assert outcomes(fixture, "fixture:chat_model") == {"docs": "skipped", "stop-included": "skipped"}
     fixture.stdout.fnmatch_lines(['*skipped by `skip` in [[]tool.modelcheck."fixture:chat_model"[]]*'])
 
+    one = repo.runpytest(*ARGS, "--modelcheck=fixture:chat_model", "modelcheck::fixture:chat_model::docs")
+    assert outcomes(one, "fixture:chat_model") == {"docs": "skipped"}, one.stdout.str()
+
     factory = repo.runpytest(*ARGS, "--modelcheck=factory:chat", "-k", "docs")
     assert outcomes(factory, "factory:chat") == {"docs": "skipped"}, factory.stdout.str()
 
@@ -310,3 +313,23 @@ def test_one_table_for_the_models_class_whatever_the_way_in(repo: pytest.Pyteste
             "for test_acme.py::TestAcmeSuite"
         ]
     )
+
+
+def test_modelcheck_check_reports_a_service_that_is_not_there_once(repo: pytest.Pytester) -> None:
+    repo.makepyfile(
+        test_mine=f"""
+        import modelcheck
+        from langchain_acme import ChatAcme
+
+
+        def test_invoke():
+            model = ChatAcme(base_url="http://127.0.0.1:{closed_port()}/v1", api_key="k-1")
+            result = modelcheck.check(model, only=["invoke", "ainvoke", "docs"])
+            invoke, ainvoke = result.verdicts["invoke"], result.verdicts["ainvoke"]
+            assert invoke.outcome == "failed" and "could not use its service" in invoke.message
+            assert "Fix the model" not in invoke.message
+            assert ainvoke.outcome == "skipped" and ainvoke.message.endswith("invoke says why")
+            assert result.verdicts["docs"].outcome == "passed"
+        """
+    )
+    repo.runpytest(*ARGS, "test_mine.py").assert_outcomes(passed=1)

@@ -89,6 +89,7 @@ def check(
     run = [c for c in checks if c.id not in skipped and c.id not in NOT_AD_HOC]
     observation = observe_target(loaded, needs_of(run), scrub, checks=run)
     verdicts = {c.id: _verdict(c, observation, scrub, skipped) for c in checks}
+    _service(checks, observation, scrub, skipped, verdicts)
     for cid in sorted((wanted or set()) - set(verdicts)):
         verdicts[cid] = Verdict("skipped", f"{cid} does not apply to {loaded.kind} models")
     return CheckResult(label, loaded.kind, verdicts, observation)
@@ -100,6 +101,23 @@ def _verdict(check: Check, observation: Observation, scrub: Scrubber, skipped: s
     if check.id in NOT_AD_HOC:
         return Verdict("skipped", NOT_AD_HOC[check.id])
     return judge(check, observation, scrub)
+
+
+def _service(
+    checks: list[Check],
+    observation: Observation,
+    scrub: Scrubber,
+    skipped: set[str],
+    verdicts: dict[str, Verdict],
+) -> None:
+    """Checks whose calls the service did not answer are not judged: the first fails with the one
+    paragraph that says why, the others are skipped and point at it."""
+    from modelcheck.pytest.judging import service_blocked, service_report
+
+    blocked = [c.id for c in checks if c.id not in skipped and service_blocked(c, observation)]
+    for cid in blocked:
+        message = service_report(blocked[0], cid, observation, scrub)
+        verdicts[cid] = Verdict("failed" if cid == blocked[0] else "skipped", message)
 
 
 def _only(only: Iterable[str] | None) -> set[str] | None:

@@ -12,6 +12,8 @@ items whose node id it names.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 ROOT = "modelcheck"
@@ -46,9 +48,9 @@ def select(items: list[pytest.Item], config: pytest.Config) -> list[pytest.Item]
     wanted = [arg for arg in selectors(config) if arg != ROOT]
     if not wanted or len(wanted) < len(selectors(config)):
         return items
-    kept = [i for i in items if any(i.nodeid == w or i.nodeid.startswith(f"{w}::") for w in wanted)]
+    kept = [i for i in items if any(_names(w, i) for w in wanted)]
     for arg in wanted:
-        if not any(i.nodeid == arg or i.nodeid.startswith(f"{arg}::") for i in items):
+        if not any(_names(arg, i) for i in items):
             targets = sorted({i.nodeid.split("::")[1] for i in items if i.nodeid.count("::") >= 1})
             raise pytest.UsageError(
                 f"modelcheck: the argument {arg!r} names no check of this run. Its targets are: "
@@ -56,3 +58,11 @@ def select(items: list[pytest.Item], config: pytest.Config) -> list[pytest.Item]
                 "modelcheck::TARGET::CHECK, or add the target with --modelcheck=TARGET."
             )
     return kept
+
+
+def _names(arg: str, item: pytest.Item) -> bool:
+    """Whether `modelcheck::TARGET[::CHECK]` names the item; a fixture target's item
+    `modelcheck::fixture:NAME::test_check[CHECK]` answers to `modelcheck::fixture:NAME::CHECK` too."""
+    nodeid = item.nodeid
+    short = re.sub(r"::test_check\[([\w-]+)\]$", r"::\1", nodeid)
+    return any(n == arg or n.startswith(f"{arg}::") for n in (nodeid, short))
