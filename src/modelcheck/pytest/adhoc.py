@@ -17,7 +17,7 @@ from modelcheck.checks.catalog import IDS, Check, checks_for
 from modelcheck.core.records import Kind, Observation
 from modelcheck.core.settings import build_settings, own_table, read_pyproject, split_table
 from modelcheck.core.verdict import Verdict
-from modelcheck.pytest.judging import judge, needs_of, observe_target
+from modelcheck.pytest.judging import judge, needs_of, observe_target, service_blocked, service_report
 from modelcheck.secrets.known import configured_secrets
 from modelcheck.secrets.scrub import Scrubber
 from modelcheck.targets.loading import TargetError, build_model, model_class
@@ -112,8 +112,6 @@ def _service(
 ) -> None:
     """Checks whose calls the service did not answer are not judged: the first fails with the one
     paragraph that says why, the others are skipped and point at it."""
-    from modelcheck.pytest.judging import service_blocked, service_report
-
     blocked = [c.id for c in checks if c.id not in skipped and service_blocked(c, observation)]
     for cid in blocked:
         message = service_report(blocked[0], cid, observation, scrub)

@@ -119,8 +119,6 @@ def model_class(obj: Any) -> type | None:
     """The model class a target names, to find its settings by: a class itself, an instance's
     class, a langchain-tests class's `chat_model_class` (or `embeddings_class`); None for a
     factory (its model's class is known once it is called)."""
-    from modelcheck.targets.langchain_tests import is_standard_tests
-
     if is_standard_tests(obj):
         try:
             tests = obj()
