@@ -21,7 +21,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - pytest depends on tomli on Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-DEFAULT_TARGETS = ("modelcheck.reference_models:EchoLLM", "modelcheck.reference_models:EchoChatModel")
+DEFAULT_TARGETS = (
+    "modelcheck.reference_models:EchoLLM",
+    "modelcheck.reference_models:EchoChatModel",
+    "modelcheck.reference_models:EchoEmbeddings",
+)
 # A target named `fixture:NAME` is the model the pytest fixture NAME returns.
 FIXTURE = "fixture:"
 STOP_POLICIES = ("include", "exclude", "any")
