@@ -294,3 +294,15 @@ def test_serialization_round_trip_and_snapshot() -> None:
 def test_serialization_failures(trial: SerialTrial, says: str) -> None:
     verdict = serialization.judge_serialization(serial_obs(trial))
     assert verdict.outcome == "failed" and says in verdict.message, verdict.message
+
+
+def test_standard_params_skip_when_no_copy_of_the_model_can_be_built() -> None:
+    """Each param is tried on a copy built from the model's own field values: when even a copy
+    given nothing new raises, no param was judged, and the check says why instead of passing."""
+    contract = Contract(params_error="ValidationError: 1 validation error for M tokenizer")
+    verdict = params.judge_standard_params(observation(contract=contract))
+    assert verdict.outcome == "skipped"
+    assert verdict.message == (
+        "the standard params could not be tried: a copy of the model built from its own field values "
+        "raised ValidationError: 1 validation error for M tokenizer, and each param is tried on such a copy"
+    )

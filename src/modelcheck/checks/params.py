@@ -92,6 +92,11 @@ WHY = {
 def judge_standard_params(obs: Observation) -> Verdict:
     if (skip := untried(obs)) is not None:
         return skip
+    if obs.contract.params_error is not None:
+        return skipped(
+            "the standard params could not be tried: a copy of the model built from its own field "
+            f"values raised {obs.contract.params_error}, and each param is tried on such a copy"
+        )
     trials = [t for t in obs.contract.params if t.outcome != "absent"]
     problems = [_param_problem(t) for t in trials if t.outcome != "held"]
     problems += _ctor_stop(obs)

@@ -304,6 +304,8 @@ class Contract:
     ls_with_params: dict[str, Any] | None = None
     ls_params_error: str | None = None
     params: list[ParamTrial] = field(default_factory=list)
+    params_error: str | None = None
+    """Why no param could be tried: a copy built from the model's own field values raised."""
     env: list[EnvTrial] = field(default_factory=list)
     serial: SerialTrial | None = None
     error: str | None = None

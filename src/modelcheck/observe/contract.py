@@ -63,7 +63,9 @@ def gather(model: Any, needs: set[str], secret_env: tuple[str, ...] = ()) -> Con
     if ids.LS_PARAMS in needs:
         _ls_params(contract, model)
     if ids.STD_PARAMS in needs:
-        contract.params = [trial(model, name) for name in STANDARD]
+        contract.params_error = _copy_error(model)
+        if contract.params_error is None:
+            contract.params = [trial(model, name) for name in STANDARD]
     if ids.ENV_INIT in needs:
         contract.env = list(env_trials(model, secret_env))
     if ids.SERIALIZE in needs:
@@ -138,6 +140,15 @@ def variant(model: Any, extra: dict[str, Any]) -> Any:
         except Exception as exc:
             errors.append(exc)
     raise errors[-1]
+
+
+def _copy_error(model: Any) -> str | None:
+    """Why a copy of the model, given nothing new, cannot be built (every trial builds one)."""
+    try:
+        variant(model, {})
+    except Exception as exc:
+        return f"{type(exc).__name__}: {_one_line(str(exc))}"
+    return None
 
 
 def _same(value: Any, given: Any) -> bool:
