@@ -21,7 +21,8 @@ MESSAGES = {
     "ChatIgnoresToolChoice": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
     "called get_weather (the first of the tools bound: get_weather, magic_function, get_time): the tool "
     "`tool_choice` names must be the one called; with tool_choice='any' and a prompt "
-    "that names no tool ('Hello!'), invoke called no tool (it answered 'Hello!'). Send `tool_choice`*",
+    "that names no tool ('Hello!'), stream called no tool (magic_function_no_args bound; it answered "
+    "'Hello!'). Send `tool_choice`*",
     # A named tool_choice names the middle tool: picking by position, either end, cannot pass.
     "ChatPicksFirstTool": "with tool_choice='magic_function' and a prompt asking for get_weather, invoke "
     "called get_weather (the first of the tools bound: get_weather, magic_function, get_time): the tool "

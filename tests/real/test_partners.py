@@ -305,7 +305,7 @@ PINS: dict[str, dict[str, Pin]] = {
             "get_weather",
             "chat_models.py: bind_tools takes `tool_choice` and drops it ('currently ignored as it is not "
             "supported by Ollama'), without a warning; Ollama's API has no tool_choice",
-            also=("with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no",),
+            also=("with tool_choice='any' and a prompt that names no tool ('Hello!'), stream called no",),
         ),
         tool_calls=passed("parallel tool calls not checked"),
         tool_round_trip=passed("the last tool result was answered in text ('create_customer returned: "),

@@ -294,7 +294,7 @@ CATALOG: tuple[Check, ...] = (
         frozenset({ids.TOOLS_BIND, ids.TOOLS_INVOKE}),
         CHAT,
         requires="tool_calling",
-        gated=(("tool_choice", frozenset({ids.TOOLS_ANY})),),
+        gated=(("tool_choice", frozenset({ids.TOOLS_NO_ARGS})),),
     ),
     Check(
         "tool-calls",
@@ -304,10 +304,7 @@ CATALOG: tuple[Check, ...] = (
         CONSENSUS | TOOL_CALLS,
         CHAT,
         requires="tool_calling",
-        gated=(
-            ("tool_choice", frozenset({ids.TOOLS_ANY})),
-            ("parallel_tool_calls", frozenset({ids.TOOLS_PARALLEL})),
-        ),
+        gated=(("parallel_tool_calls", frozenset({ids.TOOLS_PARALLEL})),),
     ),
     Check(
         "tool-round-trip",
@@ -519,7 +516,7 @@ PROBE_CHECK = {
     **dict.fromkeys(ids.STOP_PROBES, "stop-respected"),
     **dict.fromkeys((*ids.DRIVES, *ids.REDRIVES.values()), "stream-callbacks"),
     **dict.fromkeys(ids.EVENTS, "event-stream"),
-    **dict.fromkeys((ids.TOOLS_BIND, ids.TOOLS_ANY), "bind-tools"),
+    ids.TOOLS_BIND: "bind-tools",
     **dict.fromkeys((*TOOL_CALLS, ids.TOOLS_PARALLEL), "tool-calls"),
     **dict.fromkeys(ids.STRUCTURED, "structured-output"),
     # A media message, and each of its blocks sent alone (observe/probes/media.py).

@@ -117,26 +117,29 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
     elif named is not None:
         why = invoke_fails or f"invoke: {_why_not(named)}, see tool-calls"
         notes.append(f"; the named tool_choice was not judged ({why})")
-    forced = obs.calls.get(ids.TOOLS_ANY)
-    if forced is None:
+    forced = obs.calls.get(ids.TOOLS_NO_ARGS)
+    if forced is None or forced.extra.get("tool_choice") != "any":
         return problems, notes
+    stream_fails = plain_failure(obs, ids.TOOLS_NO_ARGS)
+    message = _message(forced) if forced.ok else None
     if forced.extra.get("bind_error"):
         problems.append(
-            f"bind_tools(..., tool_choice='any') raised {forced.extra['bind_error']}{SEP}" + ACCEPT_FIX
+            f"bind_tools([{NO_ARGS_TOOL}], tool_choice='any') raised {forced.extra['bind_error']}{SEP}"
+            + ACCEPT_FIX
         )
-    elif invoke_fails:
-        notes.append(f"; tool_choice='any' was not judged ({invoke_fails})")
+    elif stream_fails:
+        notes.append(f"; tool_choice='any' was not judged ({stream_fails})")
     elif not forced.ok:
-        broken = call_failed(forced, "with tool_choice='any', invoke")
+        broken = call_failed(forced, "with tool_choice='any', stream")
         problems.append(f"{broken.message.rstrip('.')}{SEP}" if broken else "")
-    elif forced.output is not None and not _names(forced) and not _calls_anywhere(obs):
+    elif message is not None and not message.tool_calls and not _calls_anywhere(obs):
         notes.append("; tool_choice='any' was not judged (no call gave a tool call; see tool-calls)")
-    elif forced.output is not None and not _names(forced):
+    elif message is not None and not message.tool_calls:
         problems.append(
-            "with tool_choice='any' and a prompt that names no tool ('Hello!'), invoke called no tool "
-            f"(it answered {show(forced.output.text)}){SEP}{CHOICE_FIX}"
+            "with tool_choice='any' and a prompt that names no tool ('Hello!'), stream called no tool "
+            f"({NO_ARGS_TOOL} bound; it answered {show(message.text)}){SEP}{CHOICE_FIX}"
         )
-    elif forced.output is not None:
+    elif message is not None:
         notes.append("; tool_choice='any' forced a call where the prompt named no tool")
     return problems, notes
 
@@ -145,7 +148,6 @@ def _choice_problems(obs: Observation) -> tuple[list[str], list[str]]:
 # fails is left to that check (one defect, one failure).
 PLAIN = {
     ids.TOOLS_INVOKE: ids.INVOKE,
-    ids.TOOLS_ANY: ids.INVOKE,
     ids.TOOLS_STREAM: ids.STREAM,
     ids.TOOLS_NO_ARGS: ids.STREAM,
     ids.TOOLS_AINVOKE: ids.AINVOKE,

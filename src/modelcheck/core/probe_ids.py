@@ -155,10 +155,10 @@ TOOLS_STREAM = "tools_stream"
 TOOLS_AINVOKE = "tools_ainvoke"
 TOOLS_ASTREAM = "tools_astream"
 TOOLS_NO_ARGS = "tools_no_args"
-TOOLS_ANY = "tools_any"
 TOOLS_PARALLEL = "tools_parallel"
 TOOL_CALLS = frozenset({TOOLS_INVOKE, TOOLS_STREAM, TOOLS_AINVOKE, TOOLS_ASTREAM, TOOLS_NO_ARGS})
-"""The calls every tool-calling model gets (tools_any and tools_parallel need a sub-feature)."""
+"""The calls every tool-calling model gets (tools_parallel needs a sub-feature). With `tool_choice`,
+tools_no_args is also the call forced by "any" with a prompt that names no tool (bind-tools)."""
 
 # The tool loop (checks/tool_loop.py): the model's own tool calls answered, and tool events.
 ROUND_TRIP = "tools_round_trip"

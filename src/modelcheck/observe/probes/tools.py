@@ -6,8 +6,9 @@ call serves several checks: invoke and stream bind two functions and a BaseTool,
 the first and `tool_choice` the middle one, so that only honouring `tool_choice` gives its call, not
 a pick by position or by the prompt (prompted instead, for a model without `tool_choice`); ainvoke and
 astream bind a pydantic class and a JSON-schema dict, with non-ASCII text in the prompt;
-`tools_no_args` streams a call of a tool without arguments. `tools_any` (only with `tool_choice`)
-forces a call with "any" and a prompt that names no tool; `tools_parallel` (only with parallel
+`tools_no_args` streams a call of a tool without arguments, the only tool bound: with `tool_choice`
+it is forced by "any" and the prompt names no tool, so that one call shows both "any" honoured and
+the empty arguments (without it, the prompt asks for the tool); `tools_parallel` (only with parallel
 tool calls) asks for two tools in one turn. Each records the bound tools' JSON schemas, what
 forced the call, and for a stream the chunks added up as langchain-core adds them.
 """
@@ -126,11 +127,10 @@ PLANS: dict[str, tuple[list[Any], str, str, str | None]] = {
     ),
     "no_args": (
         [magic_function_no_args],
-        "What is the value of magic_function_no_args()? Use the magic_function_no_args tool.",
+        "Hello!",
         "What is the value of magic_function_no_args()? Use the magic_function_no_args tool.",
         "any",
     ),
-    "any": ([magic_function, get_weather], "Hello!", "Hello!", "any"),
     "parallel": (
         [get_weather, magic_function],
         "Call get_weather for Paris and magic_function for 3, both in this one turn.",
@@ -144,7 +144,6 @@ PLAN_OF = {
     ids.TOOLS_AINVOKE: "async",
     ids.TOOLS_ASTREAM: "async",
     ids.TOOLS_NO_ARGS: "no_args",
-    ids.TOOLS_ANY: "any",
     ids.TOOLS_PARALLEL: "parallel",
 }
 
@@ -271,7 +270,6 @@ PROBES: dict[str, Probe] = {
     ids.TOOLS_INVOKE: _invoked,
     ids.TOOLS_STREAM: _streamed,
     ids.TOOLS_NO_ARGS: _streamed,
-    ids.TOOLS_ANY: _invoked,
     ids.TOOLS_AINVOKE: _ainvoked,
     ids.TOOLS_ASTREAM: _astreamed,
     ids.TOOLS_PARALLEL: _ainvoked,
