@@ -137,7 +137,7 @@ def test_declared_media_are_checked_and_the_missing_sub_features_named(mc: Model
     checks = {c["id"]: c for c in outcome.report()["targets"][0]["checks"]}
     assert "Not checked: image_urls: " in checks["image-input"]["message"]
     assert "declare it: capabilities = {image_tool_message = true}" in checks["image-input"]["message"]
-    assert outcome.report()["targets"][0]["calls"] == 4  # invoke, invoke_messages, one per media type
+    assert outcome.report()["targets"][0]["calls"] == 3  # invoke, invoke_messages, one media message
 
 
 FETCHING = '''
@@ -223,7 +223,7 @@ def test_the_url_is_the_same_on_every_run_when_its_port_is_free(monkeypatch: pyt
     from modelcheck.observe.probes import media as media_probes
 
     assert media_probes.URL_PORT == 47181
-    first, taken = Call("media_image"), Call("media_image")
+    first, taken = Call("media"), Call("media")
     with socket.socket() as holder:  # a port of our own stands in for 47181 (xdist workers share it)
         holder.bind(("127.0.0.1", 0))
         port = holder.getsockname()[1]

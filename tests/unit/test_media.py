@@ -22,7 +22,7 @@ def observation(calls: dict[str, Call], has: dict[str, bool] | None = None) -> O
 
 
 def whole(media: str, pieces: list[tuple[str, str]], **extra: object) -> Call:
-    return Call(f"media_{media}", extra={"pieces": [list(p) for p in pieces], **extra})
+    return Call("media", extra={"pieces": {media: [list(p) for p in pieces]}, **extra})
 
 
 def raised(call: Call, message: str = "unsupported content block type 'image'") -> Call:
@@ -31,7 +31,7 @@ def raised(call: Call, message: str = "unsupported content block type 'image'") 
 
 
 def part(media: str, piece: tuple[str, str], ok: bool = True, **extra: object) -> Call:
-    call = Call(f"media_{media}_{piece[0]}_{piece[1]}", extra={"pieces": [list(piece)], **extra})
+    call = Call(f"media_{media}_{piece[0]}_{piece[1]}", extra={"pieces": {media: [list(piece)]}, **extra})
     if ok:
         call.outputs.append(Output("AIMessage", "fine", True))
         return call
@@ -45,7 +45,7 @@ def test_an_answered_message_passes_and_says_what_was_not_checked() -> None:
     call = whole("image", HUMAN)
     call.outputs.append(Output("AIMessage", "a red square", True))
 
-    verdict = judge_media(observation({"media_image": call}), "image")
+    verdict = judge_media(observation({"media": call}), "image")
 
     assert verdict.outcome == "passed"
     assert "standard `image` block (base64 data, image/png)" in verdict.message
@@ -62,18 +62,18 @@ def test_an_answer_with_only_a_tool_call_counts_but_an_empty_one_fails() -> None
     other = whole("audio", HUMAN)
     other.outputs.append(Output("str", "text", False))
 
-    assert judge_media(observation({"media_audio": tool}), "audio").outcome == "passed"
-    verdict = judge_media(observation({"media_audio": empty}), "audio")
+    assert judge_media(observation({"media": tool}), "audio").outcome == "passed"
+    verdict = judge_media(observation({"media": empty}), "audio")
     assert verdict.outcome == "failed"
     assert "returned an AIMessage with no text and no tool call" in verdict.message
-    verdict = judge_media(observation({"media_audio": other}), "audio")
+    verdict = judge_media(observation({"media": other}), "audio")
     assert "returned str, not an AIMessage" in verdict.message
 
 
 def test_an_empty_answer_is_not_a_media_defect_when_plain_text_gets_one_too() -> None:
     call = whole("audio", HUMAN)
     call.outputs.append(Output("AIMessage", "", True))
-    obs = observation({"media_audio": call})
+    obs = observation({"media": call})
     obs.calls["invoke_messages"].outputs[0] = Output("AIMessage", "", True)
 
     verdict = judge_media(obs, "audio")
@@ -84,7 +84,7 @@ def test_an_empty_answer_is_not_a_media_defect_when_plain_text_gets_one_too() ->
 
 def test_the_block_that_raises_alone_is_named_with_its_fix() -> None:
     calls = {
-        "media_image": raised(whole("image", HUMAN)),
+        "media": raised(whole("image", HUMAN)),
         "media_image_human_standard": part("image", HUMAN[0], ok=False),
         "media_image_human_openai": part("image", HUMAN[1]),
     }
@@ -104,7 +104,7 @@ def test_the_block_that_raises_alone_is_named_with_its_fix() -> None:
 def test_only_the_tool_message_raising_points_at_image_tool_message() -> None:
     pieces = [*HUMAN, ("tool", "standard"), ("tool", "openai")]
     calls = {
-        "media_image": raised(whole("image", pieces)),
+        "media": raised(whole("image", pieces)),
         **{f"media_image_{p[0]}_{p[1]}": part("image", p, ok=p[0] == "human") for p in pieces},
     }
 
@@ -118,7 +118,7 @@ def test_only_the_tool_message_raising_points_at_image_tool_message() -> None:
 
 def test_a_whole_that_raises_while_each_block_alone_is_answered() -> None:
     calls = {
-        "media_pdf": raised(whole("pdf", HUMAN), "only one block per message"),
+        "media": raised(whole("pdf", HUMAN), "only one block per message"),
         "media_pdf_human_standard": part("pdf", HUMAN[0]),
         "media_pdf_human_openai": part("pdf", HUMAN[1]),
     }
@@ -136,7 +136,7 @@ LOOPBACK = "http://127.0.0.1:5/image.png"
 
 def test_a_url_block_that_raised_unfetched_is_not_judged() -> None:
     calls = {
-        "media_image": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=False)),
+        "media": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=False)),
         "media_image_human_standard": part("image", HUMAN[0]),
         "media_image_human_openai": part("image", HUMAN[1]),
         "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=False),
@@ -151,7 +151,7 @@ def test_a_url_block_that_raised_unfetched_is_not_judged() -> None:
 
 def test_a_url_block_that_raised_after_the_model_fetched_it_fails() -> None:
     calls = {
-        "media_image": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=True)),
+        "media": raised(whole("image", [*HUMAN, URL], url=LOOPBACK, url_fetched=True)),
         "media_image_human_standard": part("image", HUMAN[0]),
         "media_image_human_openai": part("image", HUMAN[1]),
         "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=True),
@@ -165,7 +165,7 @@ def test_a_url_block_that_raised_after_the_model_fetched_it_fails() -> None:
 
 
 def test_a_model_whose_invoke_fails_is_not_judged_here() -> None:
-    obs = observation({"media_audio": raised(whole("audio", HUMAN))})
+    obs = observation({"media": raised(whole("audio", HUMAN))})
     obs.calls["invoke"] = raised(Call("invoke"))
 
     verdict = judge_media(obs, "audio")
@@ -178,7 +178,7 @@ def test_a_tool_message_sent_after_bind_tools_raised_is_left_to_the_tool_checks(
     tool = ("tool", "standard")
     unbound = "`bind_tools` raised TypeError: no tools here"
     calls = {
-        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
+        "media": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
         "media_pdf_human_standard": part("pdf", HUMAN[0]),
         "media_pdf_human_openai": part("pdf", HUMAN[1]),
         "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
@@ -194,7 +194,7 @@ def test_a_tool_message_sent_to_a_model_without_bind_tools_is_judged_and_says_so
     tool = ("tool", "standard")
     unbound = "the model has no `bind_tools` of its own"
     calls = {
-        "media_pdf": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
+        "media": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
         "media_pdf_human_standard": part("pdf", HUMAN[0]),
         "media_pdf_human_openai": part("pdf", HUMAN[1]),
         "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
@@ -213,7 +213,7 @@ def test_a_media_message_that_times_out_fails_without_blaming_a_block() -> None:
     call = whole("image", HUMAN)
     call.failure = Failure("timeout", "TimeoutError", "timed out after 30 s")
 
-    verdict = judge_media(observation({"media_image": call}), "image")
+    verdict = judge_media(observation({"media": call}), "image")
 
     assert verdict.outcome == "failed"
     assert "invoke timed out after 30 s. Make sure the model answers a message with image content" in (
@@ -240,7 +240,54 @@ def test_a_conversation_that_times_out_fails_without_blaming_a_part() -> None:
 def test_each_media_check_judges_its_own_media(check_id: str, media: str) -> None:
     call = whole(media, HUMAN)
     call.outputs.append(Output("AIMessage", "an answer", True))
-    obs = observation({f"media_{media}": call})
+    obs = observation({"media": call})
 
     assert by_id(check_id).judge(obs).outcome == "passed"
     assert by_id(check_id).judge(observation({})).outcome == "skipped"
+
+
+def both(**extra: object) -> Call:
+    """The one media message, holding the image's and the PDF's human blocks."""
+    return Call(
+        "media",
+        extra={"pieces": {"image": [list(p) for p in HUMAN], "pdf": [list(p) for p in HUMAN]}, **extra},
+    )
+
+
+def test_one_message_of_two_types_is_judged_per_type_from_its_parts() -> None:
+    obs = observation(
+        {
+            "media": raised(both(parts=[])),
+            "media_image_human_standard": part("image", HUMAN[0]),
+            "media_image_human_openai": part("image", HUMAN[1]),
+            "media_pdf_human_standard": part("pdf", HUMAN[0], ok=False),
+            "media_pdf_human_openai": part("pdf", HUMAN[1]),
+        }
+    )
+
+    image, pdf = judge_media(obs, "image"), judge_media(obs, "pdf")
+
+    assert image.outcome == "passed", image.message
+    assert image.message.startswith("checked a HumanMessage holding LangChain's standard `image` block")
+    assert pdf.outcome == "failed"
+    assert (
+        "Sent alone, LangChain's standard `file` block (base64 data, application/pdf) raised" in pdf.message
+    )
+    assert judge_media(obs, "audio").outcome == "skipped"
+
+
+def test_a_raise_no_block_explains_is_told_once_by_the_first_type() -> None:
+    obs = observation(
+        {
+            "media": raised(both(), "only one block per message"),
+            **{f"media_{m}_{p[0]}_{p[1]}": part(m, p) for m in ("image", "pdf") for p in HUMAN},
+        }
+    )
+
+    image, pdf = judge_media(obs, "image"), judge_media(obs, "pdf")
+
+    assert image.outcome == "failed" and image.consequence_of is None
+    assert "(beside the PDF blocks), invoke raised" in image.message
+    assert "each block sent alone was answered" in image.message
+    assert pdf.outcome == "failed" and pdf.consequence_of == "image-input"
+    assert pdf.message.startswith("consequence of image-input: ")

@@ -264,7 +264,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with an image, in every standard block form, is answered",
         "Multimodal input",
         media.judge_image,
-        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_IMAGE}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA}),
         CHAT,
         requires="image_inputs",
     ),
@@ -273,7 +273,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with a PDF, in every standard block form, is answered",
         "Multimodal input",
         media.judge_pdf,
-        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_PDF}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA}),
         CHAT,
         requires="pdf_inputs",
     ),
@@ -282,7 +282,7 @@ CATALOG: tuple[Check, ...] = (
         "a message with audio, in every standard block form, is answered",
         "Multimodal input",
         media.judge_audio,
-        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA_AUDIO}),
+        frozenset({ids.INVOKE, ids.INVOKE_MESSAGES, ids.MEDIA}),
         CHAT,
         requires="audio_inputs",
     ),
@@ -519,12 +519,9 @@ PROBE_CHECK = {
     ids.TOOLS_BIND: "bind-tools",
     **dict.fromkeys((*TOOL_CALLS, ids.TOOLS_PARALLEL), "tool-calls"),
     **dict.fromkeys(ids.STRUCTURED, "structured-output"),
-    # A media message, and each of its blocks sent alone (observe/probes/media.py).
-    **{
-        probe: f"{kind}-input"
-        for kind in ids.MEDIA_TYPES
-        for probe in (ids.media(kind), *ids.MEDIA_PARTS[kind])
-    },
+    # Each block of the media message sent alone (observe/probes/media.py); the message itself is
+    # the first selected media check's.
+    **{probe: f"{kind}-input" for kind in ids.MEDIA_TYPES for probe in ids.MEDIA_PARTS[kind]},
     **dict.fromkeys((ids.ROUND_TRIP, *ids.ROUND_TRIP_PARTS), "tool-round-trip"),
     **dict.fromkeys(ids.TOOL_EVENTS, "tool-events"),  # the stream calls are tool-calls' own
 }

@@ -1,10 +1,13 @@
 """Multimodal input: a chat model answers a message holding the media it says it takes.
 
-One call per media type (observe/probes/media.py) holds the shipped file as LangChain's standard
-block and as the OpenAI-style block, plus a URL block and a `ToolMessage` with the same blocks where
-the model has those sub-features (`image_urls`, `image_tool_message`, `pdf_tool_message`). It must
-give an AIMessage with an answer (text or a tool call). When it raises, each block was sent alone,
-and the message names the forms that raised alone, with what to change for each.
+One call (observe/probes/media.py) holds every media type the model takes, each shipped file as
+LangChain's standard block and as the OpenAI-style block, plus a URL block and a `ToolMessage` with
+the same blocks where the model has those sub-features (`image_urls`, `image_tool_message`,
+`pdf_tool_message`). It must give an AIMessage with an answer (text or a tool call). When it raises,
+each block was sent alone: each type's check names the forms of its type that raised alone, with
+what to change for each, and passes when every block of its type was answered alone while another
+type's raised. A raise that no block alone explains (or a timeout) is told once, by the first type's
+check; the others mark theirs as its consequence.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from modelcheck.checks.common import answers
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.capabilities import gate
 from modelcheck.core.records import Call, Failure, Observation
-from modelcheck.core.verdict import Verdict, failed, passed, skipped
+from modelcheck.core.verdict import Verdict, consequence, failed, passed, skipped
 
 Piece = tuple[str, str]
 NAMES = {"image": "image", "pdf": "PDF", "audio": "audio"}
@@ -67,15 +70,15 @@ def judge_audio(obs: Observation) -> Verdict:
 
 
 def judge_media(obs: Observation, media: str) -> Verdict:
-    call = obs.calls.get(ids.media(media))
-    if call is None:
+    call = obs.calls.get(ids.MEDIA)
+    chosen = pieces_of(call, media) if call is not None else []
+    if call is None or not chosen:
         return skipped(f"the {NAMES[media]} message was not sent.")
     if not answers(call) and not all(answers(obs.calls.get(p)) for p in (ids.INVOKE, ids.INVOKE_MESSAGES)):
         return skipped(
             f"invoke fails on a plain text message too, so {NAMES[media]} input cannot be judged "
             "(see invoke)."
         )
-    chosen = pieces_of(call)
     if call.failure is not None:
         return _raised_whole(obs, media, call, chosen)
     wrong = _no_answer(call)
@@ -92,8 +95,28 @@ def judge_media(obs: Observation, media: str) -> Verdict:
     return passed(f"checked {sent(media, chosen)}{_unchecked(obs, media, chosen)}")
 
 
-def pieces_of(call: Call) -> list[Piece]:
-    return [(str(p[0]), str(p[1])) for p in call.extra.get("pieces", [])]
+def pieces_of(call: Call, media: str) -> list[Piece]:
+    """The pieces of `media` the call held (its `pieces` are by media type)."""
+    held = call.extra.get("pieces")
+    got = held.get(media, []) if isinstance(held, dict) else []
+    return [(str(p[0]), str(p[1])) for p in got]
+
+
+def _kinds(call: Call) -> list[str]:
+    held = call.extra.get("pieces")
+    return [str(k) for k in held] if isinstance(held, dict) else []
+
+
+def _once(call: Call, media: str, verdict: Verdict) -> Verdict:
+    """A failure of the whole message that no block of one type explains: the first type's check
+    tells it, the others mark theirs as its consequence."""
+    first = _kinds(call)[0] if _kinds(call) else media
+    return verdict if first == media else consequence(f"{first}-input", verdict)
+
+
+def _beside(call: Call, media: str) -> str:
+    others = [NAMES[k] for k in _kinds(call) if k != media]
+    return f" (beside the {_join(others)} blocks)" if others else ""
 
 
 def label(media: str, piece: Piece) -> str:
@@ -141,20 +164,30 @@ def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
 
 def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece]) -> Verdict:
     assert call.failure is not None
-    whole = f"given {sent(media, chosen)}, invoke {_raised(call.failure)}"
+    whole = f"given {sent(media, chosen)}{_beside(call, media)}, invoke {_raised(call.failure)}"
     if call.failure.kind == "timeout":  # its blocks are not sent alone: they would only hang
-        return failed(
-            f"{whole}. Make sure the model answers a message with {NAMES[media]} content, or raise the "
-            "target's `timeout` (a large file may take longer; modelcheck's are a few hundred bytes)."
+        return _once(
+            call,
+            media,
+            failed(
+                f"{whole}. Make sure the model answers a message with {NAMES[media]} content, or raise the "
+                "target's `timeout` (a large file may take longer; modelcheck's are a few hundred bytes)."
+            ),
         )
     parts = {piece: obs.calls.get(_part(media, piece)) for piece in chosen}
     failing = {p: c for p, c in parts.items() if c is not None and c.failure is not None}
     unreached = {p: note for p, c in failing.items() if (note := _unjudged(c, p, obs)) is not None}
     judged = {p: c for p, c in failing.items() if p not in unreached}
+    if not failing and _others_raised(obs, call, media):
+        return passed(f"checked {sent(media, chosen)}, each block alone{_unchecked(obs, media, chosen)}")
     if not failing:
-        return failed(
-            f"{whole}; each block sent alone was answered. Convert every block of a message's "
-            "content list (and every message), not only one."
+        return _once(
+            call,
+            media,
+            failed(
+                f"{whole}; each block sent alone was answered. Convert every block of a message's "
+                "content list (and every message), not only one."
+            ),
         )
     if not judged:
         notes = "; ".join(f"{label(media, p)}: {note}" for p, note in unreached.items())
@@ -176,6 +209,12 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
         f"given {sent(media, chosen)}, invoke raised. Sent alone, {alone}{also}. "
         f"{_fixes(media, list(judged))}"
     )
+
+
+def _others_raised(obs: Observation, call: Call, media: str) -> bool:
+    """Whether a block of another media type raised alone (the whole's raise is that type's)."""
+    others = [_part(k, p) for k in _kinds(call) if k != media for p in pieces_of(call, k)]
+    return any((c := obs.calls.get(p)) is not None and c.failure is not None for p in others)
 
 
 def _part(media: str, piece: Piece) -> str:

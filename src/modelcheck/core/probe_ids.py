@@ -116,7 +116,8 @@ def canary_call(path: str) -> str:
 PSEUDO = STATIC | {CANARY}
 """Needs that name no registered probe (each is served by the observer itself)."""
 
-# Multimodal input (checks/media.py): one message per media type; its pieces sent alone on a raise.
+# Multimodal input (checks/media.py): one message holding every media type the model takes; each
+# piece sent alone on a raise.
 MEDIA_TYPES = ("image", "pdf", "audio")
 MEDIA_PIECES: dict[str, tuple[tuple[str, str], ...]] = {
     "image": (
@@ -129,23 +130,17 @@ MEDIA_PIECES: dict[str, tuple[tuple[str, str], ...]] = {
     "pdf": (("human", "standard"), ("human", "openai"), ("tool", "standard"), ("tool", "openai")),
     "audio": (("human", "standard"), ("human", "openai")),
 }
-"""Every (place, form) a media message can hold, in the order it holds them; which of them one call
-holds depends on the model's capabilities (observe/probes/media.py)."""
-
-
-def media(kind: str) -> str:
-    """The id of the call holding a message of one media type (`media_image`)."""
-    return f"media_{kind}"
+"""Every (place, form) a media message can hold of each type, in the order it holds them; which of
+them the call holds depends on the model's capabilities (observe/probes/media.py)."""
+MEDIA = "media"
+"""The id of the call holding the media message."""
 
 
 def media_part(kind: str, place: str, form: str) -> str:
-    """The id of one piece of a media message sent alone (`media_image_human_url`)."""
+    """The id of one piece of the media message sent alone (`media_image_human_url`)."""
     return f"media_{kind}_{place}_{form}"
 
 
-MEDIA_IMAGE = media("image")
-MEDIA_PDF = media("pdf")
-MEDIA_AUDIO = media("audio")
 MEDIA_PARTS = {kind: tuple(media_part(kind, *piece) for piece in MEDIA_PIECES[kind]) for kind in MEDIA_TYPES}
 
 # Tool calling (checks/tools.py).
@@ -179,7 +174,7 @@ FOLLOW_UPS: dict[str, str] = {
     **REPEATS_OF,
     **{redrive: drive for drive, redrive in REDRIVES.items()},
     **dict.fromkeys(HISTORY_PARTS, HISTORY),
-    **{part: media(kind) for kind in MEDIA_TYPES for part in MEDIA_PARTS[kind]},
+    **{part: MEDIA for kind in MEDIA_TYPES for part in MEDIA_PARTS[kind]},
     **dict.fromkeys(ROUND_TRIP_PARTS, ROUND_TRIP),
 }
 """Probes no check names: each is made only after the call it follows (here its value) showed it is

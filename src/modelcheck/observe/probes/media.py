@@ -1,8 +1,8 @@
-"""The multimodal checks' calls (checks/media.py): one per media type, holding every block form the
-model takes.
+"""The multimodal checks' calls (checks/media.py): one message holding every media type the model
+takes (its `<type>_inputs` capabilities), each in every block form the model takes.
 
-`media_image`, `media_pdf` and `media_audio` each send one message with the shipped file
-(modelcheck.media) as LangChain's standard block and as the OpenAI-style block: the v1 form
+`media` sends one message with each shipped file (modelcheck.media) as LangChain's standard block
+and as the OpenAI-style block: the v1 form
 (`{"type": "image", "base64": ..., "mime_type": ...}`) on langchain-core 1.x, the `source_type`
 form on 0.3 (what each core documents; 1.x turns the 0.3 form into the v1 one before the model sees
 it, so sending both would test core). Where the model has `image_urls`, the image message also holds
@@ -28,6 +28,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.records import Call
 from modelcheck.media import AUDIO, IMAGE, PDF, Media
@@ -41,6 +44,8 @@ ASK = {
 }
 TOOL = {"image": "modelcheck_image", "pdf": "modelcheck_pdf"}
 TOOL_CALL_ID = "call_modelcheck_media"
+Chosen = dict[str, list[tuple[str, str]]]
+"""The pieces one call holds, by media type."""
 URL_PORT = 47181
 """The loopback port the image URL is served on when it is free."""
 # (place, form): where a block goes (the human message, a tool message) and in which form.
@@ -102,59 +107,76 @@ def _openai(media: str, item: Media, data: str) -> dict[str, Any]:
     }
 
 
-def conversation(media: str, chosen: list[Piece], url: str | None) -> list[Any]:
-    """The messages of one call: a human message with the human pieces, then (with tool pieces)
-    the model's own tool call and a `ToolMessage` holding the tool pieces."""
-    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+def kinds(has: frozenset[str]) -> list[str]:
+    """The media types the model takes (`<type>_inputs`), in ids.MEDIA_TYPES order."""
+    return [media for media in ids.MEDIA_TYPES if f"{media}_inputs" in has]
 
-    human = [block(media, form, url) for place, form in chosen if place == "human"]
-    messages: list[Any] = [HumanMessage(content=[{"type": "text", "text": ASK[media]}, *human])]
-    tool: list[str | dict[Any, Any]] = [block(media, form) for place, form in chosen if place == "tool"]
-    if tool:
-        call = {"type": "tool_call", "id": TOOL_CALL_ID, "name": TOOL[media], "args": {}}
-        messages += [
-            AIMessage(content="", tool_calls=[call]),
-            ToolMessage(content=tool, tool_call_id=TOOL_CALL_ID, name=TOOL[media]),
-        ]
+
+def conversation(chosen: Chosen, url: str | None) -> list[Any]:
+    """The messages of one call: a human message with the human pieces of every type, then for each
+    type with tool pieces the model's own tool call and a `ToolMessage` holding them."""
+    ask = " ".join(ASK[media] for media in chosen)
+    human = [
+        block(media, form, url) for media, got in chosen.items() for place, form in got if place == "human"
+    ]
+    messages: list[Any] = [HumanMessage(content=[{"type": "text", "text": ask}, *human])]
+    for media, got in chosen.items():
+        tool: list[str | dict[Any, Any]] = [block(media, form) for place, form in got if place == "tool"]
+        if tool:
+            call_id = f"{TOOL_CALL_ID}_{media}"
+            call = {"type": "tool_call", "id": call_id, "name": TOOL[media], "args": {}}
+            messages += [
+                AIMessage(content="", tool_calls=[call]),
+                ToolMessage(content=tool, tool_call_id=call_id, name=TOOL[media]),
+            ]
     return messages
 
 
-def _target(ctx: ProbeContext, call: Call, media: str, tools: bool) -> Any:
-    """The model, with the media tool bound when the call holds a tool message and the model binds
+def _target(ctx: ProbeContext, call: Call, tooled: list[str]) -> Any:
+    """The model, with the media tools bound when the call holds tool messages and the model binds
     tools (a service may refuse a tool result for a tool it was not given)."""
-    if not tools:
+    if not tooled:
         return ctx.model
-    from langchain_core.language_models import BaseChatModel
-
     if type(ctx.model).bind_tools is BaseChatModel.bind_tools:
         call.extra["unbound"] = "the model has no `bind_tools` of its own"
         return ctx.model
-
-    def tool() -> str:
-        return ""
-
-    tool.__name__ = TOOL[media]
-    tool.__doc__ = f"Return a {MEDIA[media].label} file."
     try:
-        return ctx.model.bind_tools([tool])
+        return ctx.model.bind_tools([_tool(media) for media in tooled])
     except Exception as exc:  # the tool-calling checks judge bind_tools; here the call goes on
         call.extra["unbound"] = f"`bind_tools` raised {type(exc).__name__}: {' '.join(str(exc).split())}"
         return ctx.model
 
 
-def _media(ctx: ProbeContext, call: Call) -> None:
-    name = call.probe.removeprefix(ids.media(""))
-    media, _, rest = name.partition("_")
-    whole = not rest
+def _tool(media: str) -> Any:
+    def tool() -> str:
+        return ""
+
+    tool.__name__ = TOOL[media]
+    tool.__doc__ = f"Return a {MEDIA[media].label} file."
+    return tool
+
+
+def _chosen(ctx: ProbeContext, probe: str) -> Chosen:
+    """The whole message's pieces, or the one piece a part sends."""
+    if probe == ids.MEDIA:
+        return {media: pieces(media, ctx.has) for media in kinds(ctx.has)}
+    media, _, rest = probe.removeprefix("media_").partition("_")
     place, _, form = rest.partition("_")
-    chosen = pieces(media, ctx.has) if whole else [(place, form)]
-    call.extra["pieces"] = [list(p) for p in chosen]
-    if whole and len(chosen) > 1:
-        call.extra["parts"] = [part_name(media, p) for p in chosen]  # sent only when the whole raises
-    with _served(call, any(form == "url" for _, form in chosen), ctx.image_url) as url:
-        messages = conversation(media, chosen, url)
-        model = _target(ctx, call, media, any(place == "tool" for place, _ in chosen))
-        value = model.invoke(messages, ctx.config(call))
+    return {media: [(place, form)]}
+
+
+def _media(ctx: ProbeContext, call: Call) -> None:
+    chosen = _chosen(ctx, call.probe)
+    call.extra["pieces"] = {media: [list(p) for p in got] for media, got in chosen.items()}
+    parts = [part_name(media, p) for media, got in chosen.items() for p in got]
+    if call.probe == ids.MEDIA and len(parts) > 1:
+        call.extra["parts"] = parts  # sent only when the whole raises
+    tooled = [media for media, got in chosen.items() if any(place == "tool" for place, _ in got)]
+    with _served(
+        call, any(form == "url" for got in chosen.values() for _, form in got), ctx.image_url
+    ) as url:
+        messages = conversation(chosen, url)
+        value = _target(ctx, call, tooled).invoke(messages, ctx.config(call))
     ctx.returned(call, value)
     call.extra["tool_calls"] = len(getattr(value, "tool_calls", None) or [])
 
@@ -208,6 +230,6 @@ def _served(call: Call, wanted: bool, given: str | None = None) -> Iterator[str 
 
 
 PROBES: dict[str, Probe] = {
-    **{ids.media(media): _media for media in ids.MEDIA_TYPES},
+    ids.MEDIA: _media,
     **{part: _media for media in ids.MEDIA_TYPES for part in ids.MEDIA_PARTS[media]},
 }
