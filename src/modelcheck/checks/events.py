@@ -15,7 +15,7 @@ from typing import Any
 
 from modelcheck.checks.common import call_failed, show
 from modelcheck.core import probe_ids as ids
-from modelcheck.core.consensus import consensus, declared
+from modelcheck.core.consensus import consensus
 from modelcheck.core.events import STABLE_NOTE, IdMap, Normalizer, stable_events, value_text
 from modelcheck.core.records import Call, Kind, Observation, SnapshotResult
 from modelcheck.core.verdict import Verdict, failed, passed, skipped
@@ -465,7 +465,7 @@ def snapshot_document(obs: Observation, scrub: Any = None) -> dict[str, Any]:
 def sampled(obs: Observation) -> bool:
     """Whether the model is declared nondeterministic or seen to be: its paths answered differently."""
     agreed = consensus(obs)
-    return declared(obs) or (not agreed.deterministic and len(agreed.compared) > 1)
+    return agreed.declared or (not agreed.deterministic and len(agreed.compared) > 1)
 
 
 def judge_event_snapshot(obs: Observation) -> Verdict:

@@ -13,6 +13,7 @@ NONDETERMINISTIC = (
     "The model gave different answers to the same prompt on different paths, so it was taken as "
     "nondeterministic and only the shapes were checked."
 )
+DECLARED = "The target declares the model nondeterministic, so only the shapes were checked."
 
 
 def _shape(kind: str, out: Output | None, what: str, streamed: bool = False) -> Verdict | None:
@@ -84,6 +85,8 @@ def drift_message(what: str, agreed: Consensus, kind: str) -> str:
 
 
 def _note(agreed: Consensus) -> str:
+    if agreed.declared:
+        return DECLARED
     return "" if agreed.deterministic else NONDETERMINISTIC
 
 

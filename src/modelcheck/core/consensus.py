@@ -60,6 +60,8 @@ class Consensus:
     # A deterministic model whose other paths answer `drift` instead, consistently.
     drift: str | None = None
     drifting: tuple[str, ...] = ()
+    # The target declares the model nondeterministic (`nondeterministic = true`).
+    declared: bool = False
 
     @property
     def deterministic(self) -> bool:
@@ -87,7 +89,9 @@ def consensus(obs: Observation) -> Consensus:
     present = {name: t for name, t in texts.items() if t is not None}
     counts = Counter(present.values()).most_common(2)
     compared = tuple(present)
-    if not counts or declared(obs):
+    if declared(obs):
+        return Consensus(None, (), compared, declared=True)
+    if not counts:
         return Consensus(None, (), compared)
     top, n = counts[0]
     runner_up = counts[1][1] if len(counts) > 1 else 0
