@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -631,11 +632,12 @@ class PartnerRun:
     workdir: Path
 
 
-@pytest.fixture(scope="module")
-def stubs() -> Iterator[Stubs]:
+@contextmanager
+def started_stubs(**mode: bool) -> Iterator[Stubs]:
+    """The three stubs, started; `sampling=True`/`drop_stop=True` as the loopback stubs take them."""
     if not INSTALLED:
         pytest.skip("no partner package is installed; install the integrations extra")
-    started = Stubs(OpenAIServer(), AnthropicServer(), OllamaServer())
+    started = Stubs(OpenAIServer(**mode), AnthropicServer(**mode), OllamaServer(**mode))
     for server in (started.openai, started.anthropic, started.ollama):
         server.start()
     try:
@@ -643,6 +645,12 @@ def stubs() -> Iterator[Stubs]:
     finally:
         for server in (started.openai, started.anthropic, started.ollama):
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def stubs() -> Iterator[Stubs]:
+    with started_stubs() as started:
+        yield started
 
 
 def run_partners(stubs: Stubs, workdir: Path, config: str, *args: str) -> PartnerRun:
@@ -668,6 +676,24 @@ def excluded_run(stubs: Stubs, tmp_path_factory: pytest.TempPathFactory) -> Part
     return run_partners(stubs, tmp_path_factory.mktemp("excluded"), config, *only(*section("Stop tokens")))
 
 
+def sampled_run(workdir: Path, **mode: bool) -> PartnerRun:
+    """The stop checks under "exclude" against stubs that answer a new random run of words per call."""
+    with started_stubs(sampling=True, **mode) as sampling:
+        return run_partners(
+            sampling, workdir, '[tool.modelcheck]\ntimeout = 20\nstop_policy = "exclude"\n', "-k", "stop"
+        )
+
+
+@pytest.fixture(scope="module")
+def sampling_run(tmp_path_factory: pytest.TempPathFactory) -> PartnerRun:
+    return sampled_run(tmp_path_factory.mktemp("sampling"))
+
+
+@pytest.fixture(scope="module")
+def dropping_run(tmp_path_factory: pytest.TempPathFactory) -> PartnerRun:
+    return sampled_run(tmp_path_factory.mktemp("dropping"), drop_stop=True)
+
+
 def installed(target: str) -> None:
     if target not in INSTALLED:
         pytest.skip(f"{PARTNERS[target].dist} is not installed; install the integrations extra")
@@ -685,6 +711,24 @@ def test_partner_stop_with_the_exclude_policy(
 ) -> None:
     installed(target)
     assert_pin(excluded_run.checks[target][check], pin)
+
+
+@pytest.mark.parametrize(("target", "check", "pin"), params(EXCLUDED))
+def test_partner_stop_on_a_sampling_stub(sampling_run: PartnerRun, target: str, check: str, pin: Pin) -> None:
+    """A provider whose model samples gets the verdicts of the echoing stub."""
+    installed(target)
+    assert_pin(sampling_run.checks[target][check], pin)
+
+
+@pytest.mark.parametrize(
+    "target", [t for t, pins in EXCLUDED.items() if pins["stop-respected"].outcome == "passed"]
+)
+def test_a_sampling_stub_that_drops_stop_is_caught(dropping_run: PartnerRun, target: str) -> None:
+    """Every partner that passes stop on to its API fails once the API drops it, although each
+    answer is new: the stop strings are ones every earlier answer held."""
+    installed(target)
+    check = dropping_run.checks[target]["stop-respected"]
+    assert (check["outcome"], "text follows the stop string" in check["message"]) == ("failed", True), check
 
 
 def test_every_check_of_every_partner_model_is_pinned(partner_run: PartnerRun) -> None:

@@ -41,12 +41,10 @@ from typing import Any
 from support.loopback import (
     LoopbackServer,
     Reply,
-    answer_for,
     bearer_token,
     called_tools,
     cut_at_stop,
     cut_tokens,
-    fill,
     media_marker,
     pieces,
     word_count,
@@ -254,8 +252,14 @@ class AnthropicServer(LoopbackServer):
 
     name = "anthropic-server"
 
-    def __init__(self, api_key: str = "mc-real-anthropic-key-for-the-loopback") -> None:
-        super().__init__(api_key)
+    def __init__(
+        self,
+        api_key: str = "mc-real-anthropic-key-for-the-loopback",
+        *,
+        sampling: bool = False,
+        drop_stop: bool = False,
+    ) -> None:
+        super().__init__(api_key, sampling=sampling, drop_stop=drop_stop)
 
     def bad_json(self) -> Reply:
         return _error(400, "invalid_request_error", "request body is not valid JSON")
@@ -283,12 +287,13 @@ class AnthropicServer(LoopbackServer):
         calls = [] if turns.results else called_tools(list(schemas), turns.asked, choice)
         stop = None
         if calls:
-            content = [tool_use(n, name, fill(schemas[name], turns.asked)) for n, name in enumerate(calls)]
+            args = [self.filled(schemas[name], turns.asked) for name in calls]
+            content = [tool_use(n, name, a) for n, (name, a) in enumerate(zip(calls, args, strict=True))]
             content = content[:1] if single else content
             said = " ".join(json.dumps(c["input"], ensure_ascii=False) for c in content)
         else:
             said = self.text(turns, schema)
-            said, stop = cut_at_stop(said, body.get("stop_sequences"))
+            said, stop = cut_at_stop(said, self.stops(body.get("stop_sequences")))
             said = said if stop else cut_tokens(said, body.get("max_tokens"))
             content = [{"type": "text", "text": said}]
         prompt = " ".join([_text(_blocks(body.get("system") or "", "user", "system")), *turns.texts])
@@ -304,13 +309,12 @@ class AnthropicServer(LoopbackServer):
             "usage": {"input_tokens": word_count(prompt), "output_tokens": word_count(said)},
         }
 
-    @staticmethod
-    def text(turns: Turns, schema: dict[str, Any] | None) -> str:
+    def text(self, turns: Turns, schema: dict[str, Any] | None) -> str:
         if turns.results:
             return " ".join(f"{n} {'failed' if e else 'returned'}: {t}" for n, e, t in turns.results)
         if schema is not None:
-            return json.dumps(fill(schema, turns.asked), ensure_ascii=False)
-        return answer_for(turns.asked)
+            return json.dumps(self.filled(schema, turns.asked), ensure_ascii=False)
+        return self.answer_for(turns.asked)
 
     def events(self, message: dict[str, Any]) -> Iterator[Event]:
         start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}

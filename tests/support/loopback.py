@@ -10,7 +10,9 @@ The deterministic rules the stubs answer by, like the reference chat model's (do
 `called_tools` picks the tools a request calls, `fill` (the reference's own, from
 reference_models/_fill.py) makes a value from a JSON schema (tool arguments, structured output),
 `first_json_object` is what JSON mode answers, and `media_marker` is how an answer says which
-media it got.
+media it got. A stub made with `sampling=True` answers a fresh random run of words on every call
+(`answer_for`, `filled`: the sampling reference models' rule), as a model sampled at a temperature
+above 0; with `drop_stop=True` it ignores the stop strings (`stops`), as an API that drops them.
 """
 
 from __future__ import annotations
@@ -143,8 +145,12 @@ class LoopbackServer:
 
     name = "loopback"
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(
+        self, api_key: str, *, sampling: bool = False, drop_stop: bool = False, seed: int | None = None
+    ) -> None:
         self.api_key = api_key
+        self.sampler = Sampler(seed) if sampling else None
+        self.drop_stop = drop_stop
         self.requests: list[dict[str, Any]] = []
         self.statuses: Counter[int] = Counter()
         self._lock = threading.Lock()
@@ -166,6 +172,18 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
+
+    def answer_for(self, asked: str) -> str:
+        """The answer to a prompt: the echo, or (a sampling server) a fresh random run of words."""
+        return answer_for(asked) if self.sampler is None else self.sampler.answer()
+
+    def filled(self, schema: dict[str, Any], asked: str) -> Any:
+        """A schema's value (tool arguments, structured output): a sampling server fills it anew."""
+        return fill(schema, asked if self.sampler is None else self.sampler.answer())
+
+    def stops(self, given: Any) -> Any:
+        """The stop strings an answer is cut at: none when the server drops them."""
+        return None if self.drop_stop else given
 
     def record(self, path: str, body: Mapping[str, Any], status: int) -> None:
         with self._lock:

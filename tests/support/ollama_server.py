@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from support import embeddings_api
@@ -37,7 +37,6 @@ from support.embeddings_api import ollama_embed
 from support.loopback import (
     LoopbackServer,
     Reply,
-    answer_for,
     called_tools,
     cut_at_stop,
     cut_tokens,
@@ -98,14 +97,14 @@ def _last_calls(messages: list[Any]) -> list[dict[str, Any]]:
     return [c for c in assistant.get("tool_calls") or [] if isinstance(c, dict)]
 
 
-def structured_text(given: Any, asked: str) -> str | None:
+def structured_text(given: Any, asked: str, filled: Callable[[Any, str], Any] = fill) -> str | None:
     """The answer `format` asks for: JSON mode's first object, or the JSON a schema fills."""
     if given in (None, ""):
         return None
     if given == "json":
         return json.dumps(first_json_object(asked), ensure_ascii=False)
     if isinstance(given, dict):
-        return json.dumps(fill(given, asked), ensure_ascii=False)
+        return json.dumps(filled(given, asked), ensure_ascii=False)
     raise Refused(f'invalid format: {json.dumps(given)}; expected "json" or a valid JSON schema')
 
 
@@ -124,8 +123,10 @@ class OllamaServer(LoopbackServer):
 
     name = "ollama-server"
 
-    def __init__(self, models: tuple[str, ...] = ("mc-echo",)) -> None:
-        super().__init__(api_key="")
+    def __init__(
+        self, models: tuple[str, ...] = ("mc-echo",), *, sampling: bool = False, drop_stop: bool = False
+    ) -> None:
+        super().__init__(api_key="", sampling=sampling, drop_stop=drop_stop)
         self.models = models
 
     def respond(self, path: str, headers: Mapping[str, str], body: dict[str, Any]) -> Reply:
@@ -161,26 +162,25 @@ class OllamaServer(LoopbackServer):
         users = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
         asked = users[-1] if users else ""
         results = tool_results(messages)
-        structured = structured_text(body.get("format"), asked)
+        structured = structured_text(body.get("format"), asked, self.filled)
         schemas = tool_schemas(body.get("tools"))
         names = [] if results else called_tools(list(schemas), asked, None)
         if names:
-            calls = [{"function": {"name": n, "arguments": fill(schemas[n], asked)}} for n in names]
+            calls = [{"function": {"name": n, "arguments": self.filled(schemas[n], asked)}} for n in names]
             return "", calls, " ".join(texts)
         if results:
             text = " ".join(f"{name} returned: {content}" for name, content in results)
         else:
-            text = structured if structured is not None else answer_for(asked)
+            text = structured if structured is not None else self.answer_for(asked)
         return self._cut(text, body), [], " ".join(texts)
 
     def generate(self, body: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
         asked = str(body.get("prompt", ""))
-        return self._cut(answer_for(asked), body), [], asked
+        return self._cut(self.answer_for(asked), body), [], asked
 
-    @staticmethod
-    def _cut(text: str, body: dict[str, Any]) -> str:
+    def _cut(self, text: str, body: dict[str, Any]) -> str:
         options = body.get("options") or {}
-        return cut_tokens(cut_at_stop(text, options.get("stop"))[0], options.get("num_predict"))
+        return cut_tokens(cut_at_stop(text, self.stops(options.get("stop")))[0], options.get("num_predict"))
 
     @staticmethod
     def _piece(

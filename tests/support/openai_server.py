@@ -47,8 +47,6 @@ from support.embeddings_api import openai_embeddings
 from support.loopback import (
     LoopbackServer,
     Reply,
-    Sampler,
-    answer_for,
     bearer_token,
     called_tools,
     cut_at_stop,
@@ -363,21 +361,8 @@ class OpenAIServer(LoopbackServer):
         drop_stop: bool = False,
         seed: int | None = None,
     ) -> None:
-        super().__init__(api_key)
+        super().__init__(api_key, sampling=sampling, drop_stop=drop_stop, seed=seed)
         self.show_key_in_errors = show_key_in_errors
-        self.sampler = Sampler(seed) if sampling else None
-        self.drop_stop = drop_stop
-
-    def _stop(self, body: dict[str, Any]) -> Any:
-        """The stop strings the answer is cut at: none when the server drops them."""
-        return None if self.drop_stop else body.get("stop")
-
-    def _answer(self, asked: str) -> str:
-        return answer_for(asked) if self.sampler is None else self.sampler.answer()
-
-    def _filled(self, schema: dict[str, Any], asked: str) -> Any:
-        """A schema's value (tool arguments, structured output): a sampling server fills it anew."""
-        return fill(schema, asked if self.sampler is None else self.sampler.answer())
 
     @property
     def base_url(self) -> str:
@@ -426,7 +411,7 @@ class OpenAIServer(LoopbackServer):
         schemas, choice = bound_tools(body, dialect)
         users = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
         asked = users[-1] if users else ""
-        structured = structured_text(body, dialect, texts, asked, self._filled)
+        structured = structured_text(body, dialect, texts, asked, self.filled)
         calls: list[dict[str, Any]] = []
         if messages and messages[-1].get("role") == "tool":
             text = f"{names[messages[-1]['tool_call_id']]} returned: {texts[-1]}"
@@ -434,11 +419,11 @@ class OpenAIServer(LoopbackServer):
             called = called_tools(list(schemas), asked, choice)
             called = called[:1] if body.get("parallel_tool_calls") is False else called
             calls = [
-                tool_call(n, name, self._filled(schemas[name], asked), dialect)
+                tool_call(n, name, self.filled(schemas[name], asked), dialect)
                 for n, name in enumerate(called)
             ]
-            text = self._answer(asked) if structured is None else structured
-        text, _ = cut_at_stop(text, self._stop(body))
+            text = self.answer_for(asked) if structured is None else structured
+        text, _ = cut_at_stop(text, self.stops(body.get("stop")))
         text = cut_tokens(text, body.get("max_completion_tokens") or body.get("max_tokens"))
         said = " ".join(c["function"]["arguments"] for c in calls) if calls else text
         usage = _usage(" ".join(texts), said)
@@ -487,8 +472,9 @@ class OpenAIServer(LoopbackServer):
     def completions(self, body: dict[str, Any]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
         prompts = body.get("prompt")
         prompts = [prompts] if isinstance(prompts, str) else list(prompts or [""])
+        stops = self.stops(body.get("stop"))
         answers = [
-            cut_tokens(cut_at_stop(self._answer(str(p)), self._stop(body))[0], body.get("max_tokens"))
+            cut_tokens(cut_at_stop(self.answer_for(str(p)), stops)[0], body.get("max_tokens"))
             for p in prompts
         ]
         usage = _usage(" ".join(map(str, prompts)), " ".join(answers))
