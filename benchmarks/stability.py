@@ -237,13 +237,13 @@ class Tally:
         verdicts = sum(sum(v for k, v in c.items() if ":" not in k) for c in self.seen.values())
         lines.append(f"verdicts: {verdicts}; flips on correct models: {correct}")
         lines.append(f"flips on the defect's other checks: {defect_other}")
+        for (target, check), n in sorted(flips.items()):
+            lines.append(f"  {n} x {target} {check}: {dict(self.seen[(target, check)])}")
         lines.append("correct models' verdicts other than passed (the most frequent outcome):")
         for (target, check), counts in sorted(self.seen.items()):
             modal = max((k for k in counts if ":" not in k), key=lambda k: counts[k])
             if target in CORRECT and modal != "passed":
                 lines.append(f"  {target} {check}: {modal}")
-        for (target, check), n in sorted(flips.items()):
-            lines.append(f"  {n} x {target} {check}: {dict(self.seen[(target, check)])}")
         caught = sum(c["failed"] for c in self.caught.values())
         total = sum(sum(c.values()) for c in self.caught.values())
         lines.append(f"stop-ignoring sampling API caught by {CAUGHT_BY}: {caught} of {total}")
