@@ -391,6 +391,7 @@ def test_an_astream_that_yields_nothing_is_left_to_astream() -> None:
     assert "_astream (as core's v3 astream_events drives it) (it fails without stop strings too; see " in (
         respected.message
     )
+    assert respected.partial and len(respected.unjudged) == 1
     obs.calls["drive_astream"] = Call("drive_astream")
     callbacks = streaming.judge_callbacks(obs)
     assert callbacks.outcome == "passed", callbacks
@@ -400,6 +401,9 @@ def test_an_astream_that_yields_nothing_is_left_to_astream() -> None:
     assert "checked on stream(), _stream(run_manager=...) as core's v3 stream_events drives it. " in (
         callbacks.message
     )
+    assert callbacks.partial and len(callbacks.unjudged) == 2, callbacks.unjudged
+    order = streaming.judge_order(obs)
+    assert order.outcome == "passed" and order.unjudged == callbacks.unjudged, order
     # With astream() working, an empty drive is still no proof of callbacks, and stop judges it.
     obs.calls["astream"] = streamed("astream", [PROMPT])
     assert (

@@ -52,6 +52,18 @@ def test_an_answered_message_passes_and_says_what_was_not_checked() -> None:
     assert "`image_url` block" in verdict.message
     assert "Not checked: image_urls: the model does not show the image_urls capability" in verdict.message
     assert "capabilities = {image_tool_message = true}" in verdict.message
+    assert verdict.partial
+    assert verdict.unjudged[0].startswith("image_urls: the model does not show the image_urls capability")
+
+
+def test_a_message_with_every_sub_feature_shown_is_not_partial() -> None:
+    call = whole("image", HUMAN)
+    call.outputs.append(Output("AIMessage", "a red square", True))
+    shown = {"image_urls": True, "image_tool_message": True}
+
+    verdict = judge_media(observation({"media_image": call}, shown), "image")
+
+    assert verdict.outcome == "passed" and not verdict.partial, verdict
 
 
 def test_an_answer_with_only_a_tool_call_counts_but_an_empty_one_fails() -> None:
@@ -147,6 +159,21 @@ def test_a_url_block_that_raised_unfetched_is_not_judged() -> None:
     assert verdict.outcome == "passed"
     assert "Not checked: LangChain's standard `image` block with a `url`" in verdict.message
     assert "which nothing fetched: a hosted service cannot reach a loopback address" in verdict.message
+    assert verdict.partial and len(verdict.unjudged) == 1
+    assert verdict.unjudged[0].startswith("LangChain's standard `image` block with a `url`")
+
+
+def test_a_message_whose_only_block_says_nothing_of_the_model_is_skipped() -> None:
+    calls = {
+        "media_image": raised(whole("image", [URL], url=LOOPBACK, url_fetched=False)),
+        "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=False),
+    }
+
+    verdict = judge_media(observation(calls, {"image_urls": True}), "image")
+
+    assert verdict.outcome == "skipped", verdict
+    assert verdict.message.startswith("no image block could be judged. Not checked: LangChain's standard")
+    assert "which nothing fetched" in verdict.message
 
 
 def test_a_url_block_that_raised_after_the_model_fetched_it_fails() -> None:

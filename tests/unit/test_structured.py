@@ -102,6 +102,9 @@ def test_a_method_the_model_lacks_is_named_not_checked() -> None:
     assert verdict.outcome == "passed"
     assert "checked 2 calls" in verdict.message
     assert "Not checked: json_mode: the model does not show the json_mode capability" in verdict.message
+    assert verdict.partial
+    (left,) = verdict.unjudged
+    assert left.startswith("json_mode: the model does not show the json_mode capability (test)")
 
 
 def test_the_parts_not_checked_are_clauses_of_one_sentence() -> None:
@@ -238,6 +241,7 @@ def test_a_path_whose_plain_call_fails_is_left_to_its_check() -> None:
         "Not checked: function_calling with pydantic Pet on invoke(include_raw=True): left to the invoke "
         "check, which the model's plain invoke fails."
     )
+    assert verdict.partial and len(verdict.unjudged) == 1
     assert judged(raised("invoke"), call("so_fc_invoke", [])).outcome == "skipped"
 
 

@@ -414,3 +414,20 @@ def test_an_empty_answer_is_accepted_from_a_model_that_answers_every_prompt_empt
     verdict = tool_loop.judge_round_trip(obs)
     assert verdict.outcome == "passed"
     assert "the last tool result was answered with no text, as it answers every prompt" in verdict.message
+
+
+def test_a_forced_stream_that_failed_beside_one_judged_makes_a_partial_pass() -> None:
+    obs = events_obs(v2_events(well_formed()), v3_events())
+    failure = Failure("raised", "BadRequestError", "tool_choice must be an object")
+    obs.calls["tools_stream"] = Call("tools_stream", failure=failure)
+    verdict = tool_loop.judge_tool_events(obs)
+    assert verdict.outcome == "passed", verdict
+    assert verdict.unjudged == (
+        "stream failed (BadRequestError: tool_choice must be an object), which tool-calls reports",
+    )
+    assert "Not judged: stream failed" in verdict.message
+
+
+def test_every_forced_stream_judged_is_no_partial_pass() -> None:
+    verdict = tool_loop.judge_tool_events(events_obs(v2_events(well_formed()), v3_events()))
+    assert verdict.outcome == "passed" and not verdict.partial, verdict

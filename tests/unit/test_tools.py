@@ -394,6 +394,10 @@ def test_a_model_that_never_calls_a_tool_fails_tool_calls_not_bind_tools() -> No
     assert bind.outcome == "passed", bind.message
     assert "the named tool_choice was not judged (invoke called no tool; see tool-calls)" in bind.message
     assert "tool_choice='any' was not judged (no call gave a tool call; see tool-calls)" in bind.message
+    assert bind.unjudged == (
+        "the named tool_choice was not judged (invoke called no tool; see tool-calls)",
+        "tool_choice='any' was not judged (no call gave a tool call; see tool-calls)",
+    )
     calls = tools.judge_tool_calls(obs)
     assert calls.outcome == "failed"
     assert calls.message.startswith(
@@ -450,3 +454,21 @@ def test_the_fill_rule_matches_the_schema(schema: dict[str, Any]) -> None:
     value = fill(schema, "héllo 你好 world")
     assert mismatches(value, schema) == []
     assert set(value) == set(schema.get("required", []))
+
+
+def test_bind_tools_without_tool_choice_is_a_partial_pass() -> None:
+    obs = obs_with(choice=False)
+    del obs.calls["tools_any"]
+    verdict = tools.judge_bind_tools(obs)
+    assert verdict.partial
+    (left,) = verdict.unjudged
+    assert left.startswith("tool_choice: the model does not show the tool_choice capability (not detected)")
+    assert not tools.judge_bind_tools(obs_with()).partial
+
+
+def test_tool_calls_with_a_path_left_to_bind_tools_is_a_partial_pass() -> None:
+    unbound = Call("tools_astream", extra={"bind_error": "TypeError: no", "no_call": True})
+    verdict = tools.judge_tool_calls(obs_with({"tools_astream": unbound}))
+    assert verdict.outcome == "passed", verdict
+    assert verdict.unjudged == ("astream not judged: bind_tools raised (see bind-tools)",)
+    assert "; astream not judged: bind_tools raised (see bind-tools)" in verdict.message

@@ -85,14 +85,15 @@ def judge_media(obs: Observation, media: str) -> Verdict:
     if wrong and _answers_empty(obs):
         return passed(
             f"checked {sent(media, chosen)}: taken without raising; the answer is empty, as the "
-            f"answer to a plain text message is{_unchecked(obs, media, chosen)}"
+            f"answer to a plain text message is{_not_checked(obs, media)}",
+            _unchecked(obs, media),
         )
     if wrong:
         return failed(
             f"given {sent(media, chosen)}, invoke {wrong}. Answer a message with {NAMES[media]} "
             "content as any other: with an AIMessage holding the model's answer."
         )
-    return passed(f"checked {sent(media, chosen)}{_unchecked(obs, media, chosen)}")
+    return passed(f"checked {sent(media, chosen)}{_not_checked(obs, media)}", _unchecked(obs, media))
 
 
 def pieces_of(call: Call, media: str) -> list[Piece]:
@@ -152,13 +153,18 @@ def _answers_empty(obs: Observation) -> bool:
     return out is not None and out.expected_type and not (out.text or "").strip()
 
 
-def _unchecked(obs: Observation, media: str, chosen: list[Piece]) -> str:
+def _unchecked(obs: Observation, media: str) -> list[str]:
     """The sub-features not checked, each with the reason (as the gate gives it)."""
     notes = []
     for name in SUB[media]:
         reason = gate(obs, name)
         if reason is not None:
             notes.append(f"{name}: {reason.message.rstrip('.')}")
+    return notes
+
+
+def _not_checked(obs: Observation, media: str) -> str:
+    notes = _unchecked(obs, media)
     return f". Not checked: {'; '.join(notes)}." if notes else ""
 
 
@@ -179,7 +185,10 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
     unreached = {p: note for p, c in failing.items() if (note := _unjudged(c, p, obs)) is not None}
     judged = {p: c for p, c in failing.items() if p not in unreached}
     if not failing and _others_raised(obs, call, media):
-        return passed(f"checked {sent(media, chosen)}, each block alone{_unchecked(obs, media, chosen)}")
+        return passed(
+            f"checked {sent(media, chosen)}, each block alone{_not_checked(obs, media)}",
+            _unchecked(obs, media),
+        )
     if not failing:
         return _once(
             call,
@@ -190,10 +199,7 @@ def _raised_whole(obs: Observation, media: str, call: Call, chosen: list[Piece])
             ),
         )
     if not judged:
-        notes = "; ".join(f"{label(media, p)}: {note}" for p, note in unreached.items())
-        return passed(
-            f"checked {sent(media, [p for p in chosen if p not in unreached])}. Not checked: {notes}"
-        )
+        return _unreached(media, chosen, unreached)
     groups: dict[str, list[str]] = {}
     for piece, part in judged.items():
         unbound = (
@@ -215,6 +221,16 @@ def _others_raised(obs: Observation, call: Call, media: str) -> bool:
     """Whether a block of another media type raised alone (the whole's raise is that type's)."""
     others = [_part(k, p) for k in _kinds(call) if k != media for p in pieces_of(call, k)]
     return any((c := obs.calls.get(p)) is not None and c.failure is not None for p in others)
+
+
+def _unreached(media: str, chosen: list[Piece], unreached: dict[Piece, str]) -> Verdict:
+    """The verdict when every block that raised alone says nothing of the model: a pass on the
+    blocks that were answered, partial; a skip when no block was."""
+    notes = [f"{label(media, p)}: {note}" for p, note in unreached.items()]
+    reached = [p for p in chosen if p not in unreached]
+    if not reached:
+        return skipped(f"no {NAMES[media]} block could be judged. Not checked: {'; '.join(notes)}")
+    return passed(f"checked {sent(media, reached)}. Not checked: {'; '.join(notes)}", notes)
 
 
 def _part(media: str, piece: Piece) -> str:

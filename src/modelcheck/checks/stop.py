@@ -191,7 +191,7 @@ def judge_respected(obs: Observation) -> Verdict:
             return failed(_ignored(path, _text(call), base, stops, det, _policy(obs)))
     if not det and not any(told(obs, call) for _, call, _ in judged):
         return skipped(_untold(judged))
-    return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n))
+    return passed(" ".join(n for n in ("" if det else NONDET, _left_out(left)) if n), left)
 
 
 def _untold(judged: list[tuple[str, Call, list[str]]]) -> str:

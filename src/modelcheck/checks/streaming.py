@@ -116,7 +116,7 @@ def judge_callbacks(obs: Observation) -> Verdict:
         verdict = call_failed(call, where) or _judge_path(call, where)
         if verdict:
             return verdict
-    return passed(f"checked on {', '.join(w for w, _ in judged)}. {_left_out(left)}".strip())
+    return passed(f"checked on {', '.join(w for w, _ in judged)}. {_left_out(left)}".strip(), left)
 
 
 def _judge_path(call: Call, where: str) -> Verdict | None:
@@ -173,4 +173,4 @@ def judge_order(obs: Observation) -> Verdict:
             "no on_llm_new_token callback fired, so their order cannot be judged (see stream-callbacks). "
             f"{_left_out(left)}".strip()
         )
-    return passed(_left_out(left))
+    return passed(_left_out(left), left)

@@ -72,7 +72,7 @@ def judge_structured(obs: Observation) -> Verdict:
     if not judged:
         return skipped("no structured-output call was judged: " + ("; ".join(notes) or "none applies") + ".")
     note = f" Not checked: {'; '.join(notes)}." if notes else ""
-    return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}")
+    return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}", notes)
 
 
 def left_to_others(obs: Observation, call: Call) -> str | None:

@@ -594,7 +594,9 @@ def _with_v3(obs: Observation, judged: list[str], deferred: list[str]) -> Verdic
         return passed(f"{NOT_STREAMED}; only the v3 protocol was checked. {v3}")
     note = v3 or f"The v3 protocol was not checked: {reason}."
     unjudged = f" Not judged: {'; '.join(deferred)}." if deferred else ""
-    return passed(f"checked the streamed tool call chunks of {' and '.join(judged)}.{unjudged} {note}")
+    return passed(
+        f"checked the streamed tool call chunks of {' and '.join(judged)}.{unjudged} {note}", deferred
+    )
 
 
 __all__ = ["judge_round_trip", "judge_tool_events"]

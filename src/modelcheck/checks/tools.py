@@ -67,11 +67,15 @@ def judge_bind_tools(obs: Observation) -> Verdict:
     forms = ", ".join(t["form"] for t in trials if "tool_choice" not in t["form"])
     gate = capabilities.gate(obs, "tool_choice")
     if gate is not None:
-        return passed(f"bound {forms}; tool_choice not checked: {gate.message}")
+        return passed(
+            f"bound {forms}; tool_choice not checked: {gate.message}", [f"tool_choice: {gate.message}"]
+        )
     problems, notes = _choice_problems(obs)
     if problems:
         return failed(_with_fixes(problems))
-    return passed(f"bound {forms}; tool_choice 'any' and a tool's name accepted" + "".join(notes))
+    return passed(
+        f"bound {forms}; tool_choice 'any' and a tool's name accepted" + "".join(notes), _unjudged(notes)
+    )
 
 
 def _with_fixes(problems: list[str]) -> str:
@@ -249,7 +253,12 @@ def judge_tool_calls(obs: Observation) -> Verdict:
     if not good:
         return skipped("no tool call could be judged: " + "; ".join(n for n in notes if n) + ".")
     checked = ", ".join(PATHS[p] for p in good)
-    return passed(f"checked {checked}" + "".join(f"; {n}" for n in notes if n))
+    return passed(f"checked {checked}" + "".join(f"; {n}" for n in notes if n), _unjudged(notes))
+
+
+def _unjudged(notes: list[str]) -> list[str]:
+    """The notes that say what was left unjudged (the others say what was seen)."""
+    return [n.lstrip("; ") for n in notes if "not judged" in n or "not checked" in n]
 
 
 def _path(call: Call | None, what: str, ignored: bool, notes: list[str]) -> list[str] | None:

@@ -157,6 +157,8 @@ def conclude(verdict: Verdict, info: dict[str, Any]) -> None:
     info["message"] = verdict.message
     if verdict.consequence_of is not None:
         info["consequence_of"] = verdict.consequence_of
+    if verdict.partial:
+        info["unjudged"] = list(verdict.unjudged)
     if verdict.outcome == "failed":
         raise CheckFailed(verdict.message)
     if verdict.outcome == "skipped":

@@ -30,6 +30,11 @@ def record(run: ModelcheckRun, report: Any) -> None:
             "id": info["id"],
             "section": info["section"],
             "outcome": outcome,
+            **(
+                {"partial": True, "unjudged": info["unjudged"]}
+                if info.get("unjudged") and outcome == "passed"
+                else {}
+            ),
             "message": run.scrub(message),
             "duration_s": round(report.duration, 4),
             **({"consequence_of": info["consequence_of"]} if info.get("consequence_of") else {}),

@@ -17,16 +17,32 @@ MARKS = {
     "error": "\u2717",
     "skipped": "\u2013",
     "consequence": "\u21b3",
+    "partial": "\u25d0",
 }
-ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "skipped": "skip", "consequence": "then"}
+ASCII_MARKS = {
+    "passed": "ok",
+    "failed": "FAIL",
+    "error": "ERROR",
+    "skipped": "skip",
+    "consequence": "then",
+    "partial": "part",
+}
 STATES = ("passed", "failed", "consequence", "error", "skipped")
 NAMES = {"consequence": "consequences"}
 
 
 def state(check: dict[str, Any]) -> str:
     """A check's outcome as the checklist marks it: a failure another check's failure causes is a
-    consequence (it still fails the run; its message names the cause)."""
-    return "consequence" if check.get("consequence_of") else str(check["outcome"])
+    consequence (it still fails the run; its message names the cause); a pass that left some of
+    what it would judge is partial (it still passes)."""
+    if check.get("consequence_of"):
+        return "consequence"
+    return "partial" if check.get("partial") else str(check["outcome"])
+
+
+def _shown(check: dict[str, Any]) -> bool:
+    """Whether the check gets a line of its own: a failure, a skip or a partial pass."""
+    return bool(check["message"]) and (check["outcome"] != "passed" or bool(check.get("partial")))
 
 
 REASON_CHARS = 110
@@ -47,8 +63,12 @@ def _one_line(message: str, limit: int = REASON_CHARS, ascii_only: bool = False)
 
 
 def _counts(checks: list[dict[str, Any]]) -> str:
-    tally = {k: sum(1 for c in checks if state(c) == k) for k in STATES}
+    tally = {k: sum(1 for c in checks if c["outcome"] == k and state(c) != "consequence") for k in STATES}
+    tally["consequence"] = sum(1 for c in checks if state(c) == "consequence")
     counted = [f"{n} {NAMES.get(k, k) if n != 1 else k}" for k, n in tally.items() if n]
+    partly = sum(1 for c in checks if state(c) == "partial")
+    if partly:
+        counted[0] += f" ({partly} partly)"
     return ", ".join(counted) or "no checks run"
 
 
@@ -88,7 +108,7 @@ def _block(target: dict[str, Any], ascii_only: bool) -> list[str]:
         row = "  ".join(f"{marks[state(c)]} {c['id']}" for c in checks if c["section"] == section)
         lines.append(f"  {section:<{width}}  {row}")
     for c in checks:
-        if c["outcome"] != "passed" and c["message"]:
+        if _shown(c):
             lines.append(f"    {marks[state(c)]} {c['id']}: {_one_line(c['message'], ascii_only=ascii_only)}")
     lines.extend(capability_lines(target.get("capabilities", [])))
     lines.append("")
@@ -155,7 +175,7 @@ def _markdown_target(target: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
     ]
     for c in target["checks"]:
-        note = _md_cell(_one_line(c["message"])) if c["outcome"] != "passed" else ""
+        note = _md_cell(_one_line(c["message"])) if _shown(c) else ""
         rows.append(f"| {MARKS[state(c)]} | `{c['id']}` | {c['section']} | {note} |")
     rows.append("")
     rows.extend(_markdown_capabilities(target.get("capabilities", [])))
