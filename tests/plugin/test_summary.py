@@ -139,3 +139,31 @@ def test_markdown_file_step_summary_and_annotations(
             f"::error title=stop-respected ({BROKEN.replace(':', '%3A')})::invoke with stop=*",
         ]
     )
+
+
+def test_a_partial_pass_has_its_own_mark_line_and_count() -> None:
+    report = synthetic_report()
+    report["targets"][0]["checks"].append(
+        {
+            "id": "stream-callbacks",
+            "section": "Streaming",
+            "outcome": "passed",
+            "partial": True,
+            "unjudged": ["stream() (it failed; see stream)"],
+            "message": "checked on astream(). Not judged here: stream() (it failed; see stream).",
+            "duration_s": 0,
+        }
+    )
+
+    lines = checklist_lines(report)
+    assert lines[0] == "pkg.mod:Chat (chat model): 2 passed (1 partly), 1 failed, 1 skipped; 7 model calls"
+    assert "  Streaming         \u25d0 stream-callbacks" in lines
+    line = (
+        "    \u25d0 stream-callbacks: checked on astream(). Not judged here: "
+        "stream() (it failed; see stream)."
+    )
+    assert line in lines
+    assert "  Streaming         part stream-callbacks" in checklist_lines(report, ascii_only=True)
+    text = markdown(report)
+    assert "| \u25d0 | `stream-callbacks` | Streaming | checked on astream(). Not judged here:" in text
+    assert "| \u2713 | `invoke` | Runnable surface |  |" in text
