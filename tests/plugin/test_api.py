@@ -110,7 +110,7 @@ def test_a_suite_is_one_ordinary_test_per_check(pytester: pytest.Pytester) -> No
             "See modelcheck docs/stop.md#stop-respected.",
             "*modelcheck checklist*",
             "test_models.py::TestChat (chat model): * passed*; * model calls",
-            "test_models.py::TestBroken (chat model): * passed, 1 failed, * skipped; * model calls",
+            "test_models.py::TestBroken (chat model): * passed*, 1 failed, * skipped; * model calls",
         ]
     )
     targets = report(pytester)
@@ -336,7 +336,7 @@ def test_a_fixture_target_is_set_up_by_pytest_with_its_own_fixtures(
     result.stdout.fnmatch_lines(
         [
             f"EVENTS ?'server up', 'model'? x{len(IDS)}",
-            "fixture:chat_model (chat model): * passed, 2 failed*; * model calls",  # docs, usage-metadata
+            "fixture:chat_model (chat model): * passed*, 2 failed*; * model calls",  # docs, usage-metadata
         ]
     )
     assert "mc-real-key-for-the-loopback-server" not in result.stdout.str()

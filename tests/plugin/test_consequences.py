@@ -39,7 +39,7 @@ def test_a_call_that_raises_fails_its_check_and_the_rest_are_its_consequences(mc
     )
     outcome.result.stdout.fnmatch_lines(
         [
-            f"{ASTREAM} (chat model): * passed, 1 failed, 3 consequences*",
+            f"{ASTREAM} (chat model): * passed*, 1 failed, 3 consequences*",
             "  Runnable surface    * ✗ astream",
             "  Native async        ✓ native-async  ↳ native-async-stream",
             "  Event streams       ↳ event-stream  ↳ event-snapshot",
@@ -76,5 +76,5 @@ def test_a_drifting_method_fails_its_first_path_and_the_others_are_consequences(
         consecutive=False,
     )
     outcome.result.stdout.fnmatch_lines(
-        [f"{chat} (chat model): * passed, 1 failed, 1 consequence; * model calls"], consecutive=False
+        [f"{chat} (chat model): * passed*, 1 failed, 1 consequence; * model calls"], consecutive=False
     )
