@@ -458,7 +458,6 @@ def test_the_fill_rule_matches_the_schema(schema: dict[str, Any]) -> None:
 
 def test_bind_tools_without_tool_choice_is_a_partial_pass() -> None:
     obs = obs_with(choice=False)
-    del obs.calls["tools_any"]
     verdict = tools.judge_bind_tools(obs)
     assert verdict.partial
     (left,) = verdict.unjudged
