@@ -61,7 +61,7 @@ def test_a_message_with_every_sub_feature_shown_is_not_partial() -> None:
     call.outputs.append(Output("AIMessage", "a red square", True))
     shown = {"image_urls": True, "image_tool_message": True}
 
-    verdict = judge_media(observation({"media_image": call}, shown), "image")
+    verdict = judge_media(observation({"media": call}, shown), "image")
 
     assert verdict.outcome == "passed" and not verdict.partial, verdict
 
@@ -165,7 +165,7 @@ def test_a_url_block_that_raised_unfetched_is_not_judged() -> None:
 
 def test_a_message_whose_only_block_says_nothing_of_the_model_is_skipped() -> None:
     calls = {
-        "media_image": raised(whole("image", [URL], url=LOOPBACK, url_fetched=False)),
+        "media": raised(whole("image", [URL], url=LOOPBACK, url_fetched=False)),
         "media_image_human_url": part("image", URL, ok=False, url=LOOPBACK, url_fetched=False),
     }
 
