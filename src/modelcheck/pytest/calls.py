@@ -9,6 +9,7 @@ Everything is scrubbed of secrets here, before it leaves the observing process.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,8 @@ def _entry(
     name: str, call: Call, checks: list[str], method_of: Callable[[str], str], scrub: Scrubber
 ) -> dict[str, Any]:
     inputs = [{k: _scrubbed(v, scrub) for k, v in i.items()} for i in call.extra.get("inputs", [])]
+    # The runs of a batch start on threads, in an order load decides: listed in a fixed order.
+    inputs.sort(key=lambda i: json.dumps(i, sort_keys=True, default=str))
     own = PROBE_CHECK.get(ids.repeated(_base(name)), _base(name))
     return {
         "probe": name,

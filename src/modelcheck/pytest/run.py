@@ -131,7 +131,6 @@ def start_run(config: pytest.Config, names: list[str], from_cli: bool) -> Modelc
     replay = resolve(config)
     warned: list[Caught] = []
 
-
     def settle(settings: TargetSettings, obj: Any) -> TargetSettings:
         """Under the target's own table, the table of its model's class (`pkg:ChatX` for a target
         named otherwise, e.g. by a factory module or a re-export)."""
