@@ -227,9 +227,16 @@ def test_a_request_the_cassette_lacks_fails_the_call_not_secret_masking(
     query, the model that raised it would have been blamed for showing the canary."""
     mc.model(LEAKY.format(base=echo_server), name="leaky")
     mc.config(CONFIG)
-    monkeypatch.setenv("CI", "true")  # no cassette: every request misses
+    monkeypatch.setenv("MY_KEY", KEY)
+    mc.run(f"--modelcheck={TARGET}", "--modelcheck-record", "-k", "invoke or secret")
+    # The model now asks another path first: the cassette lacks that request. (With no cassette at
+    # all, a loopback server like this one would be asked live under CI: docs/replay.md.)
+    mc.model(LEAKY.format(base=echo_server).replace("/search?q=", "/find?q="), name="leaky")
+    monkeypatch.delenv("MY_KEY")
+    monkeypatch.setenv("CI", "true")
     replayed = mc.run(f"--modelcheck={TARGET}", "-k", "invoke or secret", report=True)
     assert verdicts(replayed)["invoke"] == "failed"
+    replayed.result.stdout.fnmatch_lines(["*[[]invoke[]]*sent GET /find that the cassette * does not hold*"])
     assert verdicts(replayed)["secret-masking"] != "failed", replayed.text()
     assert "mc-canary" not in replayed.text().lower()
 
