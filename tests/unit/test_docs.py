@@ -132,6 +132,6 @@ def test_the_readme_opens_with_the_two_commands_and_stays_short() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
     assert block[0].endswith("pytest --modelcheck"), block
-    assert block[1] == ".venv/bin/python -m coverage run -m pytest -p no:cacheprovider tests", block
-    assert "coverage run -m pytest -p no:cacheprovider tests" in (ROOT / ".ci" / "run").read_text()
+    assert block[1] == ".venv/bin/python -m coverage run -m pytest -p no:cacheprovider -n 2 tests", block
+    assert "coverage run -m pytest -p no:cacheprovider -n 2 tests" in (ROOT / ".ci" / "run").read_text()
     assert len(readme.splitlines()) < 250
