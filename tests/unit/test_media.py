@@ -201,9 +201,31 @@ def test_a_model_whose_invoke_fails_is_not_judged_here() -> None:
     assert "invoke fails on a plain text message too" in verdict.message
 
 
-def test_a_tool_message_sent_after_bind_tools_raised_is_left_to_the_tool_checks() -> None:
+@pytest.mark.parametrize(
+    ("unbound", "outcome", "says"),
+    [
+        # bind_tools raised: the tool checks report that, so the ToolMessage part is not held against media.
+        (
+            "`bind_tools` raised TypeError: no tools here",
+            "passed",
+            ["sent without the tool bound, as `bind_tools` raised TypeError"],
+        ),
+        # No bind_tools of its own: the ToolMessage is judged, and the fix names the capability.
+        (
+            "the model has no `bind_tools` of its own",
+            "failed",
+            [
+                "in a ToolMessage (sent without the tool bound: the model has no `bind_tools` of its own)",
+                "capabilities = {pdf_tool_message = false}",
+            ],
+        ),
+    ],
+    ids=["bind-tools-raised", "no-bind-tools"],
+)
+def test_a_tool_message_sent_without_the_tool_bound_says_why(
+    unbound: str, outcome: str, says: list[str]
+) -> None:
     tool = ("tool", "standard")
-    unbound = "`bind_tools` raised TypeError: no tools here"
     calls = {
         "media": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
         "media_pdf_human_standard": part("pdf", HUMAN[0]),
@@ -213,27 +235,9 @@ def test_a_tool_message_sent_after_bind_tools_raised_is_left_to_the_tool_checks(
 
     verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
 
-    assert verdict.outcome == "passed"
-    assert "sent without the tool bound, as `bind_tools` raised TypeError" in verdict.message
-
-
-def test_a_tool_message_sent_to_a_model_without_bind_tools_is_judged_and_says_so() -> None:
-    tool = ("tool", "standard")
-    unbound = "the model has no `bind_tools` of its own"
-    calls = {
-        "media": raised(whole("pdf", [*HUMAN, tool], unbound=unbound)),
-        "media_pdf_human_standard": part("pdf", HUMAN[0]),
-        "media_pdf_human_openai": part("pdf", HUMAN[1]),
-        "media_pdf_tool_standard": part("pdf", tool, ok=False, unbound=unbound),
-    }
-
-    verdict = judge_media(observation(calls, {"pdf_tool_message": True}), "pdf")
-
-    assert verdict.outcome == "failed"
-    assert "in a ToolMessage (sent without the tool bound: the model has no `bind_tools` of its own)" in (
-        verdict.message
-    )
-    assert "capabilities = {pdf_tool_message = false}" in verdict.message
+    assert verdict.outcome == outcome
+    for text in says:
+        assert text in verdict.message
 
 
 def test_a_media_message_that_times_out_fails_without_blaming_a_block() -> None:
