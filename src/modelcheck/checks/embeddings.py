@@ -41,7 +41,7 @@ import math
 from collections.abc import Sequence
 
 from modelcheck.checks.common import call_failed
-from modelcheck.checks.native_async import SYNC_METHODS, fallbacks, recurring, replay_note
+from modelcheck.checks.native_async import SYNC_METHODS, fallbacks, handed_off, recurring, replay_note
 from modelcheck.core import probe_ids as ids
 from modelcheck.core.consensus import declared
 from modelcheck.core.embedding_plan import ODD
@@ -606,11 +606,7 @@ def _judge_async_run(call: Call, name: str, other: Call | None) -> Verdict:
     kept += [f for f in handed if f not in kept and f.rsplit(".", 1)[-1] in EMBED_SYNC]
     fallback = fallbacks(call, kept, EMBED_SYNC)
     if fallback:
-        funcs = ", ".join(f"{f}, which blocked there for {s:.2f} s" if s else f for f, s in fallback.items())
-        return failed(
-            f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
-            f"`{name}` is not natively async. Await the provider's async client instead."
-        )
+        return handed_off(name, name, fallback)
     if kept:
         return passed(
             f"during {name}, {', '.join(kept)} ran in a thread pool without blocking calls (CPU work)."

@@ -83,6 +83,15 @@ def recurring(call: Call, later: Call | None) -> list[str]:
     return [f for f in handed if f in again]
 
 
+def handed_off(name: str, method: str, fallback: dict[str, float]) -> Verdict:
+    """The failure for work `name` sent to a thread pool (`fallbacks`' functions), with the fix."""
+    funcs = ", ".join(f"{f}, which blocked there for {s:.2f} s" if s else f for f, s in fallback.items())
+    return failed(
+        f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
+        f"`{method}` is not natively async. Await the provider's async client instead."
+    )
+
+
 def fallbacks(call: Call, handed: list[str], sync: frozenset[str] = SYNC_METHODS) -> dict[str, float]:
     """Of the functions `handed` to a thread pool, those that are the thread-pool fallback, with the
     time each spent in blocking calls there: a sync model method (`sync`: `_generate`, `_call`, ...), or
@@ -104,11 +113,7 @@ def _judge_run(call: Call | None, name: str, method: str, later: Call | None = N
     handed = recurring(call, later)
     fallback = fallbacks(call, handed)
     if fallback:
-        funcs = ", ".join(f"{f}, which blocked there for {s:.2f} s" if s else f for f, s in fallback.items())
-        return failed(
-            f"during {name}, work was sent to a thread pool ({funcs}) via run_in_executor/to_thread: "
-            f"`{method}` is not natively async. Await the provider's async client instead."
-        )
+        return handed_off(name, method, fallback)
     if handed:
         return passed(
             f"during {name}, {', '.join(handed)} ran in a thread pool without blocking calls: CPU work "
