@@ -34,15 +34,16 @@ def ctor_stop(ctx: ProbeContext, call: Call) -> None:
     assert ctx.stop is not None
     stops = ctx.stop.stops
     call.extra["stops"] = stops
-    model = _built_with(ctx.model, "stop", stops)
-    try:
-        ctx.returned(call, model.invoke(PROMPT, ctx.config(call)))
-    finally:
-        close_new(model, ctx.model)
+    _invoke_built_with(ctx, call, "stop", stops)
 
 
 def max_tokens(ctx: ProbeContext, call: Call) -> None:
-    model = _built_with(ctx.model, "max_tokens", MAX_TOKENS_PROBE)
+    _invoke_built_with(ctx, call, "max_tokens", MAX_TOKENS_PROBE)
+
+
+def _invoke_built_with(ctx: ProbeContext, call: Call, param: str, value: Any) -> None:
+    """Invoke a copy of the model built with `param=value`, then close what the copy opened."""
+    model = _built_with(ctx.model, param, value)
     try:
         ctx.returned(call, model.invoke(PROMPT, ctx.config(call)))
     finally:
