@@ -137,7 +137,7 @@ FAKES: dict[str, dict[str, Pin]] = {
         secret_masking=skipped(NO_SECRET),
         identifying_params=failed(f"{NO_MODEL_NAME} (its keys: 'responses')", "as FakeListLLM"),
         event_stream=failed(
-            "the model's run has no on_llm_stream event",
+            "the chain streamed 31 chunks, but the model's run inside it sent no on_llm_stream event",
             "its astream yields 31 chunks after invoke's run has ended: astream_events shows none",
         ),
     ),

@@ -10,7 +10,6 @@ from modelcheck.checks.events import (
     chain_problem,
     judge_event_snapshot,
     judge_event_stream,
-    model_alone_problem,
     neighbourhood,
     v3_problem,
 )
@@ -39,13 +38,6 @@ def output(kind: str, text: str) -> Any:
     if kind == "llm":
         return {"generations": [[{"text": text, "type": "Generation"}]], "llm_output": None}
     return {"content": text, "type": "AIMessageChunk"}
-
-
-def alone(kind: str = "chat", chunks: list[str] = TEXT, end: str | None = None) -> list[dict[str, Any]]:
-    t = "llm" if kind == "llm" else "chat_model"
-    events = [ev(f"on_{t}_start", MODEL, input="p")]
-    events += [ev(f"on_{t}_stream", MODEL, chunk=chunk(kind, c)) for c in chunks]
-    return [*events, ev(f"on_{t}_end", MODEL, output=output(kind, "".join(chunks) if end is None else end))]
 
 
 def in_chain(
@@ -81,66 +73,73 @@ def v3(deltas: list[str] = TEXT, finished: str | None = None) -> list[dict[str, 
     ]
 
 
-# ---------------------------------------------------------------- the model alone
-
-
-@pytest.mark.parametrize("kind", ["llm", "chat"])
-def test_a_well_formed_stream_passes(kind: str) -> None:
-    assert model_alone_problem(kind, alone(kind), "Hello you") is None  # type: ignore[arg-type]
+# ---------------------------------------------------------------- the model's run in the chain
 
 
 def test_core_closing_empty_chunk_is_not_blamed() -> None:
-    assert model_alone_problem("chat", alone("chat", [*TEXT, ""]), "Hello you") is None
+    events = in_chain("chat", [*TEXT, ""])
+    assert chain_problem("chat", events, streams_natively=True, reference="Hello you") is None
 
 
 def test_no_events_at_all() -> None:
-    problem = model_alone_problem("chat", [], None)
+    problem = chain_problem("chat", [], streams_natively=True)
     assert problem is not None and problem.index is None and "no events" in problem.text
 
 
-def test_no_stream_event_points_at_the_end() -> None:
-    problem = model_alone_problem("chat", alone("chat", []), None)
-    assert problem is not None and problem.index == 1
-    assert "no on_chat_model_stream event" in problem.text
-
-
-def test_a_model_that_does_not_stream_may_have_no_stream_event_alone() -> None:
-    assert model_alone_problem("chat", alone("chat", [], end="Hello you"), "Hello you", False) is None
-    problem = model_alone_problem("chat", alone("chat", [], end="Hello"), "Hello you", False)
-    assert problem is not None and "output 'Hello', but astream answered 'Hello you'" in problem.text
+def test_a_model_that_does_not_stream_is_judged_by_its_end_output() -> None:
+    events = in_chain("chat", [], model_chunks=[])
+    events[-2]["data"]["output"] = output("chat", "Hello you")
+    assert chain_problem("chat", events, False, reference="Hello you") is None
+    events[-2]["data"]["output"] = output("chat", "Hello")
+    problem = chain_problem("chat", events, False, reference="Hello you")
+    assert problem is not None and problem.index == len(events) - 2
+    assert "ends with output 'Hello', but astream answered 'Hello you'" in problem.text
 
 
 def test_end_output_must_equal_the_stream() -> None:
-    problem = model_alone_problem("llm", alone("llm", end="Hello there"), None)
-    assert problem is not None and problem.index == 4
+    events = in_chain("llm")
+    events[-2]["data"]["output"] = output("llm", "Hello there")
+    problem = chain_problem("llm", events, streams_natively=True)
+    assert problem is not None and problem.index == len(events) - 2
     assert "'Hello there'" in problem.text and "'Hello you'" in problem.text
 
 
-def test_stream_must_equal_astream_of_a_deterministic_model() -> None:
-    problem = model_alone_problem("chat", alone("chat"), "Hello me")
-    assert problem is not None and "astream answered 'Hello me'" in problem.text
+@pytest.mark.parametrize("kind", ["llm", "chat"])
+def test_stream_must_equal_astream_of_a_deterministic_model(kind: str) -> None:
+    assert chain_problem(kind, in_chain(kind), True, reference="Hello you") is None  # type: ignore[arg-type]
+    problem = chain_problem(kind, in_chain(kind), True, reference="Hello me")  # type: ignore[arg-type]
+    assert problem is not None and problem.index == len(in_chain(kind)) - 2
+    assert "stream events inside the chain add up to 'Hello you', but astream answered 'Hello me'" in (
+        problem.text
+    )
 
 
 def test_a_second_start_and_an_event_after_the_end() -> None:
-    events = alone("chat")
-    twice = [*events[:2], events[0], *events[2:]]
-    problem = model_alone_problem("chat", twice, None)
-    assert problem is not None and problem.index == 2 and "started a second time" in problem.text
-    after = [*events, ev("on_chat_model_stream", MODEL, chunk=chunk("chat", "!"))]
-    problem = model_alone_problem("chat", after, None)
-    assert problem is not None and problem.index == 5 and "after its on_chat_model_end" in problem.text
+    events = in_chain("chat")
+    twice = [*events[:5], events[3], *events[5:]]
+    problem = chain_problem("chat", twice, streams_natively=True)
+    assert problem is not None and problem.index == 5 and "started a second time" in problem.text
+    end = len(events) - 2
+    after = [
+        *events[: end + 1],
+        ev("on_chat_model_stream", MODEL, (CHAIN,), chunk=chunk("chat", "!")),
+        events[-1],
+    ]
+    problem = chain_problem("chat", after, streams_natively=True)
+    assert problem is not None and problem.index == end + 1 and "after its on_chat_model_end" in problem.text
 
 
-def test_a_run_outside_the_model_run() -> None:
-    events = alone("chat")
-    events.insert(2, ev("on_chat_model_start", "stray", name="Inner"))
-    problem = model_alone_problem("chat", events, None)
-    assert problem is not None and problem.index == 2 and "not nested" in problem.text
+def test_a_run_outside_the_chain() -> None:
+    events = in_chain("chat")
+    events.insert(5, ev("on_chat_model_start", "stray", name="Inner"))
+    problem = chain_problem("chat", events, streams_natively=True)
+    assert problem is not None and problem.index == 5 and "not nested" in problem.text
 
 
 def test_a_wrong_kind_of_event() -> None:
-    problem = model_alone_problem("chat", alone("llm"), None)
-    assert problem is not None and problem.index == 0 and "on_chat_model_start" in problem.text
+    problem = chain_problem("chat", in_chain("llm"), streams_natively=True)
+    assert problem is not None and problem.index == 3
+    assert "begins with on_llm_start; it should begin with on_chat_model_start" in problem.text
 
 
 # ---------------------------------------------------------------- the chain
@@ -266,7 +265,6 @@ def events_call(name: str, events: list[dict[str, Any]], **extra: Any) -> Call:
 
 def test_judge_passes_a_good_chat_model_and_checks_v3() -> None:
     obs = observation(
-        events_v2=events_call("events_v2", alone("chat")),
         events_v2_chain=events_call("events_v2_chain", in_chain("chat")),
         events_v3=events_call("events_v3", v3()),
     )
@@ -277,20 +275,16 @@ def test_judge_passes_a_good_chat_model_and_checks_v3() -> None:
 def test_judge_fails_with_the_place_the_rule_and_the_events() -> None:
     obs = observation(
         kind="llm",
-        events_v2=events_call("events_v2", alone("llm")),
         events_v2_chain=events_call("events_v2_chain", in_chain("llm", model_chunks=[])),
     )
     verdict = judge_event_stream(obs)
     assert verdict.outcome == "failed"
-    assert verdict.message.startswith(
-        'astream_events(version="v2") on ChatPromptTemplate | model: event #7: '
-    )
+    assert verdict.message.startswith('astream_events(version="v2") on PromptTemplate | model: event #7: ')
     assert "> #7 on_llm_end M run=<run-2> parents=[<run-0>] output=''" in verdict.message
 
 
 def test_judge_notes_why_v3_was_not_checked() -> None:
     base = {
-        "events_v2": events_call("events_v2", alone("chat")),
         "events_v2_chain": events_call("events_v2_chain", in_chain("chat")),
     }
     unsupported = events_call("events_v3", [], unsupported="langchain-core 0.3.86 has no v3")
@@ -311,7 +305,6 @@ def test_judge_notes_why_v3_was_not_checked() -> None:
 def test_judge_of_a_nondeterministic_model_does_not_compare_with_astream() -> None:
     obs = observation(
         deterministic=False,
-        events_v2=events_call("events_v2", alone("chat")),
         events_v2_chain=events_call("events_v2_chain", in_chain("chat")),
         events_v3=events_call("events_v3", v3(finished="Hello you")),
     )
@@ -320,10 +313,12 @@ def test_judge_of_a_nondeterministic_model_does_not_compare_with_astream() -> No
 
 
 def test_judge_reports_a_failed_probe() -> None:
-    timeout = Call("events_v2", failure=Failure("timeout", "TimeoutError", "timed out after 2 s"))
-    verdict = judge_event_stream(observation(events_v2=timeout))
+    timeout = Call("events_v2_chain", failure=Failure("timeout", "TimeoutError", "timed out after 2 s"))
+    verdict = judge_event_stream(observation(events_v2_chain=timeout))
     assert verdict.outcome == "failed"
-    assert verdict.message.startswith('astream_events(version="v2") on the model timed out after 2 s')
+    assert verdict.message.startswith(
+        'astream_events(version="v2") on the ChatPromptTemplate | model chain timed out after 2 s'
+    )
 
 
 @pytest.mark.parametrize(
@@ -343,18 +338,17 @@ def test_judge_reports_a_failed_probe() -> None:
 def test_snapshot_verdicts(result: SnapshotResult, outcome: str, words: str) -> None:
     seen: list[dict[str, Any]] = []
     obs = observation(
-        events_v2=events_call("events_v2", alone("chat")),
         events_v2_chain=events_call("events_v2_chain", in_chain("chat")),
     )
     obs.snapshot = lambda document: seen.append(document) or result
     verdict = judge_event_snapshot(obs)
     assert verdict.outcome == outcome and words in verdict.message
-    assert [e["run_id"] for e in seen[0]["model"]] == ["<run-0>"] * 5
+    assert sorted(seen[0]) == ["chain", "modelcheck_snapshot", "target"]
+    assert [e["run_id"] for e in seen[0]["chain"]][:4] == ["<run-0>", "<run-1>", "<run-1>", "<run-2>"]
 
 
 def test_snapshot_skips_without_a_store() -> None:
     obs = observation(
-        events_v2=events_call("events_v2", alone("chat")),
         events_v2_chain=events_call("events_v2_chain", in_chain("chat")),
     )
     verdict = judge_event_snapshot(obs)

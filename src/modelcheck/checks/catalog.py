@@ -195,7 +195,7 @@ CATALOG: tuple[Check, ...] = (
         "Event streams",
         events.judge_event_snapshot,
         # The consensus tells a nondeterministic model, whose snapshot keeps only the stable shape.
-        CONSENSUS | {ids.EVENTS_V2, ids.EVENTS_V2_CHAIN},
+        CONSENSUS | {ids.EVENTS_V2_CHAIN},
     ),
     Check(
         "capabilities",

@@ -3,13 +3,16 @@
 Both judge plain event records (dicts) that the events probes made; see `events_normalize` for
 the snapshot's normalized form and `modelcheck.pytest.snapshot` for the syrupy side.
 
-What the framework does is never blamed on the model: on core 1.x the model-alone stream comes
-from what `astream` yields (with core's closing empty chunk), a chat model's stream callbacks are
-fired by core, and a model that does not stream has no stream events inside a chain.
+The stream judged is that of a prompt template piped into the model: the model's run inside it is
+its own `astream` with the events' callbacks, so it is judged as the model's stream, against
+astream's answer to the same prompt. What the framework does is never blamed on the model: on core
+1.x the stream carries what `astream` yields (with core's closing empty chunk), a chat model's
+stream callbacks are fired by core, and a model that does not stream has no stream events.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +28,8 @@ V2 = 'astream_events(version="v2")'
 V3 = 'astream_events(version="v3")'
 RUN_TYPE = {"llm": "llm", "chat": "chat_model"}
 CONTEXT = 2
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
+"""The event snapshot's layout: 1 held the model alone and the chain, 2 holds the chain only."""
 
 
 @dataclass(frozen=True)
@@ -211,52 +215,12 @@ def _end_problem(
     return None
 
 
-def model_alone_problem(
-    kind: Kind, events: list[dict[str, Any]], reference: str | None, streams_natively: bool = True
+def chain_problem(
+    kind: Kind, events: list[dict[str, Any]], streams_natively: bool, reference: str | None = None
 ) -> Problem | None:
-    """The model's own event stream: lifecycle, nesting, stream events adding up to the end output."""
-    if not events:
-        return Problem(None, "there were no events at all.")
-    root = str(events[0].get("run_id"))
-    problem = _parents_problem(events, root) or _run_problem(kind, events, root, "the model's run")
-    if problem:
-        return problem
-    streams = _stream_of(events, root)
-    end_i, end = _end_of(events, root)
-    if not streams and not streams_natively:
-        # No `_stream`/`_astream`: core's astream yields the answer after the run has ended, and
-        # astream_events sends no stream event for an ended run. That is the framework's doing.
-        out = _output_text(end)
-        if reference is not None and out != reference:
-            return Problem(
-                end_i,
-                f"the model's run ends with output {show(out)}, but astream answered {show(reference)}.",
-            )
-        return None
-    if not streams:
-        return Problem(
-            end_i,
-            f"the model's run has no on_{RUN_TYPE[kind]}_stream event; "
-            "astream_events consumers saw no chunk.",
-        )
-    missing = next((i for i, t in streams if t is None), None)
-    if missing is not None:
-        return Problem(missing, "this stream event carries no text chunk.")
-    problem = _end_problem(events, root, streams, "the model's run")
-    if problem or reference is None:
-        return problem
-    joined = "".join(t or "" for _, t in streams)
-    if joined != reference:
-        return Problem(
-            end_i,
-            f"the stream events add up to {show(joined)}, but astream answered {show(reference)} "
-            "for the same prompt.",
-        )
-    return None
-
-
-def chain_problem(kind: Kind, events: list[dict[str, Any]], streams_natively: bool) -> Problem | None:
-    """The chain's stream: the model's run nested once under the chain, reporting every chunk."""
+    """The chain's stream: the model's run nested once under the chain, reporting every chunk, its
+    stream events adding up to its end output and, where `reference` (astream's answer to the same
+    prompt) is known, to that answer."""
     if not events:
         return Problem(None, "there were no events at all.")
     root = str(events[0].get("run_id"))
@@ -295,9 +259,14 @@ def chain_problem(kind: Kind, events: list[dict[str, Any]], streams_natively: bo
         return problem
     streams = _stream_of(events, run)
     chain_chunks = [t for _, t in _stream_of(events, root)]
+    end_i, end = _end_of(events, run)
     if not streams and not streams_natively:
-        return None
-    end_i, _ = _end_of(events, run)
+        # No `_stream`/`_astream`: core's astream yields the answer after the run has ended, and
+        # astream_events sends no stream event for an ended run. That is the framework's doing.
+        out = _output_text(end)
+        return _answer_problem(
+            end_i, f"the model's run inside the chain ends with output {show(out)}", out, reference
+        )
     if not streams:
         return Problem(
             end_i,
@@ -306,13 +275,27 @@ def chain_problem(kind: Kind, events: list[dict[str, Any]], streams_natively: bo
             "chunk in `_stream` and `_astream`, before yielding it.",
         )
     want_texts = [t or "" for t in chain_chunks]
-    return _texts_problem(
-        streams,
-        want_texts,
-        end_i,
-        f"the model's on_{want}_stream inside the chain",
-        "the chain's output stream",
-    ) or _end_problem(events, run, streams, "the model's run inside the chain")
+    joined = "".join(t or "" for _, t in streams)
+    return (
+        _texts_problem(
+            streams,
+            want_texts,
+            end_i,
+            f"the model's on_{want}_stream inside the chain",
+            "the chain's output stream",
+        )
+        or _end_problem(events, run, streams, "the model's run inside the chain")
+        or _answer_problem(
+            end_i, f"the model's stream events inside the chain add up to {show(joined)}", joined, reference
+        )
+    )
+
+
+def _answer_problem(end: int, seen: str, got: str | None, reference: str | None) -> Problem | None:
+    """The model's run answered what astream answered for the same prompt (a deterministic model)."""
+    if reference is None or got == reference:
+        return None
+    return Problem(end, f"{seen}, but astream answered {show(reference)} for the same prompt.")
 
 
 # ---------------------------------------------------------------- v3 protocol
@@ -413,11 +396,13 @@ def _v3_verdict(obs: Observation, reference: str | None) -> Verdict | str:
     return _report(f"{V3} on the model", _events(call), problem) if problem else ""
 
 
+def _template(kind: str) -> str:
+    return "ChatPromptTemplate | model" if kind == "chat" else "PromptTemplate | model"
+
+
 def judge_event_stream(obs: Observation) -> Verdict:
-    alone, chain = obs.calls.get(ids.EVENTS_V2), obs.calls.get(ids.EVENTS_V2_CHAIN)
-    verdict = call_failed(alone, f"{V2} on the model") or call_failed(
-        chain, f"{V2} on the prompt | model chain"
-    )
+    chain = obs.calls.get(ids.EVENTS_V2_CHAIN)
+    verdict = call_failed(chain, f"{V2} on the {_template(obs.kind)} chain")
     if verdict:
         return verdict
     agreed = consensus(obs)
@@ -427,12 +412,9 @@ def judge_event_stream(obs: Observation) -> Verdict:
     # astream_events runs astream: it streams when astream runs the model's own streaming code.
     native = any(obs.facts.native.get(m) for m in ("_stream", "_astream", "stream", "astream"))
     streams = obs.facts.streams.get("astream", native)
-    problem = model_alone_problem(obs.kind, _events(alone), reference, streams)
+    problem = chain_problem(obs.kind, _events(chain), streams, reference)
     if problem:
-        return _report(f"{V2} on the model alone", _events(alone), problem)
-    problem = chain_problem(obs.kind, _events(chain), streams)
-    if problem:
-        return _report(f"{V2} on ChatPromptTemplate | model", _events(chain), problem)
+        return _report(f"{V2} on {_template(obs.kind)}", _events(chain), problem)
     v3 = _v3_verdict(obs, reference)
     if isinstance(v3, Verdict):
         return v3
@@ -445,21 +427,15 @@ def judge_event_stream(obs: Observation) -> Verdict:
 
 
 def snapshot_document(obs: Observation, scrub: Any = None) -> dict[str, Any]:
-    """The normalized v2 event streams of the model alone and in the chain, as the snapshot holds them."""
+    """The normalized v2 event stream of the prompt | model chain, as the snapshot holds it."""
     exclude = tuple(obs.settings.get("snapshot_exclude", ()))
     normalizer = Normalizer(exclude=exclude, scrub=scrub)
-    model = normalizer.events(_events(obs.calls.get(ids.EVENTS_V2)), IdMap())
     chain = normalizer.events(_events(obs.calls.get(ids.EVENTS_V2_CHAIN)), IdMap())
     head = {"modelcheck_snapshot": SNAPSHOT_FORMAT, "target": obs.target}
     if not sampled(obs):
-        return {**head, "model": model, "chain": chain}
+        return {**head, "chain": chain}
     # A sampling model's text (and how many chunks carry it) differs on every run: only its shape is kept.
-    return {
-        **head,
-        "nondeterministic": STABLE_NOTE,
-        "model": stable_events(model),
-        "chain": stable_events(chain),
-    }
+    return {**head, "nondeterministic": STABLE_NOTE, "chain": stable_events(chain)}
 
 
 def sampled(obs: Observation) -> bool:
@@ -469,10 +445,8 @@ def sampled(obs: Observation) -> bool:
 
 
 def judge_event_snapshot(obs: Observation) -> Verdict:
-    alone, chain = obs.calls.get(ids.EVENTS_V2), obs.calls.get(ids.EVENTS_V2_CHAIN)
-    verdict = call_failed(alone, f"{V2} on the model") or call_failed(
-        chain, f"{V2} on the prompt | model chain"
-    )
+    chain = obs.calls.get(ids.EVENTS_V2_CHAIN)
+    verdict = call_failed(chain, f"{V2} on the {_template(obs.kind)} chain")
     if verdict:
         return verdict
     if obs.snapshot is None:
@@ -504,7 +478,22 @@ def _snapshot_verdict(result: SnapshotResult) -> Verdict:
         )
     return failed(
         f"the event stream differs from the snapshot {where} (- snapshot, + this run):\n{result.diff}\n"
-        "If the change is intended, accept it with `pytest --snapshot-update` and commit the file."
+        + (
+            _older_format(result.diff)
+            or "If the change is intended, accept it with `pytest --snapshot-update` and commit the file."
+        )
+    )
+
+
+def _older_format(diff: str) -> str | None:
+    """What to do when the snapshot was written by a modelcheck that laid the file out otherwise."""
+    older = re.search(r'^- .*"modelcheck_snapshot": (\d+)', diff, re.MULTILINE)
+    if older is None or older[1] == str(SNAPSHOT_FORMAT):
+        return None
+    return (
+        f"The snapshot was written in modelcheck's snapshot format {older[1]}; this version writes format "
+        f"{SNAPSHOT_FORMAT} (see CHANGELOG.md), so the file differs even where the stream does not. "
+        "Rewrite it with `pytest --snapshot-update`, read the new file, and commit it."
     )
 
 

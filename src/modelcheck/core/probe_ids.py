@@ -78,11 +78,10 @@ raise, else stream-callbacks or stream/astream."""
 STREAMS = frozenset({STREAM, ASTREAM, DRIVE_STREAM, DRIVE_ASTREAM})
 STOPS = CONSENSUS | {*STOP_PROBES, *DRIVES}
 
-# Event streams (checks/events.py): astream_events on the model alone and in a chain.
-EVENTS_V2 = "events_v2"
+# Event streams (checks/events.py): astream_events on the model in a chain, and the v3 protocol.
 EVENTS_V2_CHAIN = "events_v2_chain"
 EVENTS_V3 = "events_v3"
-EVENTS = (EVENTS_V2, EVENTS_V2_CHAIN, EVENTS_V3)
+EVENTS = (EVENTS_V2_CHAIN, EVENTS_V3)
 
 # The wider contract (checks/conversation.py, params.py, serialization.py).
 HISTORY = "history"

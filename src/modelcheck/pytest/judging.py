@@ -99,7 +99,7 @@ def observe_target(
             pytrace=False,
         )
     if config is not None and (
-        ids.EVENTS_V2 in needs or ids.SERIALIZE in (needs | _gated(gated_of(checks or [])))
+        ids.EVENTS_V2_CHAIN in needs or ids.SERIALIZE in (needs | _gated(gated_of(checks or [])))
     ):
         attach(observation, config)
     scrub.add(observation.canaries)

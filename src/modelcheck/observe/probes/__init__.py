@@ -110,7 +110,6 @@ METHODS: dict[Probe, str] = {
     media._media: "invoke",
     streaming.drive_stream: "_stream",
     streaming.drive_astream: "_astream",
-    events.events_v2: "astream_events",
     events.events_v2_chain: "astream_events",
     events.events_v3: "astream_events",
     tool_loop.events_v3: "astream_events",

@@ -1,8 +1,11 @@
-"""The event-stream checks' calls (checks/events.py): `astream_events` on the model and in a chain.
+"""The event-stream checks' calls (checks/events.py): `astream_events` on the model in a chain.
 
-`events_v2` asks the model alone, `events_v2_chain` a chat prompt template piped into it (as the
-guides show), and `events_v3` the content-block protocol stream where langchain-core has it. Each
-records the events as plain data in `call.extra["events"]`.
+`events_v2_chain` asks a prompt template piped into the model, as the guides show it; the template
+holds only the input, so the model gets exactly what `astream` gets for the probe prompt and its run
+is judged against astream's answer. The model's run inside the chain is its own `astream`, with the
+events' callbacks: a second call on the model alone would show nothing more. `events_v3` asks the
+content-block protocol stream where langchain-core has it. Each records the events as plain data in
+`call.extra["events"]`.
 """
 
 from __future__ import annotations
@@ -17,24 +20,22 @@ from modelcheck.core.probe_ids import PROMPT
 from modelcheck.core.records import Call, SecretSurface
 from modelcheck.observe.probes.context import Probe, ProbeContext
 
-EVENTS_SYSTEM = "You are the modelcheck probe. Answer the user's message."
 # The event probes pass no Recorder: a sync run_inline callback handler in the config makes core's
 # astream_events lose every event of a text model (langchain-core 0.3 and 1.x alike).
 
 
-def events_chain(model: Any) -> Any:
-    """The chain the guides show: a chat prompt template piped into the model (text models too)."""
-    from langchain_core.prompts import ChatPromptTemplate
+def events_chain(model: Any, kind: str) -> Any:
+    """A prompt template piped into the model: a chat template of one human message for a chat
+    model, a string template for a text model, so the model gets the prompt as it is."""
+    from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
-    return ChatPromptTemplate.from_messages([("system", EVENTS_SYSTEM), ("human", "{input}")]) | model
-
-
-async def events_v2(ctx: ProbeContext, call: Call) -> None:
-    await record_events(ctx, call, ctx.model.astream_events(PROMPT, version="v2"))
+    if kind == "chat":
+        return ChatPromptTemplate.from_messages([("human", "{input}")]) | model
+    return PromptTemplate.from_template("{input}") | model
 
 
 async def events_v2_chain(ctx: ProbeContext, call: Call) -> None:
-    chain = events_chain(ctx.model)
+    chain = events_chain(ctx.model, ctx.kind)
     events = chain.astream_events({"input": PROMPT}, version="v2")
     await record_events(ctx, call, events)
 
@@ -86,7 +87,6 @@ async def record_events(ctx: ProbeContext, call: Call, events: AsyncIterator[Any
 
 
 PROBES: dict[str, Probe] = {
-    ids.EVENTS_V2: events_v2,
     ids.EVENTS_V2_CHAIN: events_v2_chain,
     ids.EVENTS_V3: events_v3,
 }
