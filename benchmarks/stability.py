@@ -4,8 +4,11 @@ stop-ignoring API on a sampling model must be caught every time.
 Run by hand from a checkout with the integrations extra installed, not in CI (a round is two pytest
 runs of eleven targets; on 2 cores with two CPU burners a round takes about a minute):
 
-    python benchmarks/stability.py                        # 200 rounds, serial and -n 2, 2 CPU burners
+    python benchmarks/stability.py      # 200 runs: 100 rounds, each serial and -n 2; 2 CPU burners
     python benchmarks/stability.py --rounds 30 --minutes 60
+
+Every fifth round prints the flips and catches so far; Ctrl-C, or `kill <pid>` of a series run in
+the background, ends the series and prints the summary of the rounds done.
 
 The targets, in one pytest run:
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -217,6 +221,12 @@ class Tally:
                     self.seen[(target, check)][f"{mode}: {outcome}"] += 1
                     self.seen[(target, check)][outcome] += 1
 
+    def progress(self) -> str:
+        """One line for the log while the series runs: flips and catches so far."""
+        caught = sum(c["failed"] for c in self.caught.values())
+        total = sum(sum(c.values()) for c in self.caught.values())
+        return f"{sum(self.flips().values())} flips so far, stop-ignoring API caught {caught} of {total}"
+
     def flips(self) -> dict[tuple[str, str], int]:
         """Per (target, check): the runs whose outcome is not its most frequent one."""
         out = {}
@@ -255,11 +265,15 @@ class Tally:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=100, help="rounds of one serial and one -n 2 run")
     parser.add_argument("--minutes", type=float, default=None, help="start no round after this long")
     parser.add_argument("--python", default=sys.executable, help="interpreter with modelcheck and xdist")
     parser.add_argument("--burners", type=int, default=2, help="CPU burners (0: none)")
     opts = parser.parse_args()
+    # Ctrl-C, and `kill <pid>` of a series started in the background (where SIGINT is ignored),
+    # end the series with the summary of the rounds done.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     servers = {
         "sampling": OpenAIServer(sampling=True),
         "dropping": OpenAIServer(sampling=True, drop_stop=True),
@@ -274,14 +288,21 @@ def main() -> None:
             print(f"warm-up: {sum(map(len, warm.values()))} verdicts a run, {len(warm)} targets", flush=True)
             started = time.perf_counter()
             with cpu_burners(opts.burners):
-                while rounds < opts.rounds:
-                    if opts.minutes is not None and time.perf_counter() - started > opts.minutes * 60:
-                        break
-                    for mode, extra in MODES.items():
-                        tally.add(mode, *run_catalog(opts.python, Path(tmp), CORRECT + DEFECT, *extra))
-                    rounds += 1
-                    if rounds % 5 == 0:
-                        print(f"round {rounds}: {sum(tally.flips().values())} flips so far", flush=True)
+                try:
+                    while rounds < opts.rounds:
+                        if opts.minutes is not None and time.perf_counter() - started > opts.minutes * 60:
+                            break
+                        runs = [
+                            (m, run_catalog(opts.python, Path(tmp), CORRECT + DEFECT, *x))
+                            for m, x in MODES.items()
+                        ]
+                        for mode, run in runs:
+                            tally.add(mode, *run)
+                        rounds += 1
+                        if rounds % 5 == 0:
+                            print(f"round {rounds}: {tally.progress()}", flush=True)
+                except KeyboardInterrupt:  # Ctrl-C ends the series: the rounds done are summed up
+                    print(f"\ninterrupted during round {rounds + 1}; its runs are not counted", flush=True)
     finally:
         for name, server in servers.items():
             if name != "recorded":
