@@ -705,6 +705,8 @@ def test_what_the_scrubber_finds_it_masks_and_nothing_it_finds_is_left(
 
 
 def test_the_scrubber_is_fast_on_a_huge_text() -> None:
+    """Linear on 50 MB: about 0.6 s on a quiet 2-core machine. The bound is 50 times that, so a
+    loaded CI machine cannot trip it, while a search that grew quadratic would take hours."""
     import time
 
     from modelcheck.secrets.scrub import Scrubber
@@ -714,7 +716,7 @@ def test_the_scrubber_is_fast_on_a_huge_text() -> None:
     start = time.perf_counter()
     assert scrub.found(text)
     assert scrub(text).endswith("x***")
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 30
 
 
 # --- huge answers (slow, and 6 GB of memory for the 200 MB one: MODELCHECK_SLOW=1) ---------------

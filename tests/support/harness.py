@@ -198,6 +198,15 @@ def start_subprocess(cwd: Path, *args: str, env: dict[str, str] | None = None) -
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
-    """Wait for a started run; its exit code and everything it printed."""
-    output, _ = process.communicate(timeout=timeout)
+    """Wait for a started run; its exit code and everything it printed. A run still going after
+    `timeout` is killed (no pytest is left behind) and the test fails with what it printed."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(
+            f"pytest did not end within {timeout:.0f} s and was killed; the end of what it printed:\n"
+            f"{output[-4000:]}"
+        ) from None
     return process.returncode, output
