@@ -55,3 +55,47 @@ def test_a_check_that_judged_nothing_is_skipped_with_the_reason(mc: Modelcheck) 
     assert callbacks["message"].startswith("no streaming path could be judged. Not judged here: stream()")
     assert "partial" not in callbacks
     assert "    \u2013 stream-callbacks: no streaming path could be judged." in stdout
+
+
+UNSHOWN = '''
+from reference_models import EchoChatModel
+
+
+class Chat(EchoChatModel):
+    """The echo, but `bind_tools` does not show that it takes parallel_tool_calls
+    (https://example.com/api)."""
+
+    def bind_tools(self, tools, *, tool_choice=None, **kwargs):
+        return super().bind_tools(tools, tool_choice=tool_choice, **kwargs)
+'''
+
+
+def test_a_part_the_target_declares_absent_does_not_make_a_pass_partial(mc: Modelcheck) -> None:
+    """A capability declared false does not apply: the pass is whole. One modelcheck could not see
+    may be there: the pass is partial and says how to declare it."""
+    mc.model(UNSHOWN)
+    mc.config(
+        '[tool.modelcheck."more:Declared"]\n'
+        "capabilities = { parallel_tool_calls = false, image_urls = false, json_mode = false }\n"
+    )
+    mc.pytester.makepyfile(more="from mymodel import Chat\n\nclass Declared(Chat):\n    pass\n")
+    outcome = mc.run("--modelcheck=mymodel:Chat", "--modelcheck=more:Declared", report=True)
+    targets = {t["target"]: {c["id"]: c for c in t["checks"]} for t in outcome.report()["targets"]}
+    declared, unshown = targets["more:Declared"], targets["mymodel:Chat"]
+    for check in ("tool-calls", "image-input", "structured-output"):
+        assert declared[check]["outcome"] == "passed" and "partial" not in declared[check], declared[check]
+    assert (
+        "parallel tool calls do not apply: this target declares parallel_tool_calls = false"
+        in (declared["tool-calls"]["message"])
+    )
+    assert (
+        "Not checked: image_urls: this target declares image_urls = false"
+        in declared["image-input"]["message"]
+    )
+    calls = unshown["tool-calls"]
+    assert calls["outcome"] == "passed" and calls["partial"] is True, calls
+    assert calls["unjudged"] == [
+        "parallel tool calls not checked: the model does not show the parallel_tool_calls capability "
+        "(bind_tools has no parallel_tool_calls parameter); if it has it, declare it: capabilities = "
+        "{parallel_tool_calls = true} in its [tool.modelcheck] table"
+    ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from modelcheck.checks.common import answers
 from modelcheck.core import probe_ids as ids
-from modelcheck.core.capabilities import gate
+from modelcheck.core.capabilities import declared_absent, gate
 from modelcheck.core.records import Call, Failure, Observation
 from modelcheck.core.verdict import Verdict, consequence, failed, passed, skipped
 
@@ -153,18 +153,23 @@ def _answers_empty(obs: Observation) -> bool:
     return out is not None and out.expected_type and not (out.text or "").strip()
 
 
-def _unchecked(obs: Observation, media: str) -> list[str]:
+def _gated(obs: Observation, media: str) -> list[tuple[str, str]]:
     """The sub-features not checked, each with the reason (as the gate gives it)."""
     notes = []
     for name in SUB[media]:
         reason = gate(obs, name)
         if reason is not None:
-            notes.append(f"{name}: {reason.message.rstrip('.')}")
+            notes.append((name, f"{name}: {reason.message.rstrip('.')}"))
     return notes
 
 
+def _unchecked(obs: Observation, media: str) -> list[str]:
+    """The sub-features left unjudged: those the model may have (not those it declares it lacks)."""
+    return [note for name, note in _gated(obs, media) if not declared_absent(obs, name)]
+
+
 def _not_checked(obs: Observation, media: str) -> str:
-    notes = _unchecked(obs, media)
+    notes = [note for _, note in _gated(obs, media)]
     return f". Not checked: {'; '.join(notes)}." if notes else ""
 
 

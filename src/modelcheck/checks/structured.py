@@ -14,7 +14,7 @@ from typing import Any
 
 from modelcheck.checks.common import show
 from modelcheck.checks.shape import json_type, shape_problems
-from modelcheck.core.capabilities import gate
+from modelcheck.core.capabilities import declared_absent, gate
 from modelcheck.core.consensus import consensus, probe_text
 from modelcheck.core.records import Call, Observation, Output
 from modelcheck.core.structured_plan import KIND_NAMES, PART_CAPABILITY, PATHS, probe_name
@@ -51,10 +51,13 @@ def judge_structured(obs: Observation) -> Verdict:
     problems: list[tuple[str, str, str]] = []
     judged: list[str] = []
     notes: list[str] = []
+    absent: set[str] = set()  # the notes of parts the target declares the model lacks: not unjudged
     for slot, capability in PART_CAPABILITY.items():
         held = gate(obs, capability) if capability else None
         if held is not None:
             notes.append(f"{capability}: {held.message}")
+            if capability and declared_absent(obs, capability):
+                absent.add(notes[-1].rstrip("."))
             continue
         for path in PATHS:
             call = obs.calls.get(probe_name(slot, path))
@@ -72,7 +75,9 @@ def judge_structured(obs: Observation) -> Verdict:
     if not judged:
         return skipped("no structured-output call was judged: " + ("; ".join(notes) or "none applies") + ".")
     note = f" Not checked: {'; '.join(notes)}." if notes else ""
-    return passed(f"checked {len(judged)} calls: {', '.join(judged)}.{note}", notes)
+    return passed(
+        f"checked {len(judged)} calls: {', '.join(judged)}.{note}", [n for n in notes if n not in absent]
+    )
 
 
 def left_to_others(obs: Observation, call: Call) -> str | None:

@@ -67,9 +67,8 @@ def judge_bind_tools(obs: Observation) -> Verdict:
     forms = ", ".join(t["form"] for t in trials if "tool_choice" not in t["form"])
     gate = capabilities.gate(obs, "tool_choice")
     if gate is not None:
-        return passed(
-            f"bound {forms}; tool_choice not checked: {gate.message}", [f"tool_choice: {gate.message}"]
-        )
+        left = [] if capabilities.declared_absent(obs, "tool_choice") else [f"tool_choice: {gate.message}"]
+        return passed(f"bound {forms}; tool_choice not checked: {gate.message}", left)
     problems, notes = _choice_problems(obs)
     if problems:
         return failed(_with_fixes(problems))
@@ -417,8 +416,14 @@ def _parallel(obs: Observation, ignored: bool, notes: list[str]) -> list[str]:
 
 
 def _parallel_note(obs: Observation) -> str:
+    """Why parallel calls were not asked for: left unjudged, or not applicable when the target
+    declares the model has none (`_unjudged` reads the wording)."""
     gate = capabilities.gate(obs, "parallel_tool_calls")
-    return f"parallel tool calls not checked: {gate.message.rstrip('.')}" if gate is not None else ""
+    if gate is None:
+        return ""
+    if capabilities.declared_absent(obs, "parallel_tool_calls"):
+        return f"parallel tool calls do not apply: {gate.message.rstrip('.')}"
+    return f"parallel tool calls not checked: {gate.message.rstrip('.')}"
 
 
 def _unescaped(obs: Observation, good: dict[str, list[tuple[str, Any]]]) -> list[str]:

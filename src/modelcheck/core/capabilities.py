@@ -106,6 +106,14 @@ def gate(obs: Observation, name: str) -> Verdict | None:
     return None
 
 
+def declared_absent(obs: Observation, name: str) -> bool:
+    """Whether the model is known not to have capability `name` (its kind has none, or the target
+    declares it false): a part of a check that needs it does not apply, rather than being left
+    unjudged, so it does not make a pass partial."""
+    state = obs.capabilities.get(name)
+    return state is None or state.declared is False
+
+
 def judge_capabilities(obs: Observation) -> Verdict:
     """Every capability the config declares, or the model's profile claims, has its mechanism."""
     wrong_kind = [
