@@ -18,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from modelcheck.core.version import VERSION
+
 if TYPE_CHECKING:
     from modelcheck.core.records import Observation
     from modelcheck.core.verdict import Verdict
     from modelcheck.pytest.adhoc import CheckResult
 
-__version__ = "0.1.0"
+__version__ = VERSION
 __all__ = ["CheckResult", "Observation", "Verdict", "__version__", "check", "suite"]
 
 

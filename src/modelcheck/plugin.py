@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from modelcheck import __version__
 from modelcheck.core.settings import DEFAULT_TARGETS
+from modelcheck.core.version import VERSION
 from modelcheck.pytest.session import RUN_KEY, current_run
 from modelcheck.targets.exit_guard import record_status
 
@@ -137,7 +137,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
     names = ", ".join([*(t.target for t in run.targets), *run.fixtures])
     header = [
-        f"modelcheck {__version__} (langchain-core {version('langchain-core')}, "
+        f"modelcheck {VERSION} (langchain-core {version('langchain-core')}, "
         f"syrupy {version('syrupy')}): {names}"
     ]
     if run.replay is not None:

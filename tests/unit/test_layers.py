@@ -25,8 +25,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "replay": {"core", "secrets"},
     "observe": {"core", "media", "secrets", "targets"},
 }
-for _upper in ("pytest", "modelcheck", "report", "plugin"):
-    MAY_IMPORT[_upper] = set(MAY_IMPORT)
+MAY_IMPORT["pytest"] = set(MAY_IMPORT)
+# The API and the reports stand side by side on the pytest wing; the hooks use them all.
+MAY_IMPORT["modelcheck"] = MAY_IMPORT["report"] = set(MAY_IMPORT)
+MAY_IMPORT["plugin"] = set(MAY_IMPORT)
 SHIPPED_ALONGSIDE = ("reference_models",)  # the example models import nothing of modelcheck
 
 
@@ -196,8 +198,8 @@ def test_every_wing_has_a_place_and_the_places_form_floors() -> None:
         "observe": 4,
         "pytest": 5,
         "modelcheck": 6,
-        "report": 7,
-        "plugin": 8,
+        "report": 6,
+        "plugin": 7,
     }
 
 

@@ -7,9 +7,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from modelcheck import __version__
 from modelcheck.checks.catalog import IDS
 from modelcheck.core.capabilities import rows
+from modelcheck.core.version import VERSION
 from modelcheck.pytest.run import BrokenTarget, ModelcheckRun
 
 SCHEMA = 1
@@ -69,7 +69,7 @@ def build(run: ModelcheckRun) -> dict[str, Any]:
             targets.append(_target_entry(run, run.kinds.get(name), name))
     return {
         "schema": SCHEMA,
-        "modelcheck": __version__,
+        "modelcheck": VERSION,
         "langchain_core": version("langchain-core"),
         "targets": targets,
     }
