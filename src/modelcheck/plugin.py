@@ -196,6 +196,10 @@ class RunHooks:
             from modelcheck.pytest.suites import missing_fixture  # lazy: only for a failed suite item
 
             report.longrepr = missing_fixture(item, call.excinfo.value) or report.longrepr
+        if report.skipped:
+            from modelcheck.pytest.items import CheckItem, locate_skip  # lazy: only for a skip
+
+            locate_skip(report, isinstance(item, CheckItem) or suite is not None)
         run = current_run(self.config)
         if run is not None:
             from modelcheck.pytest.scrub_reports import scrub_report  # lazy: only when a run started

@@ -516,8 +516,9 @@ def test_an_empty_answer_skips_the_stop_checks_and_says_why(mc: Modelcheck, name
     assert set(others.values()) <= {"skipped"} and all("''" in said[c] for c in others), others
     outcome.result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]2[]] *: no stop string could be chosen: the model's answer '' is too short to "
-            "choose a stop string from."
+            f"SKIPPED [[]1[]] modelcheck::mymodel:{name}::{check}: no stop string could be chosen: the "
+            "model's answer '' is too short to choose a stop string from."
+            for check in ("stop-respected", "stop-included")
         ]
     )
 

@@ -165,8 +165,12 @@ def test_checks_that_do_not_apply_are_skipped_with_the_reason(mc) -> None:
     assert all(m for c, m in messages(outcome, "mymodel:Plain").items() if verdicts[c] == "skipped")
     outcome.result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]2[]] *: Plain implements neither `_stream` nor `_astream`, so stream() returns the "
-            "whole answer as one chunk and there are no stream callbacks to check.",
+            *(
+                f"SKIPPED [[]1[]] modelcheck::mymodel:Plain::{check}: Plain implements neither `_stream` "
+                "nor `_astream`, so stream() returns the whole answer as one chunk and there are no "
+                "stream callbacks to check."
+                for check in ("stream-callbacks", "stream-callback-order")
+            ),
             "SKIPPED * Plain declares no field whose name looks like a credential (secret_pattern in "
             "[[]tool.modelcheck[]] sets which names do).",
             "SKIPPED * the model has no secret field and no secret_env, so there is no secret to track.",

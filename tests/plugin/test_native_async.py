@@ -236,8 +236,12 @@ def test_a_text_model_without_async_or_streaming(mc) -> None:
         [
             "[[]native-async[]] CallOnly does not override _acall or _agenerate, so ainvoke runs _call in "
             "a thread pool. *",
-            "SKIPPED [[]2[]] *: CallOnly implements neither `_stream` nor `_astream`, so stream() returns "
-            "the whole answer as one chunk and there are no stream callbacks to check.",
+            *(
+                f"SKIPPED [[]1[]] modelcheck::mymodel:CallOnly::{check}: CallOnly implements neither "
+                "`_stream` nor `_astream`, so stream() returns the whole answer as one chunk and there "
+                "are no stream callbacks to check."
+                for check in ("stream-callbacks", "stream-callback-order")
+            ),
             "SKIPPED * CallOnly does not stream (no `_stream` or `_astream`).",
         ]
     )

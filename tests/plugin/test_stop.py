@@ -56,8 +56,9 @@ def test_any_policy_skips_stop_included(mc) -> None:
         assert outcome.of(target) == {"stop-respected": "passed", "stop-included": "skipped"}
     outcome.result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]2[]] *: stop_policy = 'any' for this target: "
+            f"SKIPPED [[]1[]] modelcheck::{target}::stop-included: stop_policy = 'any' for this target: "
             "whether the stop string is kept is not judged."
+            for target in (ECHO_CHAT, EXCLUDES)
         ]
     )
 

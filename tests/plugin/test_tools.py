@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from support.harness import Modelcheck, broken_variants, requiring, run_broken_chat
 
+from modelcheck.checks.catalog import IDS
 from reference_models import broken_tools
 
 MESSAGES = {
@@ -99,9 +100,9 @@ def test_a_model_without_tools_skips_every_tool_check_with_the_reason(mc: Modelc
     assert {outcome.of(target)[c] for c in tools} == {"skipped"}
     outcome.result.stdout.fnmatch_lines(
         [
-            f"SKIPPED [[]{len(tools)}[]] *: the model does not show the tool_calling capability (no own "
-            "bind_tools); "
-            "if it has it, declare it: capabilities = {tool_calling = true} in its [[]tool.modelcheck[]] "
-            "table."
+            f"SKIPPED [[]1[]] modelcheck::{target}::{check}: the model does not show the tool_calling "
+            "capability (no own bind_tools); if it has it, declare it: capabilities = {tool_calling = "
+            "true} in its [[]tool.modelcheck[]] table."
+            for check in sorted(tools, key=IDS.index)  # in the catalog's order, as the items run
         ]
     )
