@@ -1,8 +1,10 @@
 """Run the whole catalog many times on a loaded machine: no verdict may flip on a correct model, and a
 stop-ignoring API on a sampling model must be caught every time.
 
-Run by hand from a checkout with the integrations extra installed, not in CI (a round is two pytest
-runs of eleven targets; on 2 cores with two CPU burners a round takes about a minute):
+Run by hand from a checkout with the integrations extra installed (a round is two pytest runs of
+eleven targets; on 2 cores with two CPU burners a round takes 20 to 50 s, so the default 200 runs
+take about 45 minutes); the test suite runs one round without burners
+(tests/real/test_stability.py), so the script is kept working between hand-runs:
 
     python benchmarks/stability.py      # 200 runs: 100 rounds, each serial and -n 2; 2 CPU burners
     python benchmarks/stability.py --rounds 30 --minutes 60
