@@ -9,6 +9,16 @@ The calls run concurrently, and Python shows a "default" warning once per place 
 call's warning was shown would depend on which thread got there first. So every occurrence is
 caught, and each warning is kept once, for the first of the calls that raised it in an order the
 caller gives (`unique`): the same run gives the same warnings under the same checks every time.
+
+Before Python 3.14 the filters are one list for the whole process, and `warnings.catch_warnings`
+blocks that overlap on several threads restore each other's lists out of order: a filter one block
+set can vanish while another block runs. So the warnings that are not the model's to show are
+ignored by filters set here, for the whole observation, and never by a block on a probe's thread:
+LangChain's beta warnings for the beta APIs modelcheck's own code calls (astream_events v3,
+`Runnable.as_tool`, `load` on core 0.3), and pydantic's deprecation of `validate_arguments`, which
+langchain-core calls inside a block of its own when it turns a function into a tool schema (bound
+on several threads at once, that block leaked the warning, and under `filterwarnings = error`
+raised it).
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ def catching(into: list[Caught]) -> Iterator[None]:
         filters = cast(list[Any], warnings.filters)  # catch_warnings gave the block its own copy
         filters[:] = [("always", *f[1:]) if f[0] in ONCE_ACTIONS else f for f in filters]
         warnings.filterwarnings("always", append=True)
+        _ignore_what_is_not_the_models()
 
         def show(
             message: Warning | str,
@@ -60,6 +71,17 @@ def catching(into: list[Caught]) -> Iterator[None]:
 
         warnings.showwarning = show
         yield
+
+
+def _ignore_what_is_not_the_models() -> None:
+    """Filters, first in the list, for warnings raised for modelcheck's own calls (see above)."""
+    from langchain_core._api import LangChainBetaWarning
+    from pydantic.warnings import PydanticDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=LangChainBetaWarning, module=r"modelcheck\.")
+    warnings.filterwarnings(
+        "ignore", category=PydanticDeprecationWarning, module=r"pydantic\.deprecated\.decorator"
+    )
 
 
 def unique(found: list[Caught], rank: Callable[[Caught], object]) -> list[Caught]:
