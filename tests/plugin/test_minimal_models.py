@@ -102,6 +102,6 @@ def test_a_path_the_model_does_not_stream_on_is_judged_as_core_runs_it(mc: Model
         [
             f"SKIPPED [[]1[]] modelcheck::mymodel:StreamingOff::{check}: stream() and astream() of "
             "StreamingOff yield the whole answer as one value*"
-            for check in section("Streaming")
+            for check in [c.id for c in CATALOG if c.id in section("Streaming")]  # as the items run
         ]
     )
