@@ -333,6 +333,14 @@ def test_judge_reports_a_failed_probe() -> None:
         ),
         (SnapshotResult("changed", "s.json", "- a\n+ b"), "failed", "(- snapshot, + this run):\n- a\n+ b\n"),
         (SnapshotResult("error", "s.json", "OSError: x"), "failed", "could not compare the snapshot s.json"),
+        (
+            SnapshotResult(
+                "changed", "s.json", '-   "modelcheck_snapshot": 1,\n+   "modelcheck_snapshot": 2,'
+            ),
+            "failed",
+            "written in modelcheck's snapshot format 1; this version writes format 2 (see CHANGELOG.md), "
+            "so the file differs even where the stream does not. Rewrite it with `pytest --snapshot-update`",
+        ),
     ],
 )
 def test_snapshot_verdicts(result: SnapshotResult, outcome: str, words: str) -> None:
