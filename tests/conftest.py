@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from support.harness import OUTER_VARIABLES, Modelcheck
+from support.openai_server import OpenAIServer
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +20,14 @@ def _outer_run_stays_outside(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def mc(pytester: pytest.Pytester) -> Modelcheck:
     return Modelcheck(pytester)
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    """The tests' OpenAI-compatible loopback server (support/openai_server.py), echoing, for one
+    test; a test that needs another mode starts its own."""
+    running = OpenAIServer().start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,15 +108,6 @@ def repo(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makepyfile(langchain_acme=textwrap.dedent(ACME))
     pytester.makeconftest(CONFTEST)
     return pytester
-
-
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    running = OpenAIServer().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def outcomes(result: pytest.RunResult | list[str], target: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ and `embed-empty` judge the same requests when replayed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.util import find_spec
 
 import pytest
@@ -42,15 +41,6 @@ timeout = 20
 secret_env = ["OPENAI_API_KEY"]
 """
 TARGET = "embedding_targets:embeddings"
-
-
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    running = OpenAIServer().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def test_openai_embeddings_replay_with_the_same_verdicts(mc: Modelcheck, server: OpenAIServer) -> None:

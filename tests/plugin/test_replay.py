@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -70,15 +69,6 @@ if os.environ.get("MC_SOCKET_LOG"):
     socket.socket.connect = _refuse
     socket.socket.connect_ex = _refuse
 """
-
-
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    running = OpenAIServer().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def project(mc: Modelcheck, server: OpenAIServer, extra: str = "", config: str = CONFIG) -> None:
